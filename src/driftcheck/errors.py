@@ -1,0 +1,23 @@
+"""Errors that end a run with exit code 2 and a one-line reason."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input: a path that is missing, not an export, or a file that cannot be parsed.
+
+    The message is one line meant for the admin; it names the file (and line for XML).
+    """
+
+    def __init__(self, reason: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.reason = reason
+        self.file = file
+        self.line = line
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        if self.file is None:
+            return self.reason
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.reason}"

@@ -1,0 +1,510 @@
+"""Turn parsed export files into the model (:mod:`driftcheck.model`).
+
+Works on local names only: the same DSML arrives with a default namespace (AD connector),
+``dsml:``/``ms-dsml:`` prefixes (cloud connector, MV.xml) or ``ns0:`` prefixes (rewritten by
+some tool), and prefixes carry no meaning.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from lxml import etree
+
+from driftcheck.errors import InputError
+from driftcheck.model import (
+    AttributeFlow,
+    AttributeType,
+    Connector,
+    JoinCondition,
+    JoinGroup,
+    Metaverse,
+    ObjectType,
+    Parameter,
+    Partition,
+    PasswordHashSync,
+    RunProfile,
+    RunStep,
+    Schema,
+    ScopeClause,
+    ScopingGroup,
+    ServerConfiguration,
+    Settings,
+    SyncRule,
+)
+from driftcheck.read import Document, ExportFiles
+
+Element = etree._Element
+
+
+def local(el: Element) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def _attr(el: Element, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace."""
+    value = el.get(name)
+    if value is not None:
+        return value
+    for key, val in el.attrib.items():
+        if key.rpartition("}")[2] == name:
+            return val
+    return None
+
+
+def children(el: Element | None, name: str | None = None) -> list[Element]:
+    """Element children (by local name); none for a missing parent."""
+    if el is None:
+        return []
+    return [c for c in el if isinstance(c.tag, str) and (name is None or local(c) == name)]
+
+
+def child(el: Element | None, name: str) -> Element | None:
+    if el is None:
+        return None
+    for c in el:
+        if isinstance(c.tag, str) and local(c) == name:
+            return c
+    return None
+
+
+def text(el: Element | None, name: str | None = None, default: str = "") -> str:
+    node = el if name is None else child(el, name)
+    if node is None:
+        return default
+    return (node.text or "").strip()
+
+
+def truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes"}
+
+
+# --- generic flattening: nothing an export holds is lost -------------------------------------
+
+
+def flatten(el: Element | None, skip: Iterable[str] = ()) -> Settings:
+    """(path, value) pairs for every leaf and attribute under ``el``.
+
+    Repeated siblings are keyed by their ``name`` (attribute or child) when they have one,
+    otherwise by position, so that a reordered list of named things is not a difference.
+    """
+    out: list[tuple[str, str]] = []
+    if el is not None:
+        _flatten_into(el, "", out, frozenset(skip))
+    return tuple(out)
+
+
+def _item_key(el: Element) -> str | None:
+    name = el.get("name")
+    if name is None:
+        name_el = child(el, "name")
+        name = None if name_el is None else (name_el.text or "").strip()
+    return name or None
+
+
+def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: frozenset[str]) -> None:
+    for key, value in el.attrib.items():
+        out.append((f"{path}@{key.rpartition('}')[2]}", value))
+    every_kid = [c for c in el if isinstance(c.tag, str)]
+    kids = [c for c in every_kid if local(c) not in skip]
+    if every_kid and not kids:
+        return  # only children modelled elsewhere
+    if not kids:
+        out.append((path, (el.text or "").strip()))
+        return
+    counts = Counter(local(c) for c in kids)
+    position: Counter[str] = Counter()
+    for kid in kids:
+        name = local(kid)
+        segment = name
+        if counts[name] > 1:
+            position[name] += 1
+            segment = f"{name}[{_item_key(kid) or position[name]}]"
+        _flatten_into(kid, f"{path}/{segment}" if path else segment, out, frozenset())
+
+
+# --- parameters and schema ------------------------------------------------------------------
+
+
+def parameters(values: Element | None) -> tuple[Parameter, ...]:
+    """``parameter-values/parameter`` (name as attribute) or definitions (name as child)."""
+    if values is None:
+        return ()
+    result = []
+    for p in children(values, "parameter"):
+        name = p.get("name")
+        if name is None:
+            name = text(p, "name")
+        encrypted = p.get("encrypted") == "1" or "encrypted" in (p.get("type") or "")
+        result.append(
+            Parameter(
+                name=name,
+                value=None if encrypted else (p.text or "").strip(),
+                use=p.get("use") or text(p, "use"),
+                encrypted=encrypted,
+                intrinsic=p.get("intrinsic") == "1",
+            )
+        )
+    return tuple(result)
+
+
+def schema(dsml_parent: Element | None) -> Schema:
+    """Read a DSML ``directory-schema``; synthetic ids (``A0``, ``#Cf4``) become names."""
+    directory = _find_directory_schema(dsml_parent)
+    if directory is None:
+        return Schema((), ())
+    names: dict[str, str] = {}
+    attribute_types: list[AttributeType] = []
+    class_elements: list[Element] = []
+    aux: dict[str, list[str]] = {}
+    for el in directory:
+        kind = local(el)
+        if kind == "attribute-type":
+            name = text(el, "name")
+            names[el.get("id") or name] = name
+            attribute_types.append(
+                AttributeType(
+                    name=name,
+                    syntax=text(el, "syntax"),
+                    single_valued=(_attr(el, "single-value") or "").lower() == "true",
+                    indexed=(_attr(el, "indexed") or "").lower() == "true",
+                    indexable=(_attr(el, "indexable") or "").lower() == "true",
+                )
+            )
+        elif kind == "class":
+            names[el.get("id") or text(el, "name")] = text(el, "name")
+            class_elements.append(el)
+        elif kind == "dit-content-rule":
+            aux[el.get("id") or ""] = [
+                (c.get("ref") or "").lstrip("#") for c in children(el, "aux-class")
+            ]
+
+    def resolve(ref: str | None) -> str:
+        key = (ref or "").lstrip("#")
+        return names.get(key, key)
+
+    object_types = []
+    for el in class_elements:
+        class_id = el.get("id") or ""
+        object_types.append(
+            ObjectType(
+                name=text(el, "name"),
+                kind=el.get("type") or "",
+                superior=resolve(el.get("superior")) if el.get("superior") else None,
+                attributes=tuple(
+                    (resolve(a.get("ref")), (a.get("required") or "").lower() == "true")
+                    for a in children(el, "attribute")
+                ),
+                auxiliary_classes=tuple(resolve(r) for r in aux.get(class_id, ())),
+            )
+        )
+    return Schema(tuple(object_types), tuple(attribute_types))
+
+
+def _find_directory_schema(el: Element | None) -> Element | None:
+    if el is None:
+        return None
+    for node in el.iter():
+        if local(node) == "directory-schema":
+            return node
+    return None
+
+
+# --- connectors -----------------------------------------------------------------------------
+
+_CONNECTOR_FIELDS = {
+    "id",
+    "name",
+    "category",
+    "description",
+    "schema",
+    "private-configuration",
+    "attribute-inclusion",
+    "ma-partition-data",
+    "ma-run-data",
+}
+_PRIVATE_FIELDS = {
+    "parameter-values",
+    "password-hash-sync-config",
+    "aad-password-reset-config",
+}
+
+
+def connector(doc: Document) -> Connector:
+    root = doc.root
+    if local(root) == "saved-ma-configuration":
+        inner = child(root, "ma-data")
+        if inner is None:
+            raise InputError("<saved-ma-configuration> holds no <ma-data>", file=doc.name)
+        root = inner
+    name = text(root, "name")
+    if not name:
+        raise InputError("connector has no <name>", file=doc.name, line=root.sourceline)
+    private = child(root, "private-configuration")
+    config = children(private)[0] if private is not None and children(private) else None
+    anchors: list[tuple[str, str]] = []
+    importing = child(config, "importing")
+    for a in children(child(importing, "anchor")):
+        anchors.append((a.get("object_class") or "", (a.text or "").strip()))
+    phs = child(config, "password-hash-sync-config")
+    return Connector(
+        id=text(root, "id"),
+        name=name,
+        category=text(root, "category"),
+        description=text(root, "description"),
+        parameters=parameters(child(config, "parameter-values")),
+        password_hash_sync=None
+        if phs is None
+        else PasswordHashSync(truthy(text(phs, "enabled")), text(phs, "target")),
+        password_writeback=flatten(child(config, "aad-password-reset-config")),
+        anchors=tuple(anchors),
+        attribute_inclusion=_members(child(root, "attribute-inclusion"), "attribute"),
+        partitions=tuple(
+            _partition(p) for p in children(child(root, "ma-partition-data"), "partition")
+        ),
+        run_profiles=tuple(
+            _run_profile(r) for r in children(child(root, "ma-run-data"), "run-configuration")
+        ),
+        schema=schema(child(root, "schema")),
+        configuration=_configuration(config),
+        settings=tuple(
+            item
+            for kid in children(root)
+            if local(kid) not in _CONNECTOR_FIELDS
+            for item in _prefixed(local(kid), flatten(kid))
+        ),
+    )
+
+
+def _configuration(config: Element | None) -> Settings:
+    if config is None:
+        return ()
+    settings = list(flatten(config, skip=_PRIVATE_FIELDS))
+    importing = child(config, "importing")
+    if importing is not None:
+        # anchors have their own field; drop their flattened copy
+        settings = [(p, v) for p, v in settings if not p.startswith("importing/anchor")]
+    return tuple(settings)
+
+
+def _prefixed(prefix: str, items: Settings) -> Settings:
+    """Put ``prefix`` in front of flattened paths ('' is the element itself, '@x' its attribute)."""
+    return tuple(
+        (prefix + p if p == "" or p.startswith("@") else f"{prefix}/{p}", v) for p, v in items
+    )
+
+
+def _partition(el: Element) -> Partition:
+    filt = child(el, "filter")
+    containers = child(filt, "containers")
+    return Partition(
+        id=text(el, "id"),
+        name=text(el, "name"),
+        display_name=text(el, "display-name"),
+        selected=truthy(text(el, "selected")),
+        object_classes=_members(child(filt, "object-classes"), "object-class"),
+        inclusions=_members(child(containers, "inclusions"), "inclusion"),
+        exclusions=_members(child(containers, "exclusions"), "exclusion"),
+        parameters=parameters(child(el, "parameter-values")),
+        settings=tuple(
+            item
+            for kid in children(el)
+            if local(kid) not in {"id", "name", "display-name", "selected", "parameter-values"}
+            for item in _prefixed(
+                local(kid),
+                flatten(
+                    kid, skip={"object-classes", "containers"} if local(kid) == "filter" else ()
+                ),
+            )
+        ),
+    )
+
+
+def _members(el: Element | None, name: str) -> tuple[str, ...]:
+    # An empty <inclusion/> is a real member (the cloud partition has one): keep "".
+    return tuple((c.text or "").strip() for c in children(el, name))
+
+
+def _run_profile(el: Element) -> RunProfile:
+    steps = []
+    for step in children(child(el, "configuration"), "step"):
+        step_type = child(step, "step-type")
+        steps.append(
+            RunStep(
+                step_type=(step_type.get("type") or "") if step_type is not None else "",
+                partition_id=text(step, "partition"),
+                settings=tuple(
+                    item
+                    for kid in children(step)
+                    if local(kid) != "partition"
+                    for item in _prefixed(local(kid), flatten(kid))
+                    if item[0] != "step-type@type"
+                ),
+            )
+        )
+    return RunProfile(
+        id=text(el, "id"),
+        name=text(el, "name"),
+        steps=tuple(steps),
+        settings=tuple(
+            item
+            for kid in children(el)
+            if local(kid) not in {"id", "name", "configuration"}
+            for item in _prefixed(local(kid), flatten(kid))
+        ),
+    )
+
+
+# --- sync rules -----------------------------------------------------------------------------
+
+_RULE_FIELDS = {
+    "id",
+    "name",
+    "description",
+    "immutable-tag",
+    "direction",
+    "disabled",
+    "connector",
+    "sourceObjectType",
+    "targetObjectType",
+    "linkType",
+    "precedence",
+    "EnablePasswordSync",
+    "attribute-mappings",
+    "relationshipCriteria",
+    "synchronizationCriteria",
+}
+
+
+def sync_rule(doc: Document) -> SyncRule:
+    root = doc.root
+    name = text(root, "name")
+    if not name:
+        raise InputError("sync rule has no <name>", file=doc.name, line=root.sourceline)
+    raw_precedence = text(root, "precedence")
+    try:
+        precedence = int(raw_precedence)
+    except ValueError:
+        raise InputError(
+            f"sync rule {name!r} has precedence {raw_precedence!r}, not a number",
+            file=doc.name,
+            line=_line(child(root, "precedence"), root),
+        ) from None
+    return SyncRule(
+        id=text(root, "id"),
+        name=name,
+        description=text(root, "description"),
+        immutable_tag=text(root, "immutable-tag"),
+        direction=text(root, "direction"),
+        disabled=truthy(text(root, "disabled")),
+        connector_id=text(root, "connector"),
+        source_object_type=text(root, "sourceObjectType"),
+        target_object_type=text(root, "targetObjectType"),
+        link_type=text(root, "linkType"),
+        precedence=precedence,
+        password_sync=truthy(text(root, "EnablePasswordSync")),
+        flows=tuple(_flow(m) for m in children(child(root, "attribute-mappings"), "mapping")),
+        join_groups=tuple(
+            JoinGroup(
+                tuple(
+                    JoinCondition(
+                        connector_attribute=text(c, "csAttribute"),
+                        metaverse_attribute=text(c, "ilmAttribute"),
+                        case_sensitive=truthy(text(c, "caseSensitive")),
+                    )
+                    for c in children(group, "condition")
+                )
+            )
+            for group in children(child(root, "relationshipCriteria"), "conditions")
+        ),
+        scoping_groups=tuple(
+            ScopingGroup(
+                tuple(
+                    ScopeClause(
+                        attribute=text(s, "csAttribute"),
+                        operator=text(s, "csOperator"),
+                        value=text(s, "csValue"),
+                    )
+                    for s in children(group, "scope")
+                )
+            )
+            for group in children(child(root, "synchronizationCriteria"), "conditions")
+        ),
+        settings=tuple(
+            item
+            for kid in children(root)
+            if local(kid) not in _RULE_FIELDS
+            for item in _prefixed(local(kid), flatten(kid))
+        ),
+    )
+
+
+def _line(el: Element | None, fallback: Element) -> int | None:
+    node = el if el is not None else fallback
+    return node.sourceline if isinstance(node.sourceline, int) else None
+
+
+def _flow(el: Element) -> AttributeFlow:
+    src = child(el, "src")
+    sources: tuple[str, ...] = ()
+    constant = None
+    if src is not None:
+        attrs = children(src, "attr")
+        if attrs:
+            sources = tuple((a.text or "").strip() for a in attrs)
+        else:
+            constant = (src.text or "").strip()
+    expression_el = child(el, "expression")
+    expression = None if expression_el is None else (expression_el.text or "")
+    if expression is not None and constant is not None:
+        # <src>literal</src> beside an expression is unusual; keep both visible.
+        sources, constant = (constant,), None
+    return AttributeFlow(
+        destination=text(el, "dest"),
+        sources=sources,
+        constant=constant,
+        expression=expression,
+        merge_type=text(el, "valueMergeType"),
+        execute_once=(el.get("execute-once") or "").lower() == "true",
+    )
+
+
+# --- metaverse and the whole export ---------------------------------------------------------
+
+
+def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse]:
+    """Server name, export date, global settings and metaverse schema from MV.xml."""
+    root = doc.root
+    data = child(root, "mv-data")
+    if data is None:
+        raise InputError("MV.xml holds no <mv-data>", file=doc.name, line=root.sourceline)
+    return (
+        root.get("server") or "",
+        root.get("export-date") or "",
+        parameters(child(data, "parameter-values")),
+        Metaverse(
+            schema=schema(child(data, "schema")),
+            settings=flatten(data, skip={"schema", "parameter-values"}),
+        ),
+    )
+
+
+def server_configuration(files: ExportFiles) -> ServerConfiguration:
+    """Parse every file of an export into its model, one tree in memory at a time."""
+    server, export_date, global_settings, mv = metaverse(files.load(files.mv))
+    connectors = tuple(connector(files.load(rel)) for rel in files.connectors)
+    rules = tuple(sync_rule(files.load(rel)) for rel in files.sync_rules)
+    return ServerConfiguration(
+        location=files.location,
+        server=server,
+        export_date=export_date,
+        global_settings=global_settings,
+        metaverse=mv,
+        connectors=connectors,
+        sync_rules=rules,
+        warnings=files.warnings,
+    )
