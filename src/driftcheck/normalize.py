@@ -1,0 +1,476 @@
+"""Canonical form of a server configuration: what is compared, keyed by identity.
+
+Every server-local GUID reference is resolved to a name here (a rule's connector, a
+password-hash-sync target, a run step's partition), lists whose order the product ignores
+become :class:`MemberSet`, and expressions are compared without the whitespace outside their
+string literals. The result is a set of :class:`ConfigObject` per section, each a tree of
+plain values (``Node``) that :mod:`driftcheck.compare` walks.
+
+Server-local values (ids, times, counters, cookies) are *kept*: hiding them is policy, so that
+every hidden difference is counted by a named rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+from driftcheck.model import (
+    AttributeFlow,
+    Connector,
+    JoinGroup,
+    ObjectType,
+    Parameter,
+    Partition,
+    RunProfile,
+    Schema,
+    ScopingGroup,
+    ServerConfiguration,
+    Settings,
+    SyncRule,
+)
+
+SECTIONS = ("global-settings", "metaverse", "connector", "sync-rule")
+
+#: Shown instead of an encrypted parameter's value (an export never holds one).
+ENCRYPTED = "(encrypted)"
+
+
+@dataclass(frozen=True, eq=False)
+class MemberSet:
+    """An unordered collection; members are compared by key, shown as written.
+
+    ``fold`` makes the comparison case-insensitive, as AD is for DNs, class and attribute names.
+    """
+
+    by_key: Mapping[str, str]
+
+    @classmethod
+    def of(cls, items: Iterable[str], *, fold: bool = True) -> MemberSet:
+        by_key: dict[str, str] = {}
+        for item in items:
+            by_key.setdefault(item.casefold() if fold else item, item)
+        return cls(by_key)
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return tuple(sorted(self.by_key.values(), key=lambda m: (m.casefold(), m)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MemberSet) and self.by_key.keys() == other.by_key.keys()
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.by_key))
+
+
+@dataclass(frozen=True, eq=False)
+class Loose:
+    """A text compared by a normal form (``key``) but shown as written (``shown``)."""
+
+    shown: str
+    key: str
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loose) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+Value = Union[str, None, MemberSet, Loose, tuple[str, ...], "Node"]
+Node = dict[str, Value]
+
+
+@dataclass(frozen=True)
+class ConfigObject:
+    """A top-level object of one section, as compared: a connector, a rule, a setting..."""
+
+    section: str
+    key: str
+    name: str
+    connector: str | None
+    summary: str
+    fields: Node
+    #: For sync rules: rules whose precedence competes (see :func:`precedence_group`).
+    precedence_group: str | None = None
+    precedence: int | None = None
+
+
+@dataclass(frozen=True)
+class CanonicalConfiguration:
+    server: str
+    export_date: str
+    product_version: str
+    location: str
+    objects: Mapping[str, Mapping[str, ConfigObject]]
+    warnings: tuple[str, ...] = field(default=())
+
+
+# --- small normalisers ----------------------------------------------------------------------
+
+
+def normalize_expression(expression: str) -> str:
+    """Drop whitespace outside string literals, keeping one space between two word tokens.
+
+    ``IIF( [a] ,"x  y")`` and ``IIF([a],"x  y")`` become the same; the literal keeps its two
+    spaces; ``x Mod 2`` keeps one space because removing it would join two tokens.
+    Literals are double-quoted with backslash escapes (``"\\\\0ACNF:"``).
+    """
+    out: list[str] = []
+    pending_space = False
+    i, n = 0, len(expression)
+    while i < n:
+        ch = expression[i]
+        if ch.isspace():
+            pending_space = True
+            i += 1
+            continue
+        if pending_space and out and _wordish(out[-1][-1]) and _wordish(ch):
+            out.append(" ")
+        pending_space = False
+        if ch == '"':
+            j = i + 1
+            while j < n and expression[j] != '"':
+                j += 2 if expression[j] == "\\" else 1
+            out.append(expression[i : j + 1])
+            i = j + 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _wordish(ch: str) -> bool:
+    """Characters of names and numbers: a space between two of them separates tokens."""
+    return ch.isalnum() or ch in "_%"
+
+
+def flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _unique_label(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... if taken already (ignoring case)."""
+    label, n = name, 1
+    while label.casefold() in taken:
+        n += 1
+        label = f"{name} ({n})"
+    taken.add(label.casefold())
+    return label
+
+
+def keyed(items: Iterable[tuple[str, Value]]) -> Node:
+    """A node from (name, value) pairs; a name repeated (ignoring case) is suffixed ``(2)``."""
+    taken: set[str] = set()
+    return {_unique_label(name, taken): value for name, value in items}
+
+
+def settings_node(settings: Settings) -> Node:
+    return keyed(settings)
+
+
+def parameters_node(params: Iterable[Parameter]) -> Node:
+    return keyed((p.name, ENCRYPTED if p.encrypted else p.value) for p in params)
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def global_setting_objects(config: ServerConfiguration) -> list[ConfigObject]:
+    objects = [
+        ConfigObject(
+            "global-settings",
+            p.name.casefold(),
+            p.name,
+            None,
+            ENCRYPTED if p.encrypted else (p.value or ""),
+            {"value": ENCRYPTED if p.encrypted else p.value},
+        )
+        for p in config.global_settings
+    ]
+    objects.append(
+        ConfigObject(
+            "global-settings",
+            "(export)",
+            "(export)",
+            None,
+            f"{config.server} {config.export_date}",
+            {"server": config.server, "export-date": config.export_date},
+        )
+    )
+    objects.append(
+        ConfigObject(
+            "global-settings",
+            "(metaverse data)",
+            "(metaverse data)",
+            None,
+            "MV.xml mv-data settings",
+            settings_node(config.metaverse.settings),
+        )
+    )
+    return objects
+
+
+def metaverse_objects(schema: Schema) -> list[ConfigObject]:
+    objects = [
+        ConfigObject(
+            "metaverse",
+            t.name.casefold(),
+            t.name,
+            None,
+            f"{t.kind} object type, {len(t.attributes)} attributes",
+            {
+                "kind": t.kind,
+                "attributes": keyed(
+                    (name, "required" if required else "optional")
+                    for name, required in t.attributes
+                ),
+            },
+        )
+        for t in schema.object_types
+    ]
+    objects.append(
+        ConfigObject(
+            "metaverse",
+            "(attribute definitions)",
+            "(attribute definitions)",
+            None,
+            f"{len(schema.attribute_types)} attribute types",
+            keyed(
+                (
+                    a.name,
+                    {
+                        "syntax": a.syntax,
+                        "single-valued": flag(a.single_valued),
+                        "indexed": flag(a.indexed),
+                        "indexable": flag(a.indexable),
+                    },
+                )
+                for a in schema.attribute_types
+            ),
+        )
+    )
+    return objects
+
+
+def _partition_node(p: Partition) -> Node:
+    node: Node = {
+        "id": p.id,
+        "display-name": p.display_name,
+        "selected": flag(p.selected),
+        "object-classes": MemberSet.of(p.object_classes),
+        "containers": {
+            "inclusions": MemberSet.of(p.inclusions),
+            "exclusions": MemberSet.of(p.exclusions),
+        },
+        "parameters": parameters_node(p.parameters),
+    }
+    node.update(settings_node(p.settings))
+    return node
+
+
+def _run_profile_node(profile: RunProfile, partition_names: Mapping[str, str]) -> Node:
+    node: Node = {"id": profile.id}
+    for number, step in enumerate(profile.steps, start=1):
+        step_node: Node = {
+            "type": step.step_type,
+            "partition": partition_names.get(step.partition_id.casefold(), "(unknown partition)"),
+        }
+        step_node.update(settings_node(step.settings))
+        node[f"step {number}"] = step_node
+    node.update(settings_node(profile.settings))
+    return node
+
+
+def _schema_node(schema: Schema) -> Node:
+    return {
+        "object-classes": keyed((t.name, _object_class_node(t)) for t in schema.object_types),
+        "attributes": keyed(
+            (a.name, f"{a.syntax}, {'single' if a.single_valued else 'multi'}-valued")
+            for a in schema.attribute_types
+        ),
+    }
+
+
+def _object_class_node(t: ObjectType) -> Node:
+    return {
+        "kind": t.kind,
+        "superior": t.superior,
+        "attributes": MemberSet.of(
+            (f"{name} (required)" if required else name for name, required in t.attributes),
+            fold=False,
+        ),
+        "auxiliary-classes": MemberSet.of(t.auxiliary_classes, fold=False),
+    }
+
+
+def connector_object(c: Connector, connector_names: Mapping[str, str]) -> ConfigObject:
+    by_use: dict[str, list[Parameter]] = {}
+    for p in c.parameters:
+        by_use.setdefault(p.use or "other", []).append(p)
+    fields: Node = {
+        "id": c.id,
+        "name": c.name,
+        "type": c.category,
+        "description": c.description,
+    }
+    for use, params in by_use.items():
+        label = {"connectivity": "connectivity", "global": "global-parameters"}.get(
+            use, f"parameters ({use})"
+        )
+        fields[label] = parameters_node(params)
+    fields["configuration"] = settings_node(c.configuration)
+    if c.password_hash_sync is not None:
+        fields["password-hash-sync"] = {
+            "enabled": flag(c.password_hash_sync.enabled),
+            "target": connector_names.get(
+                c.password_hash_sync.target_id.casefold(), "(unknown connector)"
+            ),
+        }
+    if c.password_writeback:
+        fields["password-writeback"] = settings_node(c.password_writeback)
+    fields["anchors"] = MemberSet.of(f"{cls}: {attr}" for cls, attr in c.anchors)
+    fields["attribute-inclusion"] = MemberSet.of(c.attribute_inclusion)
+    fields["partitions"] = keyed((p.name, _partition_node(p)) for p in c.partitions)
+    partition_names = {p.id.casefold(): p.name for p in c.partitions}
+    fields["run-profiles"] = keyed(
+        (r.name, _run_profile_node(r, partition_names)) for r in c.run_profiles
+    )
+    fields["schema"] = _schema_node(c.schema)
+    fields.update(settings_node(c.settings))
+    selected = sum(1 for p in c.partitions if p.selected)
+    return ConfigObject(
+        "connector",
+        c.name.casefold(),
+        c.name,
+        c.name,
+        f"{c.category} connector, {selected} selected partition(s), "
+        f"{len(c.attribute_inclusion)} attributes, {len(c.run_profiles)} run profiles",
+        fields,
+    )
+
+
+def _flow_node(flow: AttributeFlow) -> Node:
+    node: Node = {"type": flow.kind}
+    if flow.kind == "direct":
+        node["source"] = ", ".join(flow.sources)
+    elif flow.kind == "constant":
+        node["constant"] = flow.constant
+    else:
+        assert flow.expression is not None
+        node["expression"] = Loose(flow.expression.strip(), normalize_expression(flow.expression))
+        node["inputs"] = MemberSet.of(flow.sources)
+    node["merge-type"] = flow.merge_type
+    node["execute-once"] = flag(flow.execute_once)
+    return node
+
+
+def join_group_text(group: JoinGroup) -> str:
+    return " AND ".join(
+        sorted(
+            f"{c.connector_attribute} = {c.metaverse_attribute}"
+            + (" (case-sensitive)" if c.case_sensitive else "")
+            for c in group.conditions
+        )
+    )
+
+
+def scoping_group_text(group: ScopingGroup) -> str:
+    return " AND ".join(
+        sorted(
+            f"{s.attribute} {s.operator} {s.value!r}" if s.value else f"{s.attribute} {s.operator}"
+            for s in group.clauses
+        )
+    )
+
+
+def precedence_group(rule: SyncRule, connector: str) -> str:
+    """Which rules compete with this one on precedence.
+
+    Inbound rules compete for the metaverse object type they target, from any connector;
+    outbound rules compete per connector and target object type. Order between rules of
+    different groups changes nothing synced, so it is not compared.
+    """
+    if rule.direction.casefold() == "inbound":
+        return f"inbound|{rule.target_object_type.casefold()}"
+    return f"outbound|{connector.casefold()}|{rule.target_object_type.casefold()}"
+
+
+def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> ConfigObject:
+    connector = connector_names.get(rule.connector_id.casefold(), "(unknown connector)")
+    fields: Node = {
+        "id": rule.id,
+        "name": rule.name,
+        "description": rule.description,
+        "immutable-tag": rule.immutable_tag,
+        "disabled": flag(rule.disabled),
+        "source-object-type": rule.source_object_type,
+        "target-object-type": rule.target_object_type,
+        "link-type": rule.link_type,
+        "precedence": str(rule.precedence),
+        "password-sync": flag(rule.password_sync),
+        "scoping-groups": MemberSet.of(
+            (scoping_group_text(g) for g in rule.scoping_groups), fold=False
+        ),
+        "join-groups": tuple(join_group_text(g) for g in rule.join_groups),
+        "attribute-flows": keyed((f.destination, _flow_node(f)) for f in rule.flows),
+    }
+    fields.update(settings_node(rule.settings))
+    return ConfigObject(
+        "sync-rule",
+        f"{connector.casefold()}|{rule.direction.casefold()}|{rule.name.casefold()}",
+        rule.name,
+        connector,
+        f"{rule.direction} {rule.source_object_type} → {rule.target_object_type}, "
+        f"{rule.link_type}, precedence {rule.precedence}, {len(rule.flows)} flows"
+        + (", disabled" if rule.disabled else ""),
+        fields,
+        precedence_group=precedence_group(rule, connector),
+        precedence=rule.precedence,
+    )
+
+
+# --- the whole configuration ----------------------------------------------------------------
+
+
+def _index(objects: Iterable[ConfigObject], warnings: list[str]) -> dict[str, ConfigObject]:
+    index: dict[str, ConfigObject] = {}
+    for obj in objects:
+        if obj.key in index:
+            label = _unique_label(obj.name, {o.name.casefold() for o in index.values()})
+            warnings.append(
+                f"two {obj.section} objects are named {obj.name!r}; the second is compared as "
+                f"{label!r}"
+            )
+            obj = replace(obj, key=f"{obj.key} {label.casefold()}", name=label)
+        index[obj.key] = obj
+    return index
+
+
+def canonicalize(config: ServerConfiguration) -> CanonicalConfiguration:
+    warnings = list(config.warnings)
+    connector_names = {c.id.casefold(): c.name for c in config.connectors}
+    for rule in config.sync_rules:
+        if rule.connector_id.casefold() not in connector_names:
+            warnings.append(
+                f"sync rule {rule.name!r} refers to a connector that is not in the export"
+            )
+    objects = {
+        "global-settings": _index(global_setting_objects(config), warnings),
+        "metaverse": _index(metaverse_objects(config.metaverse.schema), warnings),
+        "connector": _index(
+            (connector_object(c, connector_names) for c in config.connectors), warnings
+        ),
+        "sync-rule": _index(
+            (sync_rule_object(r, connector_names) for r in config.sync_rules), warnings
+        ),
+    }
+    return CanonicalConfiguration(
+        server=config.server,
+        export_date=config.export_date,
+        product_version=config.product_version,
+        location=config.location,
+        objects=objects,
+        warnings=tuple(warnings),
+    )

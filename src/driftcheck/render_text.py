@@ -1,0 +1,97 @@
+"""The short human summary printed to stdout: verdict, counts, the top differences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftcheck.report import Report
+
+SECTION_TITLES = {
+    "global-settings": "Global settings",
+    "metaverse": "Metaverse",
+    "connector": "Connectors",
+    "sync-rule": "Sync rules",
+}
+MAX_VALUE = 100
+
+
+def short(value: Any) -> str:
+    """A value on one line, cut to a readable length."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, list):
+        text = ", ".join(str(v) for v in value) or "(empty)"
+    elif isinstance(value, dict):
+        text = "; ".join(f"{k}: {short(v)}" for k, v in value.items())
+    else:
+        text = str(value) if value != "" else '""'
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def server_line(label: str, server: dict[str, str]) -> str:
+    version = server.get("product_version") or "unknown version"
+    exported = server.get("export_date") or "?"
+    return f"{label}: {server.get('server') or '?'} ({version}, exported {exported})"
+
+
+def verdict_line(report: Report) -> str:
+    s = report["summary"]
+    counts = s["by_severity"]
+    found = ", ".join(f"{counts[level]} {level}" for level in ("blocking", "warning", "info"))
+    hidden = f"{s['suppressed']} expected differences suppressed"
+    if s["verdict"] == "consistent":
+        return f"CONSISTENT: no difference at or above {s['fail_on']} ({found}; {hidden})"
+    return f"DRIFT: {found} ({hidden})"
+
+
+def difference_lines(d: dict[str, Any]) -> list[str]:
+    where = d["object"] + (
+        f" [{d['connector']}]" if d["connector"] and d["connector"] != d["object"] else ""
+    )
+    path = d["path"] or "(whole object)"
+    lines = [
+        f"  {d['severity'].upper():8} {SECTION_TITLES[d['section']]}: {where}",
+        f"           {path}: {d['change']}",
+    ]
+    if d["change"] != "added":
+        lines.append(f"             primary: {short(d['primary'])}")
+    if d["change"] != "removed":
+        lines.append(f"             staging: {short(d['staging'])}")
+    return lines
+
+
+def render_text(report: Report, *, top: int = 15) -> str:
+    lines = [
+        f"driftcheck {report['tool']['version']}",
+        server_line("primary", report["primary"]),
+        server_line("staging", report["staging"]),
+        "",
+        verdict_line(report),
+        "",
+        f"  {'':18}{'blocking':>9}{'warning':>9}{'info':>6}",
+    ]
+    for section, counts in report["summary"]["by_section"].items():
+        title = SECTION_TITLES[section]
+        lines.append(
+            f"  {title:18}{counts['blocking']:>9}{counts['warning']:>9}{counts['info']:>6}"
+        )
+    ranked = sorted(
+        report["differences"],
+        key=lambda d: ("blocking", "warning", "info").index(d["severity"]),
+    )
+    if ranked:
+        lines += ["", f"Top differences ({min(top, len(ranked))} of {len(ranked)}):"]
+        for d in ranked[:top]:
+            lines += difference_lines(d)
+        if len(ranked) > top:
+            lines.append(
+                f"  … {len(ranked) - top} more: write the full report with --html or --json"
+            )
+    hiding = [r for r in report["ignore_rules"] if r["hidden"]]
+    if hiding:
+        lines += ["", "Suppressed by ignore rules:"]
+        lines += [f"  {r['hidden']:>5}  {r['id']}: {r['reason']}" for r in hiding]
+    if report["warnings"]:
+        lines += ["", "Warnings:"] + [f"  {w}" for w in report["warnings"]]
+    return "\n".join(lines) + "\n"

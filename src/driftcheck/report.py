@@ -1,0 +1,139 @@
+"""The report: one JSON-shaped document (schema ``driftcheck/report/v1``) that every renderer reads.
+
+Built from a comparison and a policy verdict. It carries everything the text and HTML
+renderers show, so a saved JSON report can be rendered again later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from driftcheck import __version__
+from driftcheck.compare import Change, Comparison
+from driftcheck.normalize import SECTIONS, CanonicalConfiguration
+from driftcheck.policy import SEVERITIES, Verdict, severity_rank
+
+SCHEMA = "driftcheck/report/v1"
+
+Report = dict[str, Any]
+
+
+def _server(config: CanonicalConfiguration, path: str) -> dict[str, str]:
+    return {
+        "path": path,
+        "server": config.server,
+        "export_date": config.export_date,
+        "product_version": config.product_version,
+    }
+
+
+def _change_fields(change: Change) -> dict[str, Any]:
+    return {
+        "section": change.section,
+        "object": change.object,
+        "connector": change.connector,
+        "path": change.path,
+        "change": change.change,
+        "primary": change.primary,
+        "staging": change.staging,
+    }
+
+
+def _counts(levels: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    by_section = {s: {level: 0 for level in reversed(SEVERITIES)} for s in SECTIONS}
+    for section, level in levels:
+        by_section[section][level] += 1
+    return by_section
+
+
+def is_failing(severity: str, fail_on: str) -> bool:
+    return severity_rank(severity) >= severity_rank(fail_on)
+
+
+def build_report(
+    comparison: Comparison,
+    verdict: Verdict,
+    *,
+    primary_path: str,
+    staging_path: str,
+    fail_on: str = "warning",
+) -> Report:
+    differences = [
+        {**_change_fields(d.change), "severity": d.severity, "rule": d.rule}
+        for d in verdict.differences
+    ]
+    suppressed = [
+        {**_change_fields(s.change), "severity": s.severity, "ignored_by": s.rule}
+        for s in verdict.suppressed
+    ]
+    by_severity = {level: 0 for level in reversed(SEVERITIES)}
+    for d in verdict.differences:
+        by_severity[d.severity] += 1
+    failing = sum(n for level, n in by_severity.items() if is_failing(level, fail_on))
+    warnings = sorted(set(comparison.primary.warnings) | set(comparison.staging.warnings))
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "driftcheck", "version": __version__},
+        "primary": _server(comparison.primary, primary_path),
+        "staging": _server(comparison.staging, staging_path),
+        "summary": {
+            "verdict": "drift" if failing else "consistent",
+            "fail_on": fail_on,
+            "differences": len(differences),
+            "failing": failing,
+            "suppressed": len(suppressed),
+            "by_severity": by_severity,
+            "by_section": _counts((d.change.section, d.severity) for d in verdict.differences),
+            "objects": {
+                section: {
+                    "primary": len(comparison.primary.objects.get(section, {})),
+                    "staging": len(comparison.staging.objects.get(section, {})),
+                }
+                for section in SECTIONS
+            },
+        },
+        "differences": differences,
+        "suppressed": suppressed,
+        "ignore_rules": [
+            {
+                "id": rule.id,
+                "reason": rule.reason,
+                "source": rule.source,
+                "reference": rule.reference,
+                "hidden": verdict.hidden_by_rule.get(rule.id, 0),
+            }
+            for rule in verdict.ignore_rules
+        ],
+        "warnings": warnings,
+    }
+
+
+def exit_code(report: Report) -> int:
+    """0 when nothing reaches the ``fail_on`` severity, 1 when drift does."""
+    return 1 if report["summary"]["failing"] else 0
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader never sees half a file.
+
+    The text goes to a temporary file beside the target, which then replaces it in one
+    rename: an earlier report survives any failure before that point.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
