@@ -51,9 +51,15 @@ def _attr(el: Element, name: str) -> str | None:
     if value is not None:
         return value
     for key, val in el.attrib.items():
-        if key.rpartition("}")[2] == name:
-            return val
+        if str(key).rpartition("}")[2] == name:
+            return str(val)
     return None
+
+
+def line_of(el: Element | None) -> int | None:
+    """The element's line in its file, for error messages."""
+    line = getattr(el, "sourceline", None)
+    return line if isinstance(line, int) else None
 
 
 def children(el: Element | None, name: str | None = None) -> list[Element]:
@@ -108,7 +114,7 @@ def _item_key(el: Element) -> str | None:
 
 def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: frozenset[str]) -> None:
     for key, value in el.attrib.items():
-        out.append((f"{path}@{key.rpartition('}')[2]}", value))
+        out.append((f"{path}@{str(key).rpartition('}')[2]}", str(value)))
     every_kid = [c for c in el if isinstance(c.tag, str)]
     kids = [c for c in every_kid if local(c) not in skip]
     if every_kid and not kids:
@@ -243,7 +249,7 @@ def connector(doc: Document) -> Connector:
         root = inner
     name = text(root, "name")
     if not name:
-        raise InputError("connector has no <name>", file=doc.name, line=root.sourceline)
+        raise InputError("connector has no <name>", file=doc.name, line=line_of(root))
     private = child(root, "private-configuration")
     config = children(private)[0] if private is not None and children(private) else None
     anchors: list[tuple[str, str]] = []
@@ -384,7 +390,7 @@ def sync_rule(doc: Document) -> SyncRule:
     root = doc.root
     name = text(root, "name")
     if not name:
-        raise InputError("sync rule has no <name>", file=doc.name, line=root.sourceline)
+        raise InputError("sync rule has no <name>", file=doc.name, line=line_of(root))
     raw_precedence = text(root, "precedence")
     try:
         precedence = int(raw_precedence)
@@ -392,7 +398,7 @@ def sync_rule(doc: Document) -> SyncRule:
         raise InputError(
             f"sync rule {name!r} has precedence {raw_precedence!r}, not a number",
             file=doc.name,
-            line=_line(child(root, "precedence"), root),
+            line=line_of(child(root, "precedence")),
         ) from None
     return SyncRule(
         id=text(root, "id"),
@@ -443,11 +449,6 @@ def sync_rule(doc: Document) -> SyncRule:
     )
 
 
-def _line(el: Element | None, fallback: Element) -> int | None:
-    node = el if el is not None else fallback
-    return node.sourceline if isinstance(node.sourceline, int) else None
-
-
 def _flow(el: Element) -> AttributeFlow:
     src = child(el, "src")
     sources: tuple[str, ...] = ()
@@ -481,7 +482,7 @@ def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse
     root = doc.root
     data = child(root, "mv-data")
     if data is None:
-        raise InputError("MV.xml holds no <mv-data>", file=doc.name, line=root.sourceline)
+        raise InputError("MV.xml holds no <mv-data>", file=doc.name, line=line_of(root))
     return (
         root.get("server") or "",
         root.get("export-date") or "",

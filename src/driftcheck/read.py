@@ -100,7 +100,8 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
         raise InputError(f"malformed XML: {_one_line(msg)}", file=name, line=line) from None
     except (ValueError, etree.LxmlError) as exc:
         raise InputError(f"unreadable XML: {_one_line(str(exc))}", file=name) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo = tree.docinfo
+    if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
         # With entities off, entity references would silently read as empty: refuse instead.
         raise InputError(
             "has a DOCTYPE; an export never does, refusing to read it", file=name, line=1
@@ -231,7 +232,7 @@ def _expect_root(doc: Document, *accepted: str) -> None:
         raise InputError(
             f"root element is <{tag}>, expected <{'> or <'.join(accepted)}>",
             file=doc.name,
-            line=doc.root.sourceline,
+            line=doc.root.sourceline if isinstance(doc.root.sourceline, int) else None,
         )
 
 

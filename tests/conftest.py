@@ -1,0 +1,108 @@
+"""Shared fixtures: the bundled samples, the reference export, and a minimal export writer."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+REFERENCE = ROOT.parent / "shared" / "reference-exports" / "contoso"
+
+MINIMAL_MV = """<saved-mv-configuration server='SYNC01' export-date='2026-01-02 03:04:05.678'>
+<!--WARNING>
+!! The contents of this file should not be edited.
+</WARNING-->
+<mv-data>
+ <format-version>1</format-version>
+ <version>7</version>
+ <schema>
+  <dsml:dsml xmlns:ms-dsml="http://www.microsoft.com/MMS/DSML" xmlns:dsml="http://www.dsml.org/DSML">
+   <dsml:directory-schema>
+    <dsml:class id="person" type="structural"><dsml:name>person</dsml:name>
+     <dsml:attribute ref="#department" required="false" /></dsml:class>
+    <dsml:attribute-type id="department" single-value="true"><dsml:name>department</dsml:name>
+     <dsml:syntax>1.3.6.1.4.1.1466.115.121.1.15</dsml:syntax></dsml:attribute-type>
+   </dsml:directory-schema>
+  </dsml:dsml>
+ </schema>
+ <parameter-values>
+  <parameter name="Microsoft.Synchronize.StagingMode" type="string"
+   use="SynchronizationGlobal" dataType="String">False</parameter>
+ </parameter-values>
+</mv-data>
+</saved-mv-configuration>
+"""
+
+MINIMAL_CONNECTOR = """<ma-data>
+  <format-version>1</format-version>
+  <id>{11111111-2222-3333-4444-555555555555}</id>
+  <name>contoso.com</name>
+  <category>AD</category>
+  <description />
+  <attribute-inclusion><attribute>department</attribute></attribute-inclusion>
+</ma-data>
+"""
+
+MINIMAL_RULE = """<synchronizationRule>
+  <id>{aaaaaaaa-2222-3333-4444-555555555555}</id>
+  <name>In from AD - User Custom</name>
+  <description />
+  <immutable-tag />
+  <direction>Inbound</direction>
+  <disabled>False</disabled>
+  <connector>{11111111-2222-3333-4444-555555555555}</connector>
+  <sourceObjectType>user</sourceObjectType>
+  <targetObjectType>person</targetObjectType>
+  <linkType>Join</linkType>
+  <precedence>50</precedence>
+  <EnablePasswordSync>false</EnablePasswordSync>
+  <attribute-mappings>
+    <mapping><dest>department</dest><src><attr>department</attr></src><valueMergeType>Update</valueMergeType></mapping>
+  </attribute-mappings>
+</synchronizationRule>
+"""
+
+
+def write_minimal_export(root: Path) -> Path:
+    """A small export in the real layout: MV.xml, one connector, one sync rule."""
+    (root / "GlobalSettings").mkdir(parents=True)
+    (root / "Connectors").mkdir()
+    (root / "SynchronizationRules").mkdir()
+    (root / "GlobalSettings" / "MV.xml").write_text(MINIMAL_MV)
+    (root / "Connectors" / "Connector_{11111111-2222-3333-4444-555555555555}.xml").write_text(
+        MINIMAL_CONNECTOR
+    )
+    (
+        root
+        / "SynchronizationRules"
+        / "SynchronizationRule_{aaaaaaaa-2222-3333-4444-555555555555}.xml"
+    ).write_text(MINIMAL_RULE)
+    return root
+
+
+@pytest.fixture
+def minimal_export(tmp_path: Path) -> Path:
+    return write_minimal_export(tmp_path / "export")
+
+
+@pytest.fixture
+def reference_export() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip("../shared/reference-exports/contoso is not present")
+    return REFERENCE
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """A writable copy of samples/primary or samples/staging."""
+
+    def copy(side: str) -> Path:
+        target = tmp_path / side
+        shutil.copytree(SAMPLES / side, target)
+        return target
+
+    return copy
