@@ -19,7 +19,7 @@ from driftcheck.errors import InputError
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, verdict_line
-from driftcheck.report import exit_code, to_json, write_atomically
+from driftcheck.report import exit_code, load_report, to_json, write_atomically
 
 EXIT_USAGE = 2
 
@@ -110,11 +110,7 @@ def compare(
     if html_path is not None:
         outputs.append((html_path, render_html(report)))
     for path, text in outputs:
-        try:
-            write_atomically(path, text)
-        except OSError as exc:
-            reason = f"cannot write the report ({exc.strerror or exc})"
-            raise InputError(reason, file=str(path)) from None
+        _write(path, text)
     if json_path is not None and str(json_path) == "-":
         sys.stdout.write(to_json(report))
     elif quiet:
@@ -124,6 +120,31 @@ def compare(
         for path, _ in outputs:
             typer.echo(f"Report written: {path}")
     raise typer.Exit(exit_code(report))
+
+
+@app.command()
+def render(
+    report_path: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by compare --json.")
+    ],
+    html_path: Annotated[Path, typer.Option("--html", help="Write the HTML report here.")],
+) -> None:
+    """Render the HTML report again from a saved JSON report.
+
+    The JSON report carries everything the HTML shows, so reports can be archived as JSON and
+    rebuilt later (by a newer driftcheck, too).
+    """
+    report = load_report(report_path)
+    _write(html_path, render_html(report))
+    typer.echo(f"Report written: {html_path}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        reason = f"cannot write the report ({exc.strerror or exc})"
+        raise InputError(reason, file=str(path)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

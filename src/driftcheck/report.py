@@ -15,6 +15,7 @@ from typing import Any
 
 from driftcheck import __version__
 from driftcheck.compare import Change, Comparison
+from driftcheck.errors import InputError
 from driftcheck.normalize import SECTIONS, CanonicalConfiguration
 from driftcheck.policy import SEVERITIES, Verdict, severity_rank
 
@@ -116,6 +117,23 @@ def build_report(
 def exit_code(report: Report) -> int:
     """0 when nothing reaches the ``fail_on`` severity, 1 when drift does."""
     return 1 if report["summary"]["failing"] else 0
+
+
+def load_report(path: Path) -> Report:
+    """Read a saved JSON report, refusing anything that is not ``driftcheck/report/v1``."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not a JSON report ({exc})", file=str(path), line=line) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise InputError(f"not a {SCHEMA} report (schema: {found!r})", file=str(path))
+    return data
 
 
 def to_json(report: Report) -> str:
