@@ -8,6 +8,7 @@ so :func:`main` maps every error to 2 with a one-line reason.
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,12 +17,23 @@ import typer
 
 from driftcheck import __version__
 from driftcheck.errors import InputError
+from driftcheck.fileio import write_atomically
 from driftcheck.pipeline import compare_exports
+from driftcheck.policy import Policy
+from driftcheck.policyfile import (
+    DEFAULT_NAME,
+    PolicyFile,
+    accept_rules,
+    append_accepted,
+    find_policy,
+    load_policy,
+)
 from driftcheck.render_html import render_html
-from driftcheck.render_text import render_text, verdict_line
-from driftcheck.report import exit_code, load_report, to_json, write_atomically
+from driftcheck.render_text import render_text, rules_listing, verdict_line
+from driftcheck.report import Report, exit_code, load_report, to_json
 
 EXIT_USAGE = 2
+ACCEPT_DAYS = 30
 
 app = typer.Typer(
     name="driftcheck",
@@ -64,12 +76,57 @@ EXPORT_HELP = (
     "Folder written by Get-ADSyncServerConfiguration (holding Connectors/, GlobalSettings/, "
     "SynchronizationRules/), or a .zip of it."
 )
+POLICY_HELP = (
+    "Policy file (TOML) with the admin's ignore rules, severity overrides and name map. "
+    f"Default: ./{DEFAULT_NAME} when present."
+)
+
+PrimaryArg = Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")]
+StagingArg = Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
+TodayOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--today", formats=["%Y-%m-%d"], hidden=True, help="Date to check expiry against."
+    ),
+]
+
+
+def _load_policy(
+    policy_path: Path | None, *, builtin_ignores: bool = True, today: date | None = None
+) -> tuple[Policy, PolicyFile | None]:
+    found = find_policy(policy_path, Path.cwd())
+    policy = Policy(builtin_ignores=builtin_ignores, today=today or date.today())
+    if found is None:
+        return policy, None
+    admin = load_policy(found)
+    return policy.with_admin_rules(admin.ignore_rules, admin.severity_rules), admin
+
+
+def _run_compare(
+    primary: Path,
+    staging: Path,
+    policy_path: Path | None,
+    *,
+    fail_on: str = "warning",
+    builtin_ignores: bool = True,
+    today: date | None = None,
+) -> Report:
+    policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
+    return compare_exports(
+        primary,
+        staging,
+        fail_on=fail_on,
+        policy=policy,
+        name_map=admin.name_map if admin else None,
+        policy_file=admin.path if admin else None,
+    )
 
 
 @app.command()
 def compare(
-    primary: Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")],
-    staging: Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")],
+    primary: PrimaryArg,
+    staging: StagingArg,
     json_path: Annotated[
         Path | None,
         typer.Option(
@@ -89,21 +146,38 @@ def compare(
             case_sensitive=False,
         ),
     ] = FailOn.warning,
+    policy_path: PolicyOpt = None,
+    no_builtin_ignores: Annotated[
+        bool,
+        typer.Option(
+            "--no-builtin-ignores",
+            help="Show the differences the built-in ignore rules would hide, each marked "
+            "with the rule that would have hidden it.",
+        ),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
+    today: TodayOpt = None,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
     Objects are matched by name (ignoring case), never by server-local GUIDs. Differences that
     are always there between two healthy servers (GUIDs, times, counters, DirSync cookies,
     service accounts, the staging flag...) are suppressed by named ignore rules and counted
-    in the report.
+    in the report; `driftcheck rules` lists them.
 
     Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
     unreadable input.
     """
-    report = compare_exports(primary, staging, fail_on=fail_on.value)
+    report = _run_compare(
+        primary,
+        staging,
+        policy_path,
+        fail_on=fail_on.value,
+        builtin_ignores=not no_builtin_ignores,
+        today=today.date() if today else None,
+    )
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":
         outputs.append((json_path, to_json(report)))
@@ -120,6 +194,89 @@ def compare(
         for path, _ in outputs:
             typer.echo(f"Report written: {path}")
     raise typer.Exit(exit_code(report))
+
+
+@app.command()
+def rules(policy_path: PolicyOpt = None, today: TodayOpt = None) -> None:
+    """List the ignore and severity rules in force, and validate a policy file.
+
+    Built-in ignore rules hide the differences that are always there between a primary and
+    its staging server; each has an id, a reason and a source. With a policy file, its rules
+    come first (they win) and the file is checked: exit code 2 names the line of any problem.
+
+    Policy file format (TOML):
+
+    \b
+      [[ignore]]                 # hide matching differences
+      id = "sales-ou-pilot"      # required, unique
+      reason = "why"             # required
+      section = "connector"      # global-settings | metaverse | connector | sync-rule
+      object = "contoso.com"     # glob on the object name (case-insensitive)
+      path = "partitions/*"      # glob on the difference path
+      value = "OU=Sales*"        # glob on either side's value
+      expires = 2026-12-31       # after this date it hides nothing and is reported
+    \b
+      [[severity]]               # same matchers, plus:
+      level = "info"             # info | warning | blocking
+    \b
+      [map]                      # staging name = primary name
+      "contoso-dev.com" = "contoso.com"
+    """
+    policy, admin = _load_policy(policy_path, today=today.date() if today else None)
+    lines = rules_listing(policy, admin)
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def accept(
+    primary: PrimaryArg,
+    staging: StagingArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why these differences are accepted (required).")
+    ],
+    expires: Annotated[
+        datetime | None,
+        typer.Option(
+            "--expires",
+            formats=["%Y-%m-%d"],
+            help=f"Date (YYYY-MM-DD) the rules stop hiding. Default: in {ACCEPT_DAYS} days.",
+        ),
+    ] = None,
+    policy_path: Annotated[
+        Path | None,
+        typer.Option("--policy", help=f"Policy file to append to. Default: ./{DEFAULT_NAME}."),
+    ] = None,
+    today: TodayOpt = None,
+) -> None:
+    """Accept every current difference: append one ignore rule per difference to the policy.
+
+    For adopting driftcheck on an estate that already drifts: each rule matches one
+    difference precisely (section, object, path and value), carries your reason and expires
+    (by default in 30 days), so the list can be burned down. Differences already hidden by
+    the policy are not added again.
+    """
+    if not reason.strip():
+        raise InputError("--reason must say why the differences are accepted")
+    day = today.date() if today else date.today()
+    target = policy_path or Path.cwd() / DEFAULT_NAME
+    report = _run_compare(primary, staging, target if target.exists() else None, today=day)
+    differences = [d for d in report["differences"] if d["section"] != "policy"]
+    if not differences:
+        typer.echo("Nothing to accept: no difference is reported.")
+        raise typer.Exit(0)
+    admin = load_policy(target) if target.exists() else None
+    taken = {rule.id for rule in admin.ignore_rules} if admin else set()
+    until = expires.date() if expires else day + timedelta(days=ACCEPT_DAYS)
+    text = accept_rules(
+        differences, reason=reason.strip(), expires=until, taken_ids=taken, today=day
+    )
+    try:
+        append_accepted(target, text)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror or exc})", file=str(target)) from None
+    typer.echo(
+        f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
+    )
 
 
 @app.command()

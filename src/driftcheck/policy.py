@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from driftcheck.compare import Change, Json
@@ -361,11 +361,16 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
 
 @dataclass(frozen=True)
 class Difference:
-    """A change that is reported, with its severity and the rule that set it."""
+    """A change that is reported, with its severity and the rule that set it.
+
+    ``would_be_hidden_by`` names the built-in ignore rule that would have hidden it, when
+    built-in ignores are switched off for review.
+    """
 
     change: Change
     severity: str
     rule: str
+    would_be_hidden_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -374,22 +379,52 @@ class Suppressed:
 
     change: Change
     rule: str
-    #: the severity it would have had, for reviewers who show everything
+    #: the severity it would have had
     severity: str
 
 
 @dataclass(frozen=True)
 class Policy:
+    """The rules in force: the admin's first (they win), then the built-in ones."""
+
     ignore_rules: tuple[IgnoreRule, ...] = BUILT_IN_IGNORE_RULES
     severity_rules: tuple[SeverityRule, ...] = BUILT_IN_SEVERITY_RULES
+    #: False shows what built-in rules would hide (``--no-builtin-ignores``)
+    builtin_ignores: bool = True
+    #: the day expiry dates are checked against (fixed in tests)
+    today: date = field(default_factory=date.today)
+
+    def with_admin_rules(
+        self, ignore: Sequence[IgnoreRule], severity: Sequence[SeverityRule]
+    ) -> Policy:
+        return replace(
+            self,
+            ignore_rules=(*ignore, *self.ignore_rules),
+            severity_rules=(*severity, *self.severity_rules),
+        )
+
+
+EXPIRED_RULE = "expired-ignore-rule"
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """How an ignore rule fared: for the audit of what was hidden."""
+
+    rule: IgnoreRule
+    hidden: int
+    status: str  # "used" | "unused" | "expired" | "off"
 
 
 @dataclass(frozen=True)
 class Verdict:
     differences: tuple[Difference, ...]
     suppressed: tuple[Suppressed, ...]
-    ignore_rules: tuple[IgnoreRule, ...]
-    hidden_by_rule: dict[str, int] = field(default_factory=dict)
+    rule_uses: tuple[RuleUse, ...]
+
+    @property
+    def hidden_by_rule(self) -> dict[str, int]:
+        return {use.rule.id: use.hidden for use in self.rule_uses}
 
 
 def severity_of(change: Change, rules: Sequence[SeverityRule]) -> tuple[str, str]:
@@ -399,17 +434,49 @@ def severity_of(change: Change, rules: Sequence[SeverityRule]) -> tuple[str, str
     return "warning", "unclassified"
 
 
-def apply_policy(changes: Iterable[Change], policy: Policy = Policy()) -> Verdict:
-    """Split changes into reported differences and suppressed ones."""
+def is_expired(rule: IgnoreRule, today: date) -> bool:
+    return rule.expires is not None and rule.expires < today
+
+
+def _expired_finding(rule: IgnoreRule, today: date) -> Difference:
+    change = Change(
+        "policy",
+        rule.id,
+        None,
+        "expires",
+        "modified",
+        rule.expires.isoformat() if rule.expires else None,
+        f"expired (checked on {today.isoformat()}): no longer hides anything",
+    )
+    return Difference(change, "warning", EXPIRED_RULE)
+
+
+def apply_policy(changes: Iterable[Change], policy: Policy | None = None) -> Verdict:
+    """Split changes into reported differences and suppressed ones, and audit the rules."""
+    policy = policy or Policy()
+    active = [r for r in policy.ignore_rules if not is_expired(r, policy.today)]
     differences: list[Difference] = []
     suppressed: list[Suppressed] = []
     hidden = {rule.id: 0 for rule in policy.ignore_rules}
     for change in changes:
         level, severity_rule = severity_of(change, policy.severity_rules)
-        hiding = next((r for r in policy.ignore_rules if r.matcher.matches(change)), None)
+        hiding = next((r for r in active if r.matcher.matches(change)), None)
         if hiding is None:
             differences.append(Difference(change, level, severity_rule))
+        elif hiding.source == BUILT_IN and not policy.builtin_ignores:
+            hidden[hiding.id] += 1
+            differences.append(Difference(change, level, severity_rule, hiding.id))
         else:
             hidden[hiding.id] += 1
             suppressed.append(Suppressed(change, hiding.id, level))
-    return Verdict(tuple(differences), tuple(suppressed), policy.ignore_rules, hidden)
+    uses = []
+    for rule in policy.ignore_rules:
+        if is_expired(rule, policy.today):
+            differences.append(_expired_finding(rule, policy.today))
+            status = "expired"
+        elif rule.source == BUILT_IN and not policy.builtin_ignores:
+            status = "off"
+        else:
+            status = "used" if hidden[rule.id] else "unused"
+        uses.append(RuleUse(rule, hidden[rule.id], status))
+    return Verdict(tuple(differences), tuple(suppressed), tuple(uses))

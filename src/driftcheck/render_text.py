@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from driftcheck.policy import BUILT_IN, Policy, is_expired
+from driftcheck.policyfile import PolicyFile
 from driftcheck.report import Report
 
 SECTION_TITLES = {
@@ -11,6 +13,7 @@ SECTION_TITLES = {
     "metaverse": "Metaverse",
     "connector": "Connectors",
     "sync-rule": "Sync rules",
+    "policy": "Policy file",
 }
 MAX_VALUE = 100
 
@@ -95,3 +98,30 @@ def render_text(report: Report, *, top: int = 15) -> str:
     if report["warnings"]:
         lines += ["", "Warnings:"] + [f"  {w}" for w in report["warnings"]]
     return "\n".join(lines) + "\n"
+
+
+def rules_listing(policy: Policy, admin: PolicyFile | None) -> list[str]:
+    """``driftcheck rules``: every ignore and severity rule in force, in the order applied."""
+    lines = []
+    if admin is not None:
+        lines.append(
+            f"Policy file {admin.path}: valid ({len(admin.ignore_rules)} ignore, "
+            f"{len(admin.severity_rules)} severity rules, {len(admin.name_map)} name mappings)"
+        )
+        lines += [f"  map {old!r} -> {new!r}" for old, new in admin.name_map.items()]
+        lines.append("")
+    lines.append("Ignore rules (the first that matches hides a difference):")
+    for rule in policy.ignore_rules:
+        expiry = ""
+        if rule.expires is not None:
+            state = "EXPIRED" if is_expired(rule, policy.today) else "expires"
+            expiry = f" [{state} {rule.expires.isoformat()}]"
+        lines.append(f"  {rule.id}{expiry}  ({rule.source})")
+        lines.append(f"      {rule.reason}")
+        if rule.reference:
+            lines.append(f"      source: {rule.reference}")
+    lines += ["", "Severity rules (the first that matches sets the severity):"]
+    for sev in policy.severity_rules:
+        origin = "" if sev.source == BUILT_IN else f"  ({sev.source})"
+        lines.append(f"  {sev.level:8} {sev.id}{origin}: {sev.reason}")
+    return lines

@@ -7,9 +7,7 @@ renderers show, so a saved JSON report can be rendered again later.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from driftcheck import __version__
 from driftcheck.compare import Change, Comparison
 from driftcheck.errors import InputError
 from driftcheck.normalize import SECTIONS, CanonicalConfiguration
-from driftcheck.policy import SEVERITIES, Verdict, severity_rank
+from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
 
 SCHEMA = "driftcheck/report/v1"
 
@@ -45,10 +43,19 @@ def _change_fields(change: Change) -> dict[str, Any]:
     }
 
 
+def _difference(d: Difference) -> dict[str, Any]:
+    entry = {**_change_fields(d.change), "severity": d.severity, "rule": d.rule}
+    if d.would_be_hidden_by:
+        entry["would_be_hidden_by"] = d.would_be_hidden_by
+    return entry
+
+
 def _counts(levels: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Counts per section and severity; a ``policy`` row only when the policy has findings."""
     by_section = {s: {level: 0 for level in reversed(SEVERITIES)} for s in SECTIONS}
     for section, level in levels:
-        by_section[section][level] += 1
+        row = by_section.setdefault(section, {lvl: 0 for lvl in reversed(SEVERITIES)})
+        row[level] += 1
     return by_section
 
 
@@ -63,11 +70,10 @@ def build_report(
     primary_path: str,
     staging_path: str,
     fail_on: str = "warning",
+    policy_file: str | None = None,
+    name_map: Mapping[str, str] | None = None,
 ) -> Report:
-    differences = [
-        {**_change_fields(d.change), "severity": d.severity, "rule": d.rule}
-        for d in verdict.differences
-    ]
+    differences = [_difference(d) for d in verdict.differences]
     suppressed = [
         {**_change_fields(s.change), "severity": s.severity, "ignored_by": s.rule}
         for s in verdict.suppressed
@@ -82,6 +88,7 @@ def build_report(
         "tool": {"name": "driftcheck", "version": __version__},
         "primary": _server(comparison.primary, primary_path),
         "staging": _server(comparison.staging, staging_path),
+        "policy": {"file": policy_file, "map": dict(name_map or {})},
         "summary": {
             "verdict": "drift" if failing else "consistent",
             "fail_on": fail_on,
@@ -102,13 +109,15 @@ def build_report(
         "suppressed": suppressed,
         "ignore_rules": [
             {
-                "id": rule.id,
-                "reason": rule.reason,
-                "source": rule.source,
-                "reference": rule.reference,
-                "hidden": verdict.hidden_by_rule.get(rule.id, 0),
+                "id": use.rule.id,
+                "reason": use.rule.reason,
+                "source": use.rule.source,
+                "reference": use.rule.reference,
+                "expires": use.rule.expires.isoformat() if use.rule.expires else None,
+                "status": use.status,
+                "hidden": use.hidden,
             }
-            for rule in verdict.ignore_rules
+            for use in verdict.rule_uses
         ],
         "warnings": warnings,
     }
@@ -138,20 +147,3 @@ def load_report(path: Path) -> Report:
 
 def to_json(report: Report) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees half a file.
-
-    The text goes to a temporary file beside the target, which then replaces it in one
-    rename: an earlier report survives any failure before that point.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
