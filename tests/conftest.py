@@ -43,7 +43,27 @@ MINIMAL_CONNECTOR = """<ma-data>
   <name>contoso.com</name>
   <category>AD</category>
   <description />
+  <private-configuration><adma-configuration>
+    <forest-name>contoso.com</forest-name>
+    <forest-login-domain>contoso.com</forest-login-domain>
+    <parameter-values>
+      <parameter name="forest-login-domain" type="string" use="connectivity"
+        dataType="String">contoso.com</parameter>
+      <parameter name="password" type="encrypted-string" use="connectivity"
+        dataType="String" encrypted="1" />
+    </parameter-values>
+  </adma-configuration></private-configuration>
   <attribute-inclusion><attribute>department</attribute></attribute-inclusion>
+  <ma-partition-data><partition>
+    <id>{dc4c27db-d13d-460a-9a82-c48aba1ee815}</id>
+    <name>DC=contoso,DC=com</name>
+    <selected>1</selected>
+    <filter><object-classes><object-class>user</object-class></object-classes>
+      <containers><exclusions /><inclusions>
+        <inclusion>OU=Sales,DC=contoso,DC=com</inclusion>
+        <inclusion>OU=IT,DC=contoso,DC=com</inclusion>
+      </inclusions></containers></filter>
+  </partition></ma-partition-data>
 </ma-data>
 """
 
@@ -61,7 +81,11 @@ MINIMAL_RULE = """<synchronizationRule>
   <precedence>50</precedence>
   <EnablePasswordSync>false</EnablePasswordSync>
   <attribute-mappings>
-    <mapping><dest>department</dest><src><attr>department</attr></src><valueMergeType>Update</valueMergeType></mapping>
+    <mapping><dest>department</dest><src><attr>department</attr></src>
+      <valueMergeType>Update</valueMergeType></mapping>
+    <mapping><dest>mail</dest><src><attr>mail</attr></src>
+      <expression>Replace([mail], "@contoso.com", "@contoso.onmicrosoft.com")</expression>
+      <valueMergeType>Update</valueMergeType></mapping>
   </attribute-mappings>
 </synchronizationRule>
 """

@@ -1,0 +1,296 @@
+"""The synthetic estate generator (driftcheck.synth): shape, determinism, noise and drift.
+
+Small sizes only (2 connectors x 5 rules): the benchmark exercises the large ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from driftcheck import synth
+
+CONNECTORS, RULES, DRIFT, SEED = 2, 5, 9, 7
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+ZERO = "00000000-0000-0000-0000-000000000000"
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+RuleKey = tuple[str, str, str]
+
+
+def parse(path: Path) -> etree._Element:
+    return etree.fromstring(path.read_bytes(), PARSER)
+
+
+def text(el: etree._Element, name: str) -> str:
+    found = el.find(name)
+    return (found.text or "") if found is not None else ""
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, synth.SynthSummary]:
+    out = tmp_path_factory.mktemp("pair")
+    summary = synth.write_pair(out, CONNECTORS, RULES, drift=DRIFT, seed=SEED)
+    return out, summary
+
+
+def connectors(export: Path) -> dict[str, etree._Element]:
+    """Connector id (lower-case, no braces) -> parsed ma-data."""
+    out = {}
+    for f in sorted((export / "Connectors").glob("*.xml")):
+        root = parse(f)
+        out[text(root, "id").strip("{}").lower()] = root
+    return out
+
+
+def rules(export: Path) -> dict[RuleKey, etree._Element]:
+    """(connector name, direction, rule name) -> parsed rule."""
+    names = {guid: text(root, "name") for guid, root in connectors(export).items()}
+    out: dict[RuleKey, etree._Element] = {}
+    for f in sorted((export / "SynchronizationRules").glob("*.xml")):
+        root = parse(f)
+        connector = names[text(root, "connector").strip("{}")]
+        key = (connector, text(root, "direction"), text(root, "name"))
+        assert key not in out, f"duplicate rule name per (connector, direction): {key}"
+        out[key] = root
+    return out
+
+
+def settings(export: Path) -> dict[str, str]:
+    root = parse(export / "GlobalSettings" / "MV.xml")
+    return {p.get("name", ""): p.text or "" for p in root.iter("parameter")}
+
+
+def rule_configuration(root: etree._Element) -> bytes:
+    """A rule without what is server-local (ids, connector reference, precedence)."""
+    copy = etree.fromstring(etree.tostring(root))
+    for name in ("id", "internal-id", "connector", "precedence"):
+        el = copy.find(name)
+        assert el is not None
+        copy.remove(el)
+    return etree.tostring(copy)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_layout_and_summary(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, summary = pair
+    for side, stats in (("primary", summary.primary), ("staging", summary.staging)):
+        export = out / side
+        assert len(list((export / "Connectors").glob("Connector_{*}.xml"))) == CONNECTORS + 1
+        assert (export / "GlobalSettings" / "MV.xml").is_file()
+        rule_files = list((export / "SynchronizationRules").glob("SynchronizationRule_{*}.xml"))
+        assert len(rule_files) == stats.rules
+        assert stats.files == CONNECTORS + 1 + 1 + stats.rules
+        assert stats.bytes == sum(p.stat().st_size for p in export.rglob("*.xml"))
+    aad_rules = len(synth.aad_catalog())
+    assert summary.primary.rules == CONNECTORS * RULES + aad_rules
+    assert summary.files == summary.primary.files + summary.staging.files
+
+
+def test_every_file_parses_with_the_expected_root(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    roots = Counter(parse(f).tag for f in out.rglob("*.xml"))
+    assert set(roots) == {"ma-data", "saved-mv-configuration", "synchronizationRule"}
+    assert roots["saved-mv-configuration"] == 2
+
+
+def test_file_names_match_ids(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    for side in ("primary", "staging"):
+        for f in (out / side / "Connectors").glob("*.xml"):
+            ident = text(parse(f), "id")
+            assert ident == ident.upper()
+            assert f.name == f"Connector_{ident.lower()}.xml"
+        for f in (out / side / "SynchronizationRules").glob("*.xml"):
+            root = parse(f)
+            assert f.name == f"SynchronizationRule_{text(root, 'id')}.xml"
+            assert text(root, "id") == text(root, "internal-id") == text(root, "id").lower()
+
+
+def test_ad_connector_looks_like_a_real_export(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    ad = [r for r in connectors(out / "primary").values() if text(r, "category") == "AD"]
+    assert len(ad) == CONNECTORS
+    root = ad[0]
+    assert re.fullmatch(r"forest\d{2}\.fabrikam\.com", text(root, "name"))
+    dsml = root.find("schema/{http://www.dsml.org/DSML}dsml")
+    assert dsml is not None and dsml.prefix is None  # default namespace, as exported
+    schema = dsml[0]
+    kinds = Counter(etree.QName(e).localname for e in schema)
+    assert kinds["attribute-type"] > 3000 and kinds["class"] > 500
+    assert kinds["dit-content-rule"] > 400
+    ids = {e.get("id") for e in schema if etree.QName(e).localname in ("attribute-type", "class")}
+    assert "A0" in ids and "C0" in ids
+    refs = {e.get("ref", "")[1:] for e in schema.iter() if e.get("ref")}
+    assert refs and refs <= ids  # every "#A25j" resolves
+    f = next((out / "primary" / "Connectors").glob(f"Connector_{text(root, 'id').lower()}.xml"))
+    lines = f.read_text().split("\n")
+    assert len(lines) == 14 and len(lines[-1]) > 1_000_000  # the one long line
+    partitions = root.findall("ma-partition-data/partition")
+    assert partitions and all(
+        p.find("filter/containers/inclusions/inclusion") is not None for p in partitions
+    )
+    steps = root.findall("ma-run-data/run-configuration/configuration/step/partition")
+    part_ids = {text(p, "id").upper() for p in partitions}
+    assert {s.text for s in steps} <= part_ids
+
+
+def test_aad_connector_and_mv_use_prefixed_dsml(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    aad = [r for r in connectors(out / "primary").values() if text(r, "category") == "Extensible2"]
+    assert len(aad) == 1
+    for root in (aad[0], parse(out / "primary" / "GlobalSettings" / "MV.xml").find("mv-data")):
+        assert root is not None
+        dsml = root.find("schema/{http://www.dsml.org/DSML}dsml")
+        assert dsml is not None and dsml.prefix == "dsml"
+    mv_text = (out / "primary" / "GlobalSettings" / "MV.xml").read_text()
+    assert mv_text.startswith("<saved-mv-configuration server='")
+    assert "<!--WARNING>" in mv_text
+    assert len(settings(out / "primary")) == 37
+
+
+def test_deterministic_for_a_seed(tmp_path: Path, pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    again = tmp_path / "again"
+    synth.write_pair(again, CONNECTORS, RULES, drift=DRIFT, seed=SEED)
+    assert files(again) == files(out)
+    other = tmp_path / "other"
+    synth.write_pair(other, CONNECTORS, RULES, drift=DRIFT, seed=SEED + 1)
+    assert files(other) != files(out)
+
+
+def test_staging_guids_are_fresh(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+
+    def guids(export: Path) -> set[str]:
+        found = set()
+        for f in export.rglob("*.xml"):
+            found |= {g.lower() for g in GUID.findall(f.read_text())}
+        return found - {ZERO}
+
+    domain_guids = {
+        text(p, "custom-data/adma-partition-data/guid").strip("{}").lower()
+        for root in connectors(out / "primary").values()
+        for p in root.iter("partition")
+        if p.find("custom-data/adma-partition-data") is not None
+    }
+    assert domain_guids
+    # Only the AD domain GUIDs (not server-local) are shared by the two servers.
+    assert guids(out / "primary") & guids(out / "staging") == domain_guids
+
+
+def test_staging_references_are_repointed(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    staging = out / "staging"
+    conns = connectors(staging)
+    aad_id = next(g for g, r in conns.items() if text(r, "category") == "Extensible2")
+    for f in (staging / "SynchronizationRules").glob("*.xml"):
+        assert text(parse(f), "connector").strip("{}") in conns
+    for root in conns.values():
+        target = root.find(
+            "private-configuration/adma-configuration/password-hash-sync-config/target"
+        )
+        if target is not None:
+            assert (target.text or "").strip("{}").lower() == aad_id
+        part_ids = {text(p, "id").upper() for p in root.iter("partition")}
+        for step in root.iter("step"):
+            assert text(step, "partition") in part_ids
+
+
+def test_server_identities_differ(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    p_set, s_set = settings(out / "primary"), settings(out / "staging")
+    assert p_set["Microsoft.Synchronize.StagingMode"] == "False"
+    assert s_set["Microsoft.Synchronize.StagingMode"] == "True"
+    p_root = parse(out / "primary" / "GlobalSettings" / "MV.xml")
+    s_root = parse(out / "staging" / "GlobalSettings" / "MV.xml")
+    assert p_root.get("server") != s_root.get("server")
+    p_ad = sorted((text(r, "name"), r) for r in connectors(out / "primary").values())
+    s_ad = sorted((text(r, "name"), r) for r in connectors(out / "staging").values())
+    for (name, p), (_, s) in zip(p_ad, s_ad, strict=True):
+        for path in ("creation-time", "version"):
+            assert text(p, path) != text(s, path), (name, path)
+        for path in ("private-configuration/adma-configuration/forest-login-user", ".//last-dc"):
+            if p.find(path) is not None:
+                assert text(p, path) != text(s, path), (name, path)
+
+
+def test_precedence_renumbered_in_the_same_order(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, _ = pair
+    primary, staging = rules(out / "primary"), rules(out / "staging")
+    p_prec = {k: int(text(r, "precedence")) for k, r in primary.items()}
+    s_prec = {k: int(text(r, "precedence")) for k, r in staging.items()}
+    assert len(set(p_prec.values())) == len(p_prec)
+    assert len(set(s_prec.values())) == len(s_prec)
+    common = p_prec.keys() & s_prec.keys()
+    assert all(p_prec[k] != s_prec[k] for k in common)
+    assert sorted(common, key=p_prec.__getitem__) == sorted(common, key=s_prec.__getitem__)
+
+
+def test_rule_names_unique_per_connector_and_direction(tmp_path: Path) -> None:
+    synth.write_pair(tmp_path, 2, 40, drift=4, seed=3)  # enough rules for custom ones
+    for side in ("primary", "staging"):
+        found = rules(tmp_path / side)  # asserts uniqueness while loading
+        assert any(text(r, "immutable-tag") == "" for r in found.values())
+        assert any(text(r, "immutable-tag").startswith("Microsoft.") for r in found.values())
+        assert {k[1] for k in found} == {"Inbound", "Outbound"}
+
+
+def test_planted_manifest(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, summary = pair
+    manifest = json.loads((out / "planted.json").read_text())
+    planted = manifest["planted"]
+    assert len(planted) == DRIFT == len(summary.planted)
+    assert manifest["seed"] == SEED
+    sections = {"global-settings", "metaverse", "connector", "sync-rule"}
+    assert all(p["section"] in sections and p["object"] and p["description"] for p in planted)
+    assert len({p["kind"] for p in planted}) >= 6
+    assert all(p["connector"] and p["direction"] for p in planted if p["section"] == "sync-rule")
+
+
+def test_only_planted_rules_differ(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, summary = pair
+    primary, staging = rules(out / "primary"), rules(out / "staging")
+    planted = {(p.connector, p.direction, p.object) for p in summary.planted if p.connector}
+    for key in primary.keys() | staging.keys():
+        same = (
+            key in primary
+            and key in staging
+            and rule_configuration(primary[key]) == rule_configuration(staging[key])
+        )
+        assert same != (key in planted), key
+
+
+def test_only_planted_settings_differ(pair: tuple[Path, synth.SynthSummary]) -> None:
+    out, summary = pair
+    p_set, s_set = settings(out / "primary"), settings(out / "staging")
+    differing = {n for n in p_set if p_set[n] != s_set[n]}
+    planted = {p.object for p in summary.planted if p.section == "global-settings"}
+    server_local = {"Microsoft.Synchronize.StagingMode", "Microsoft.Synchronize.NextStartTime"}
+    assert differing == planted | server_local
+
+
+def test_refuses_to_overwrite_and_bad_sizes(tmp_path: Path) -> None:
+    (tmp_path / "primary").mkdir()
+    (tmp_path / "primary" / "x.txt").write_text("x")
+    with pytest.raises(FileExistsError):
+        synth.write_pair(tmp_path, 1, 1)
+    with pytest.raises(ValueError):
+        synth.write_pair(tmp_path / "new", 0, 5)
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [str(tmp_path), "--connectors", "1", "--rules-per-connector", "3", "--drift", "2"]
+    assert synth.main(args) == 0
+    assert "2 planted differences" in capsys.readouterr().out
+    assert len(json.loads((tmp_path / "planted.json").read_text())["planted"]) == 2
+    assert synth.main(args) == 2  # folder not empty
