@@ -116,3 +116,12 @@ def test_reference_export_resolves_every_reference(reference_export: Path) -> No
     assert step["partition"] == "DC=contoso,DC=com"  # type: ignore[index]
     aad = config.objects["connector"]["contoso.onmicrosoft.com - aad"].fields
     assert aad["connectivity"]["Password"] == "(encrypted)"  # type: ignore[index]
+
+
+def test_resolved_references_compare_ignoring_case() -> None:
+    from driftcheck.normalize import reference
+
+    assert reference("Fabrikam.onmicrosoft.com - AAD") == reference(
+        "fabrikam.onmicrosoft.com - AAD"
+    )
+    assert reference("a").shown == "a"

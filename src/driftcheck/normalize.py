@@ -146,6 +146,11 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch in "_%"
 
 
+def reference(name: str) -> Loose:
+    """A GUID reference resolved to a name: compared ignoring case, as objects are matched."""
+    return Loose(name, name.casefold())
+
+
 def flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -275,7 +280,9 @@ def _run_profile_node(profile: RunProfile, partition_names: Mapping[str, str]) -
     for number, step in enumerate(profile.steps, start=1):
         step_node: Node = {
             "type": step.step_type,
-            "partition": partition_names.get(step.partition_id.casefold(), "(unknown partition)"),
+            "partition": reference(
+                partition_names.get(step.partition_id.casefold(), "(unknown partition)")
+            ),
         }
         step_node.update(settings_node(step.settings))
         node[f"step {number}"] = step_node
@@ -324,8 +331,10 @@ def connector_object(c: Connector, connector_names: Mapping[str, str]) -> Config
     if c.password_hash_sync is not None:
         fields["password-hash-sync"] = {
             "enabled": flag(c.password_hash_sync.enabled),
-            "target": connector_names.get(
-                c.password_hash_sync.target_id.casefold(), "(unknown connector)"
+            "target": reference(
+                connector_names.get(
+                    c.password_hash_sync.target_id.casefold(), "(unknown connector)"
+                )
             ),
         }
     if c.password_writeback:
