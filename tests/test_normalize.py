@@ -15,6 +15,7 @@ from driftcheck.normalize import (
     join_group_text,
     keyed,
     normalize_expression,
+    reference,
     scoping_group_text,
 )
 from driftcheck.read import read_export
@@ -113,14 +114,12 @@ def test_reference_export_resolves_every_reference(reference_export: Path) -> No
     profiles = ad["run-profiles"]
     assert isinstance(profiles, dict)
     step = profiles["Full Import"]["step 1"]  # type: ignore[index]
-    assert step["partition"] == "DC=contoso,DC=com"  # type: ignore[index]
+    assert step["partition"] == reference("DC=contoso,DC=com")  # type: ignore[index]
     aad = config.objects["connector"]["contoso.onmicrosoft.com - aad"].fields
     assert aad["connectivity"]["Password"] == "(encrypted)"  # type: ignore[index]
 
 
 def test_resolved_references_compare_ignoring_case() -> None:
-    from driftcheck.normalize import reference
-
     assert reference("Fabrikam.onmicrosoft.com - AAD") == reference(
         "fabrikam.onmicrosoft.com - AAD"
     )
