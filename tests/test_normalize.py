@@ -109,7 +109,7 @@ def test_reference_export_resolves_every_reference(reference_export: Path) -> No
     ad = config.objects["connector"]["contoso.com"].fields
     assert ad["password-hash-sync"] == {
         "enabled": "false",
-        "target": "contoso.onmicrosoft.com - AAD",
+        "target": reference("contoso.onmicrosoft.com - AAD"),
     }
     profiles = ad["run-profiles"]
     assert isinstance(profiles, dict)
