@@ -39,16 +39,16 @@ def environment() -> jinja2.Environment:
 def value_view(value: Any) -> dict[str, Any]:
     """How one side of a difference is shown: absent, a list, or text."""
     if value is None:
-        return {"absent": True, "items": [], "text": ""}
+        return {"absent": True, "members": [], "text": ""}
     if isinstance(value, list):
-        return {"absent": False, "items": [str(v) for v in value], "text": ""}
+        return {"absent": False, "members": [str(v) for v in value], "text": ""}
     if isinstance(value, dict):
         return {
             "absent": False,
-            "items": [f"{k}: {short(v)}" for k, v in value.items()],
+            "members": [f"{k}: {short(v)}" for k, v in value.items()],
             "text": "",
         }
-    return {"absent": False, "items": [], "text": str(value)}
+    return {"absent": False, "members": [], "text": str(value)}
 
 
 def difference_view(d: dict[str, Any]) -> dict[str, Any]:
