@@ -28,6 +28,7 @@ demo: $(STAMP)
 	@echo "Open the report: $(abspath $(OUT)/report.html)"
 
 test: $(STAMP)
+	sh tools/ensure-browser.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

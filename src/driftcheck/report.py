@@ -7,14 +7,15 @@ renderers show, so a saved JSON report can be rendered again later.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from driftcheck import __version__
-from driftcheck.compare import Change, Comparison
+from driftcheck.compare import Change, Comparison, Json, plain
 from driftcheck.errors import InputError
-from driftcheck.normalize import SECTIONS, CanonicalConfiguration
+from driftcheck.normalize import ENCRYPTED, SECTIONS, CanonicalConfiguration, ConfigObject
 from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
 
 SCHEMA = "driftcheck/report/v1"
@@ -120,7 +121,148 @@ def build_report(
             for use in verdict.rule_uses
         ],
         "warnings": warnings,
+        "objects": configuration_objects(comparison, verdict),
     }
+
+
+# --- the configuration of both servers, object by object ------------------------------------
+
+#: Shown instead of a value whose name says it is a secret (an export should hold none).
+MASKED = "(masked)"
+_SECRET_NAME = re.compile(
+    r"(^|[-_.\s])(password|passwd|pwd|secret|client-?secret|token|credentials?|passphrase|"
+    r"private-?key|shared-?key|key-?value)$",
+    re.IGNORECASE,
+)
+_KEEP = frozenset({"", ENCRYPTED, MASKED})
+
+
+def is_secret_name(name: str) -> bool:
+    """A setting named like a password or secret (``password``, ``Connector.ClientSecret``)."""
+    return bool(_SECRET_NAME.search(name)) or name.casefold().endswith(("password", "secret"))
+
+
+def mask_secrets(tree: Json) -> Json:
+    """``tree`` with the value of every secret-named leaf replaced by ``(masked)``."""
+    if not isinstance(tree, dict):
+        return tree
+    masked: dict[str, Json] = {}
+    for key, value in tree.items():
+        if isinstance(value, str) and value not in _KEEP and is_secret_name(key):
+            masked[key] = MASKED
+        else:
+            masked[key] = mask_secrets(value)
+    return masked
+
+
+def _schema_counts(schema: Json) -> dict[str, str]:
+    """A connector schema as counts: the DSML of an AD forest has thousands of entries."""
+    if not isinstance(schema, dict):
+        return {}
+    return {key: str(len(value)) for key, value in schema.items() if isinstance(value, dict | list)}
+
+
+def object_tree(obj: ConfigObject) -> dict[str, Json]:
+    """One side of an object as plain JSON: secrets masked, a connector schema as counts."""
+    tree: dict[str, Json] = plain(obj.fields)
+    if obj.section == "connector" and "schema" in tree:
+        tree = {**tree, "schema": _schema_counts(tree["schema"])}
+    result: dict[str, Json] = mask_secrets(tree)
+    return result
+
+
+def is_out_of_box(immutable_tag: Json) -> bool:
+    """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
+    return isinstance(immutable_tag, str) and immutable_tag.casefold().startswith("microsoft.")
+
+
+def _ranks(objects: Iterable[ConfigObject]) -> dict[str, dict[str, int]]:
+    """Each rule's rank among the rules it competes with on precedence (1 = applied first)."""
+    groups: dict[str, list[ConfigObject]] = {}
+    for obj in objects:
+        if obj.precedence is not None:
+            groups.setdefault(obj.precedence_group or "", []).append(obj)
+    ranks: dict[str, dict[str, int]] = {}
+    for members in groups.values():
+        members.sort(key=lambda o: (o.precedence or 0, o.name.casefold()))
+        for rank, obj in enumerate(members, start=1):
+            ranks[obj.key] = {"precedence": obj.precedence or 0, "rank": rank, "of": len(members)}
+    return ranks
+
+
+def _direction(obj: ConfigObject) -> str:
+    group = obj.precedence_group or ""
+    return group.split("|", 1)[0].capitalize() if "|" in group else ""
+
+
+def _state(p: ConfigObject | None, s: ConfigObject | None, modified: bool) -> str:
+    if p is None:
+        return "added"
+    if s is None:
+        return "removed"
+    return "modified" if modified else "unchanged"
+
+
+def _object_entry(
+    p: ConfigObject | None,
+    s: ConfigObject | None,
+    modified: bool,
+    ranks: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]],
+) -> dict[str, Json]:
+    either = p or s
+    assert either is not None
+    entry: dict[str, Json] = {
+        "name": either.name,
+        "connector": either.connector,
+        "state": _state(p, s, modified),
+        "summary": {"primary": p.summary if p else None, "staging": s.summary if s else None},
+    }
+    if either.section == "sync-rule":
+        tags = [o.fields.get("immutable-tag") for o in (p, s) if o is not None]
+        entry["direction"] = _direction(either)
+        entry["immutable_tag"] = next((t for t in tags if isinstance(t, str) and t), "")
+        entry["out_of_box"] = any(is_out_of_box(t) for t in tags)
+        entry["rank"] = {
+            "primary": ranks[0].get(p.key) if p else None,
+            "staging": ranks[1].get(s.key) if s else None,
+        }
+    entry["primary"] = object_tree(p) if p else None
+    entry["staging"] = object_tree(s) if s else None
+    return entry
+
+
+def configuration_objects(comparison: Comparison, verdict: Verdict) -> dict[str, list[Json]]:
+    """Every object of both servers, per section, with its state and both field trees.
+
+    The HTML report shows the two configurations side by side from this. An object is
+    ``modified`` when a reported (not suppressed) difference names it.
+    """
+    reported = {
+        (d.change.section, (d.change.connector or "").casefold(), d.change.object.casefold())
+        for d in verdict.differences
+    }
+    result: dict[str, list[Json]] = {}
+    for section in SECTIONS:
+        primary = comparison.primary.objects.get(section, {})
+        staging = comparison.staging.objects.get(section, {})
+        ranks = (_ranks(primary.values()), _ranks(staging.values()))
+        keys = sorted(
+            set(primary) | set(staging),
+            key=lambda k: _sort_key(primary.get(k) or staging[k]),
+        )
+        entries: list[Json] = []
+        for key in keys:
+            p, s = primary.get(key), staging.get(key)
+            either = p or s
+            assert either is not None
+            ident = (section, (either.connector or "").casefold(), either.name.casefold())
+            entries.append(_object_entry(p, s, ident in reported, ranks))
+        result[section] = entries
+    return result
+
+
+def _sort_key(obj: ConfigObject) -> tuple[str, str, str]:
+    return ((obj.connector or "").casefold(), _direction(obj), obj.name.casefold())
 
 
 def exit_code(report: Report) -> int:

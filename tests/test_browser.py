@@ -1,0 +1,278 @@
+"""The HTML report in a real browser: headless Chromium driven by selenium.
+
+Chromium and chromedriver are Debian's (``tools/ensure-browser.sh``, run by ``make test``);
+selenium is given /usr/bin/chromedriver and never downloads anything. Where they are missing
+the tests skip locally with the reason, and FAIL in CI (``CI=true``): the browser steps are
+part of the contract. Any failing step fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftcheck.pipeline import compare_exports
+from driftcheck.render_html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+)
+EVIL = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
+RULE = "In from AD - User Department Fixup"
+#: What "Expand all" and "Collapse all" open and close (not the contents' own lists).
+FOLDABLE = ":is(details.obj, details.gg, details.rule)"
+
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.is_file():
+            return f"{path} is missing (run tools/ensure-browser.sh)"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests need Chromium: {reason}")
+
+
+@pytest.fixture(scope="module")
+def start_browser() -> Iterator[Callable[..., Any]]:
+    """A function starting headless Chromium (JavaScript on or off); all are quit at the end."""
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers: list[Any] = []
+    profiles: list[str] = []
+
+    def start(*, javascript: bool = True) -> Any:
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        profile = tempfile.mkdtemp(prefix="driftcheck-chromium-")
+        profiles.append(profile)
+        for flag in (*FLAGS, f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        if not javascript:
+            options.add_experimental_option(
+                "prefs", {"profile.managed_default_content_settings.javascript": 2}
+            )
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(
+            service=Service(executable_path=str(CHROMEDRIVER)), options=options
+        )
+        driver.set_page_load_timeout(60)
+        drivers.append(driver)
+        return driver
+
+    yield start
+    for driver in drivers:
+        driver.quit()
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The samples report, with markup and script planted in a sync rule's description."""
+    from tests.conftest import SAMPLES
+
+    root = tmp_path_factory.mktemp("browser")
+    staging = root / "staging"
+    shutil.copytree(SAMPLES / "staging", staging)
+    escaped = EVIL.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    planted = 0
+    for rule in (staging / "SynchronizationRules").iterdir():
+        data = rule.read_bytes()
+        if f"<name>{RULE}</name>".encode() in data and b"<description>" in data:
+            start = data.index(b"<description>") + len(b"<description>")
+            end = data.index(b"</description>")
+            rule.write_bytes(data[:start] + escaped.encode() + data[end:])
+            planted += 1
+    assert planted == 1, "the description was planted"
+    report = compare_exports(SAMPLES / "primary", staging)
+    path = root / "report.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def page(start_browser: Callable[..., Any], report_file: Path) -> Any:
+    driver = start_browser()
+    driver.get(report_file.as_uri())
+    return driver
+
+
+def shown(driver: Any, css: str) -> bool:
+    from selenium.webdriver.common.by import By
+
+    return bool(driver.find_element(By.CSS_SELECTOR, css).is_displayed())
+
+
+FIND_RULE = """
+const [name, connector] = arguments;
+for (const rule of document.querySelectorAll("#s-sync-rule details.obj")) {
+  const heading = rule.closest("section.rg").querySelector("h4").textContent;
+  if (rule.querySelector("summary .name").textContent === name
+      && heading.startsWith(connector + " ·")) { return rule.id; }
+}
+return null;
+"""
+
+
+def rule_id(driver: Any, name: str, connector: str) -> str:
+    """The anchor of a sync rule's side-by-side view, found by its name and group."""
+    found = driver.execute_script(FIND_RULE, name, connector)
+    assert found, f"no rule {name!r} of {connector!r} in the report"
+    return str(found)
+
+
+def click(driver: Any, element_id: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, element_id).click()
+
+
+def test_injected_script_does_not_run_and_shows_as_text(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    assert page.execute_script("return window.__xss") is None
+    assert page.find_elements(By.CSS_SELECTOR, 'main img, main script, img[src="x"]') == []
+    target = rule_id(page, RULE, "fabrikam.com")
+    text = page.find_element(By.ID, target).text
+    assert "<script>window.__xss = 1</script>" in text
+    errors = [e for e in page.get_log("browser") if e.get("level") == "SEVERE"]
+    assert errors == [], errors
+
+
+def test_controls_filter_the_report(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    assert shown(page, "#controls")
+    total = page.find_element(By.ID, "shown").text
+    assert total.endswith("objects")
+    fixup = "#" + rule_id(page, RULE, "fabrikam.com")
+    unchanged = "#" + rule_id(page, "In from AD - Contact Join", "fabrikam.com")
+    custom_join = "#" + rule_id(
+        page, "In from AD - EMEA User Join on EmployeeID", "emea.fabrikam.com"
+    )
+    oob_changed = "#" + rule_id(
+        page, "Out to AAD - User ExchangeOnline", "fabrikam.onmicrosoft.com - AAD"
+    )
+    info_rule = "#" + rule_id(
+        page, "Out to AAD - User UsageLocation", "fabrikam.onmicrosoft.com - AAD"
+    )
+
+    # only show changes: unchanged rules go, changed ones stay
+    assert shown(page, unchanged)
+    click(page, "f-changes")
+    assert not shown(page, unchanged) and shown(page, fixup)
+    assert "of" in page.find_element(By.ID, "shown").text
+    # inside a changed rule only the changed rows stay, under their headings
+    rows = page.find_elements(By.CSS_SELECTOR, f"{fixup} table.cfg tbody tr")
+    visible = [r.text for r in rows if r.is_displayed()]
+    assert any(t.startswith("department") for t in visible), visible
+    assert not any(t.startswith(("link-type", "id ")) for t in visible), visible
+    assert len(visible) < len(rows)
+    click(page, "f-changes")
+    assert shown(page, unchanged)
+
+    # hide out-of-box rules
+    click(page, "f-oob")
+    assert not shown(page, oob_changed) and shown(page, fixup)
+    click(page, "f-oob")
+    assert shown(page, oob_changed)
+
+    # severity: without blocking, a blocking-only rule goes, an info one stays
+    blocking = page.find_element(By.CSS_SELECTOR, '.f-sev[value="blocking"]')
+    blocking.click()
+    assert not shown(page, oob_changed) and shown(page, info_rule)
+    assert shown(page, fixup), "its planted description is an info difference"
+    assert not any(
+        r.is_displayed() for r in page.find_elements(By.CSS_SELECTOR, 'tr.dr[data-sev="blocking"]')
+    )
+    blocking.click()
+    assert shown(page, oob_changed)
+
+    # connector: only emea.fabrikam.com
+    select = Select(page.find_element(By.ID, "f-conn"))
+    select.select_by_visible_text("emea.fabrikam.com")
+    assert shown(page, custom_join) and not shown(page, fixup)
+    select.select_by_index(0)
+    assert shown(page, fixup)
+
+    # text search (debounced): an attribute only the changed expression mentions
+    search = page.find_element(By.ID, "f-text")
+    search.send_keys("extensionAttribute5")
+    WebDriverWait(page, 5).until(lambda d: not shown(d, unchanged))
+    assert shown(page, fixup)
+    search.clear()
+    page.execute_script("document.getElementById('f-text').dispatchEvent(new Event('input'))")
+    WebDriverWait(page, 5).until(lambda d: shown(d, unchanged))
+
+    # expand and collapse all
+    click(page, "b-open")
+    assert (
+        page.execute_script(f"return document.querySelectorAll('{FOLDABLE}:not([open])').length")
+        == 0
+    )
+    assert page.find_element(By.CSS_SELECTOR, f"{unchanged} table.cfg").is_displayed()
+    click(page, "b-close")
+    assert page.execute_script(f"return document.querySelectorAll('{FOLDABLE}[open]').length") == 0
+    assert not page.find_element(By.CSS_SELECTOR, f"{fixup} table.cfg").is_displayed()
+    assert page.find_element(By.ID, "shown").text == total
+
+
+def test_link_to_a_collapsed_rule_opens_it(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    click(page, "b-close")
+    target = rule_id(page, "In from AD - Contact Join", "fabrikam.com")
+    page.find_element(By.CSS_SELECTOR, f'nav#toc a[href="#{target}"]').click()
+    assert page.find_element(By.CSS_SELECTOR, f"#{target} table.cfg").is_displayed()
+
+
+def test_without_javascript_everything_is_readable(
+    start_browser: Callable[..., Any], report_file: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = start_browser(javascript=False)
+    driver.get(report_file.as_uri())
+    assert not shown(driver, "#controls"), "controls need the script"
+    assert shown(driver, "#verdict") and shown(driver, "table.summary")
+    rows = driver.find_elements(By.CSS_SELECTOR, "tr.dr")
+    assert rows and all(r.is_displayed() for r in rows)
+    hidden = driver.execute_script(
+        "return Array.from(document.querySelectorAll('main [hidden]')).length"
+    )
+    assert hidden == 0
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert "attribute-flows/department/expression" in text
+    assert driver.execute_script("return window.__xss") is None
