@@ -159,3 +159,10 @@ def test_utf16_with_bom_and_crlf_parses() -> None:
 def test_utf8_with_bom_parses() -> None:
     root = parse_xml(b"\xef\xbb\xbf<ma-data><name>x</name></ma-data>", "c.xml")
     assert root.findtext("name") == "x"
+
+
+def test_input_error_survives_pickling() -> None:
+    import pickle
+
+    err = pickle.loads(pickle.dumps(InputError("malformed XML", file="a.xml", line=3)))
+    assert (err.file, err.line, err.message) == ("a.xml", 3, "a.xml:3: malformed XML")

@@ -15,6 +15,10 @@ class InputError(Exception):
         self.line = line
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str], dict[str, object]]:
+        # Raised in a worker process, it crosses back to the main one by pickling.
+        return (InputError, (self.reason,), {"file": self.file, "line": self.line})
+
     @property
     def message(self) -> str:
         if self.file is None:
