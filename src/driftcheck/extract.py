@@ -159,14 +159,19 @@ def parameters(values: Element | None) -> tuple[Parameter, ...]:
     return tuple(result)
 
 
+MMS_DSML = "{http://www.microsoft.com/MMS/DSML}"
+
+
 def _leaves(el: Element) -> dict[str, str]:
     """Text of each child by local name, in one pass (small DSML elements)."""
     return {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in el if isinstance(c.tag, str)}
 
 
-def _flag_attribute(el: Element, name: str) -> bool:
-    """A ``true`` attribute by local name (``single-value``, ``ms-dsml:indexed``...)."""
-    value = _attr(el, name)
+def _dsml_flag(el: Element, name: str) -> bool:
+    """``ms-dsml:<name>="true"`` (or unprefixed, or under another prefix)."""
+    value = el.get(MMS_DSML + name) or el.get(name)
+    if value is None and len(el.attrib) > 2:
+        value = _attr(el, name)
     return value is not None and value.lower() == "true"
 
 
@@ -174,59 +179,55 @@ def schema(dsml_parent: Element | None) -> Schema:
     """Read a DSML ``directory-schema``; synthetic ids (``A0``, ``#Cf4``) become names.
 
     The hot path of a run: an AD connector's schema has ~3,400 attribute types and ~570
-    classes with ~18,000 attribute references, so each element is visited once.
+    classes with ~18,000 attribute references, so each element is visited once and the
+    lookups stay in C where they can.
     """
     directory = _find_directory_schema(dsml_parent)
     if directory is None:
         return Schema((), ())
     names: dict[str, str] = {}  # "#id" -> name
     attribute_types: list[AttributeType] = []
-    classes: list[tuple[Element, dict[str, str]]] = []
+    classes: list[tuple[Element, str]] = []
     aux: dict[str, list[str]] = {}
-    for el in directory:
-        if not isinstance(el.tag, str):
-            continue
-        kind = el.tag.rpartition("}")[2]
-        if kind == "attribute-type":
-            leaves = _leaves(el)
-            name = leaves.get("name", "")
-            names["#" + (el.get("id") or name)] = name
-            attribute_types.append(
-                AttributeType(
-                    name=name,
-                    syntax=leaves.get("syntax", ""),
-                    single_valued=(el.get("single-value") or "").lower() == "true",
-                    indexed=_flag_attribute(el, "indexed"),
-                    indexable=_flag_attribute(el, "indexable"),
-                )
+    for el in directory.iterchildren("{*}attribute-type"):
+        leaves = _leaves(el)
+        name = leaves.get("name", "")
+        names["#" + (el.get("id") or name)] = name
+        attribute_types.append(
+            AttributeType(
+                name,
+                leaves.get("syntax", ""),
+                el.get("single-value") == "true",
+                _dsml_flag(el, "indexed"),
+                _dsml_flag(el, "indexable"),
             )
-        elif kind == "class":
-            leaves = _leaves(el)
-            names["#" + (el.get("id") or leaves.get("name", ""))] = leaves.get("name", "")
-            classes.append((el, leaves))
-        elif kind == "dit-content-rule":
-            aux["#" + (el.get("id") or "")] = [
-                c.get("ref") or "" for c in el.iterchildren("{*}aux-class")
-            ]
+        )
+    for el in directory.iterchildren("{*}class"):
+        name = _leaves(el).get("name", "")
+        names["#" + (el.get("id") or name)] = name
+        classes.append((el, name))
+    for el in directory.iterchildren("{*}dit-content-rule"):
+        aux["#" + (el.get("id") or "")] = [
+            c.get("ref") or "" for c in el.iterchildren("{*}aux-class")
+        ]
 
     def resolve(ref: str) -> str:
         return names.get(ref) or names.get("#" + ref) or ref.lstrip("#")
 
     object_types = []
-    for el, leaves in classes:
+    for el, name in classes:
         superior = el.get("superior")
         object_types.append(
             ObjectType(
-                name=leaves.get("name", ""),
-                kind=el.get("type") or "",
-                superior=resolve(superior) if superior else None,
-                attributes=tuple(
-                    (resolve(a.get("ref") or ""), (a.get("required") or "").lower() == "true")
+                name,
+                el.get("type") or "",
+                resolve(superior) if superior else None,
+                tuple(
+                    (names.get(ref) or resolve(ref), a.get("required") == "true")
                     for a in el.iterchildren("{*}attribute")
+                    for ref in (a.get("ref") or "",)
                 ),
-                auxiliary_classes=tuple(
-                    resolve(r) for r in aux.get("#" + (el.get("id") or ""), ())
-                ),
+                tuple(resolve(r) for r in aux.get("#" + (el.get("id") or ""), ())),
             )
         )
     return Schema(tuple(object_types), tuple(attribute_types))

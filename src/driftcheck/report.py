@@ -15,7 +15,7 @@ from typing import Any
 from driftcheck import __version__
 from driftcheck.compare import Change, Comparison, Json, plain
 from driftcheck.errors import InputError
-from driftcheck.normalize import ENCRYPTED, SECTIONS, CanonicalConfiguration, ConfigObject
+from driftcheck.normalize import ENCRYPTED, SECTIONS, CanonicalConfiguration, ConfigObject, Node
 from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
 
 SCHEMA = "driftcheck/report/v1"
@@ -155,19 +155,24 @@ def mask_secrets(tree: Json) -> Json:
     return masked
 
 
-def _schema_counts(schema: Json) -> dict[str, str]:
+def _schema_counts(schema: object) -> Node:
     """A connector schema as counts: the DSML of an AD forest has thousands of entries."""
     if not isinstance(schema, dict):
         return {}
-    return {key: str(len(value)) for key, value in schema.items() if isinstance(value, dict | list)}
+    counts: Node = {k: str(len(v)) for k, v in schema.items() if isinstance(v, dict)}
+    return counts
 
 
 def object_tree(obj: ConfigObject) -> dict[str, Json]:
-    """One side of an object as plain JSON: secrets masked, a connector schema as counts."""
-    tree: dict[str, Json] = plain(obj.fields)
-    if obj.section == "connector" and "schema" in tree:
-        tree = {**tree, "schema": _schema_counts(tree["schema"])}
-    result: dict[str, Json] = mask_secrets(tree)
+    """One side of an object as plain JSON: secrets masked, a connector schema as counts.
+
+    The schema is counted before conversion: converting it whole would cost more than the
+    rest of the report.
+    """
+    fields = obj.fields
+    if obj.section == "connector" and "schema" in fields:
+        fields = {**fields, "schema": _schema_counts(fields["schema"])}
+    result: dict[str, Json] = mask_secrets(plain(fields))
     return result
 
 
@@ -288,4 +293,5 @@ def load_report(path: Path) -> Report:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    # Compact: written by the C encoder, several times faster than indent= on large estates.
+    return json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
