@@ -12,6 +12,7 @@ every hidden difference is counted by a named rule.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
@@ -178,8 +179,11 @@ def _unique_label(name: str, taken: set[str]) -> str:
 
 def keyed(items: Iterable[tuple[str, Value]]) -> Node:
     """A node from (name, value) pairs; a name repeated (ignoring case) is suffixed ``(2)``."""
+    pairs = list(items)
+    if len({name.casefold() for name, _ in pairs}) == len(pairs):
+        return dict(pairs)  # the usual case, and the hot one for connector schemas
     taken: set[str] = set()
-    return {_unique_label(name, taken): value for name, value in items}
+    return {_unique_label(name, taken): value for name, value in pairs}
 
 
 def settings_node(settings: Settings) -> Node:
@@ -311,7 +315,10 @@ def _schema_node(schema: Schema) -> Node:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def _object_class_node(t: ObjectType) -> Node:
+    """A connector schema class as compared; cached because forests of one estate mostly
+    share their schema, so the same class recurs in every connector (treat as read-only)."""
     return {
         "kind": t.kind,
         "superior": t.superior,
