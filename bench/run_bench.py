@@ -124,16 +124,46 @@ def ensure_dataset(ds: Dataset) -> float | None:
     return elapsed
 
 
+def tree_rss(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants now, in bytes (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            kids = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+        todo.extend(int(k) for k in kids)
+    return total
+
+
 def measure(cmd: Sequence[str], log: Path) -> Run:
-    """Run ``cmd`` as a child and return its wall time and its own peak RSS."""
+    """Run ``cmd`` as a child; return its wall time and peak RSS.
+
+    driftcheck reads the staging export in a worker process, so the peak is that of the whole
+    process tree: sampled every 20 ms from /proc where it exists, and never less than the
+    largest single process's ``ru_maxrss`` (``os.wait4``).
+    """
+    peak = 0
+    sampling = Path("/proc").is_dir()
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if sampling:
+                peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.02)
         elapsed = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code  # reaped by wait4: keep Popen from waiting again
-    return Run(elapsed, usage.ru_maxrss * RSS_UNIT, code)
+    return Run(elapsed, max(peak, int(usage.ru_maxrss * RSS_UNIT)), code)
 
 
 def driftcheck_script() -> Path | None:
