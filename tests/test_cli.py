@@ -406,3 +406,19 @@ def test_no_builtin_ignores_shows_everything_marked(capsys: pytest.CaptureFixtur
     marked = [d for d in report["differences"] if d.get("would_be_hidden_by")]
     assert {d["would_be_hidden_by"] for d in marked} == set(NOISE_RULES)
     assert len(report["differences"]) - len(marked) == len(EXPECTED)
+
+
+def test_summary_names_unused_and_expired_policy_rules(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        '[[ignore]]\nid = "stale-pilot"\nreason = "old"\nobject = "no-such-connector"\n\n'
+        '[[ignore]]\nid = "old-exception"\nreason = "old"\nobject = "x"\nexpires = 2025-01-01\n'
+    )
+    code, out, _ = run(
+        capsys, "compare", PRIMARY, STAGING, "--policy", policy, "--today", "2026-11-22"
+    )
+    assert code == 1
+    assert "Unused policy rules (hid nothing): stale-pilot" in out
+    assert "Expired policy rules: old-exception" in out

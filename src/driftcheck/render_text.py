@@ -95,6 +95,14 @@ def render_text(report: Report, *, top: int = 15) -> str:
     if hiding:
         lines += ["", "Suppressed by ignore rules:"]
         lines += [f"  {r['hidden']:>5}  {r['id']}: {r['reason']}" for r in hiding]
+    admin = [r for r in report["ignore_rules"] if r.get("source") != BUILT_IN]
+    for status, title in (
+        ("unused", "Unused policy rules (hid nothing)"),
+        ("expired", "Expired policy rules"),
+    ):
+        stale = [r["id"] for r in admin if r.get("status") == status]
+        if stale:
+            lines += ["", f"{title}: {', '.join(stale)}"]
     if report["warnings"]:
         lines += ["", "Warnings:"] + [f"  {w}" for w in report["warnings"]]
     return "\n".join(lines) + "\n"
