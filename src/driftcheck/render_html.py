@@ -978,31 +978,28 @@ def suppressed_groups(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     return views
 
 
+def _toc_entries(items: Iterable[Mapping[str, Any]], title_key: str) -> list[dict[str, Any]]:
+    return [
+        {"title": i[title_key], "href": i["id"], "state": i["state"], "objects": []} for i in items
+    ]
+
+
 def _toc(sections: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "title": "Global settings",
             "href": "s-global-settings",
-            "groups": [
-                {"title": g["title"], "href": g["id"], "state": g["state"], "objects": []}
-                for g in sections["global_groups"]
-            ],
+            "groups": _toc_entries(sections["global_groups"], "title"),
         },
         {
             "title": "Metaverse",
             "href": "s-metaverse",
-            "groups": [
-                {"title": o["name"], "href": o["id"], "state": o["state"], "objects": []}
-                for o in sections["metaverse"]
-            ],
+            "groups": _toc_entries(sections["metaverse"], "name"),
         },
         {
             "title": "Connectors",
             "href": "s-connector",
-            "groups": [
-                {"title": o["name"], "href": o["id"], "state": o["state"], "objects": []}
-                for o in sections["connectors"]
-            ],
+            "groups": _toc_entries(sections["connectors"], "name"),
         },
         {
             "title": "Sync rules",
