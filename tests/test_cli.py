@@ -56,6 +56,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, out, err
 
 
+def compare_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """``driftcheck compare ARGS --json -``: the exit code and the parsed report."""
+    code, out, _ = run(capsys, "compare", *args, "--json", "-")
+    return code, json.loads(out)
+
+
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
     out = tmp_path_factory.mktemp("report") / "report.json"
@@ -144,9 +150,9 @@ def test_fail_on_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 
 def test_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "compare", PRIMARY, STAGING, "--json", "-")
+    code, report = compare_json(capsys, PRIMARY, STAGING)
     assert code == 1
-    assert json.loads(out)["schema"] == "driftcheck/report/v1"
+    assert report["schema"] == "driftcheck/report/v1"
 
 
 def test_zip_input_gives_the_same_differences(
@@ -159,9 +165,8 @@ def test_zip_input_gives_the_same_differences(
         for f in sorted(STAGING.rglob("*")):
             if f.is_file():
                 zf.write(f, "AADC-FAB-SYNC02-18NOV2024/" + f.relative_to(STAGING).as_posix())
-    code, out, _ = run(capsys, "compare", PRIMARY, archive, "--json", "-")
+    code, zipped = compare_json(capsys, PRIMARY, archive)
     assert code == 1
-    zipped = json.loads(out)
     strip = lambda r: [{k: v for k, v in d.items()} for d in r["differences"]]  # noqa: E731
     assert strip(zipped) == strip(sample_report)
 
@@ -334,38 +339,18 @@ def test_accept_then_compare_is_clean_until_expiry(
     )  # fmt: skip
     assert code == 0, out
     assert "expires = 2026-12-22" in policy.read_text()
-    code, out, _ = run(
-        capsys,
-        "compare",
-        PRIMARY,
-        STAGING,
-        "--policy",
-        policy,
-        "--today",
-        "2026-12-01",
-        "--json",
-        "-",
+    code, report = compare_json(
+        capsys, PRIMARY, STAGING, "--policy", policy, "--today", "2026-12-01"
     )
-    report = json.loads(out)
     assert code == 0
     assert report["differences"] == []
     assert report["policy"]["file"] == str(policy)
     accepted = [r for r in report["ignore_rules"] if r["source"] == str(policy)]
     assert len(accepted) == len(EXPECTED)
     assert all(r["status"] == "used" and r["hidden"] == 1 for r in accepted)
-    code, out, _ = run(
-        capsys,
-        "compare",
-        PRIMARY,
-        STAGING,
-        "--policy",
-        policy,
-        "--today",
-        "2027-01-01",
-        "--json",
-        "-",
+    code, report = compare_json(
+        capsys, PRIMARY, STAGING, "--policy", policy, "--today", "2027-01-01"
     )
-    report = json.loads(out)
     assert code == 1
     assert {d["section"] for d in report["differences"]} >= {"policy", "sync-rule"}
     assert all(
@@ -389,8 +374,7 @@ def test_policy_file_in_the_current_folder_is_picked_up(
         'section = "connector"\npath = "partitions/*/containers/*"\nvalue = "OU=Sales*"\n'
     )
     monkeypatch.chdir(tmp_path)
-    _code, out, _ = run(capsys, "compare", PRIMARY, STAGING, "--json", "-")
-    report = json.loads(out)
+    _code, report = compare_json(capsys, PRIMARY, STAGING)
     assert report["policy"]["file"].endswith("driftcheck.toml")
     assert [s["ignored_by"] for s in report["suppressed"]].count("sales-ou-pilot") == 1
     paths = {(d["path"], d["change"]) for d in report["differences"]}
@@ -399,8 +383,7 @@ def test_policy_file_in_the_current_folder_is_picked_up(
 
 
 def test_no_builtin_ignores_shows_everything_marked(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "compare", PRIMARY, STAGING, "--no-builtin-ignores", "--json", "-")
-    report = json.loads(out)
+    code, report = compare_json(capsys, PRIMARY, STAGING, "--no-builtin-ignores")
     assert code == 1
     assert report["suppressed"] == []
     marked = [d for d in report["differences"] if d.get("would_be_hidden_by")]
