@@ -2,8 +2,10 @@
 
 Linear in the size of the exports: objects are matched by key (a dict lookup, never all
 against all), each matched pair's fields are compared once, and equal subtrees are skipped by
-a single equality test. Every change found is returned; deciding what is hidden and how severe
-the rest is belongs to :mod:`driftcheck.policy`.
+a single equality test. The trees are already keyed and canonical, so a short walk does what a
+generic differ (deepdiff) would, and reports set members one by one, which it would not.
+Every change found is returned; deciding what is hidden and how severe the rest is belongs to
+:mod:`driftcheck.policy`.
 """
 
 from __future__ import annotations
