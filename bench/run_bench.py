@@ -61,6 +61,7 @@ class Dataset:
     @property
     def folder(self) -> Path:
         tag = f"c{self.connectors}-r{self.rules_per_connector}-d{self.drift}-s{self.seed}"
+        tag += f"-g{synth.GENERATION}"
         return DATA / f"{self.name}-{tag}"
 
 

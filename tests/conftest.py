@@ -130,3 +130,70 @@ def sample_copy(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+#: A forest schema in the AD connector's style: default DSML namespace, synthetic ids.
+#: (name, syntax, single-valued)
+AD_ATTRIBUTES = (
+    ("department", "1.3.6.1.4.1.1466.115.121.1.15", True),
+    ("mail", "1.3.6.1.4.1.1466.115.121.1.15", True),
+    ("member", "1.3.6.1.4.1.1466.115.121.1.12", False),
+    ("objectGUID", "1.3.6.1.4.1.1466.115.121.1.40", True),
+)
+#: (name, superior, attributes)
+AD_CLASSES = (
+    ("top", None, ("objectGUID",)),
+    ("user", "top", ("department", "mail")),
+    ("group", "top", ("mail", "member")),
+)
+
+
+def ad_schema(
+    attributes: tuple[tuple[str, str, bool], ...] = AD_ATTRIBUTES,
+    *,
+    first_id: int = 0,
+    reverse: bool = False,
+    mms_namespace: str = "http://www.microsoft.com/MMS/DSML",
+) -> str:
+    """A ``<schema>`` element; ``first_id``/``reverse`` renumber and reorder it, as another
+    server might write the same schema."""
+    ids = {name: f"A{first_id + i}" for i, (name, _, _) in enumerate(attributes)}
+    class_ids = {name: f"C{first_id + i}" for i, (name, _, _) in enumerate(AD_CLASSES)}
+    types = [
+        f'<attribute-type id="{ids[name]}"'
+        + (' single-value="true"' if single else "")
+        + f"><name>{name}</name><syntax>{syntax}</syntax></attribute-type>"
+        for name, syntax, single in attributes
+    ]
+    classes = []
+    for name, superior, members in AD_CLASSES:
+        if name == "user":  # attributes beyond the base set extend class user
+            members = members + tuple(a for a, _, _ in attributes[len(AD_ATTRIBUTES) :])
+        refs = "".join(f'<attribute ref="#{ids[m]}" required="false" />' for m in members)
+        sup = f' superior="#{class_ids[superior]}"' if superior else ""
+        classes.append(
+            f'<class id="{class_ids[name]}"{sup} type="structural"><name>{name}</name>{refs}</class>'
+        )
+    if reverse:
+        types.reverse()
+        classes.reverse()
+    return (
+        f'<schema><dsml xmlns="http://www.dsml.org/DSML" xmlns:m="{mms_namespace}">'
+        f"<directory-schema>{''.join(types)}{''.join(classes)}</directory-schema></dsml></schema>"
+    )
+
+
+def connector_with_schema(schema: str) -> str:
+    """The minimal connector with ``schema`` (see :func:`ad_schema`) in its place."""
+    return MINIMAL_CONNECTOR.replace(
+        "  <attribute-inclusion>", f"  {schema}\n  <attribute-inclusion>", 1
+    )
+
+
+def write_export_with_schema(root: Path, schema: str) -> Path:
+    """The minimal export whose connector carries ``schema``."""
+    write_minimal_export(root)
+    (root / "Connectors" / "Connector_{11111111-2222-3333-4444-555555555555}.xml").write_text(
+        connector_with_schema(schema)
+    )
+    return root

@@ -19,6 +19,7 @@ from driftcheck.normalize import (
     SECTIONS,
     CanonicalConfiguration,
     ConfigObject,
+    DeferredSchema,
     Loose,
     MemberSet,
     Node,
@@ -58,6 +59,8 @@ def plain(value: Value) -> Json:
         return list(value.members)
     if isinstance(value, Loose):
         return value.shown
+    if isinstance(value, DeferredSchema):
+        return value.counts()
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, dict):
@@ -73,7 +76,9 @@ def diff_values(path: str, primary: Value, staging: Value) -> Iterator[tuple[str
     """(path, change, primary, staging) for each difference between two values."""
     if primary == staging:
         return
-    if isinstance(primary, dict) and isinstance(staging, dict):
+    if isinstance(primary, DeferredSchema) or isinstance(staging, DeferredSchema):
+        yield from diff_values(path, _read(primary), _read(staging))
+    elif isinstance(primary, dict) and isinstance(staging, dict):
         yield from _diff_nodes(path, primary, staging)
     elif isinstance(primary, MemberSet) and isinstance(staging, MemberSet):
         removed = primary.by_key.keys() - staging.by_key.keys()
@@ -84,6 +89,11 @@ def diff_values(path: str, primary: Value, staging: Value) -> Iterator[tuple[str
             yield path, "added", None, member
     else:
         yield path, "modified", plain(primary), plain(staging)
+
+
+def _read(value: Value) -> Value:
+    """A deferred schema read into its node (only done when two fingerprints differ)."""
+    return value.read() if isinstance(value, DeferredSchema) else value
 
 
 def _diff_nodes(path: str, primary: Node, staging: Node) -> Iterator[tuple[str, str, Json, Json]]:

@@ -62,6 +62,25 @@ class Schema:
 
 
 @dataclass(frozen=True)
+class SchemaFingerprint:
+    """A connector's DSML schema known by its fingerprint, not read into the model yet.
+
+    An AD forest's schema is most of its connector file, and two servers connected to the
+    same forest hold the same one; reading it costs more than the rest of the file. So it is
+    read only when the two servers' fingerprints differ (see ``extract.read_schema``), the way
+    diffoscope compares file hashes before unpacking. Equal fingerprints mean the same
+    elements, attributes, texts and namespaces, hence the same :class:`Schema`.
+    """
+
+    fingerprint: str
+    object_classes: int
+    attribute_types: int
+    #: where to read it from: the export (``ExportFiles.location``) and the file within it
+    export: str
+    file: str
+
+
+@dataclass(frozen=True)
 class Partition:
     """A connector partition (an AD domain, or ``default`` for the cloud)."""
 
@@ -116,7 +135,7 @@ class Connector:
     attribute_inclusion: tuple[str, ...]
     partitions: tuple[Partition, ...]
     run_profiles: tuple[RunProfile, ...]
-    schema: Schema
+    schema: Schema | SchemaFingerprint
     #: private configuration not covered above (AD forest settings, ECMA2 extension config...)
     configuration: Settings
     #: everything else under ``ma-data`` (times, counters, join/projection, password-sync...)

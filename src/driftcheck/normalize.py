@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
+from driftcheck.extract import read_schema
 from driftcheck.model import (
     AttributeFlow,
     Connector,
@@ -26,6 +27,7 @@ from driftcheck.model import (
     Partition,
     RunProfile,
     Schema,
+    SchemaFingerprint,
     ScopingGroup,
     ServerConfiguration,
     Settings,
@@ -90,7 +92,73 @@ class Loose:
         return hash(self.key)
 
 
-Value = Union[str, None, MemberSet, Loose, tuple[str, ...], "Node"]
+@dataclass(frozen=True, eq=False)
+class DeferredSchema:
+    """A connector schema compared by fingerprint; :meth:`read` builds its node when needed.
+
+    Equal fingerprints are equal schemas, so the usual case (both servers hold the forest's
+    same schema) never reads either. :mod:`driftcheck.compare` reads both when they differ.
+    """
+
+    source: SchemaFingerprint
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DeferredSchema) and (
+            self.source.fingerprint == other.source.fingerprint
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.source.fingerprint)
+
+    def counts(self) -> dict[str, str]:
+        """What a report shows of a schema: how many classes and attributes."""
+        return {
+            "object-classes": str(self.source.object_classes),
+            "attributes": str(self.source.attribute_types),
+        }
+
+    def read(self) -> Node:
+        return _schema_node(read_schema(self.source))
+
+
+def read_schema_nodes(sources: Iterable[SchemaFingerprint]) -> list[Node]:
+    """Read several deferred schemas (a picklable job for a worker process)."""
+    return [DeferredSchema(source).read() for source in sources]
+
+
+def differing_schemas(
+    primary: CanonicalConfiguration, staging: CanonicalConfiguration
+) -> list[tuple[str, Value, Value]]:
+    """(connector key, primary schema, staging schema) for connectors on both servers whose
+    schemas are not known to be equal: fingerprints differ, or one side was read in full."""
+    p_connectors = primary.objects.get("connector", {})
+    s_connectors = staging.objects.get("connector", {})
+    pairs = []
+    for key, p in p_connectors.items():
+        s = s_connectors.get(key)
+        if s is None:
+            continue
+        p_schema, s_schema = p.fields.get("schema"), s.fields.get("schema")
+        deferred = isinstance(p_schema, DeferredSchema) or isinstance(s_schema, DeferredSchema)
+        if deferred and p_schema != s_schema:
+            pairs.append((key, p_schema, s_schema))
+    return pairs
+
+
+def with_schemas(
+    config: CanonicalConfiguration, nodes: Mapping[str, Node]
+) -> CanonicalConfiguration:
+    """``config`` with the schemas of the connectors keyed in ``nodes`` replaced by them."""
+    if not nodes:
+        return config
+    connectors = dict(config.objects.get("connector", {}))
+    for key, node in nodes.items():
+        obj = connectors[key]
+        connectors[key] = replace(obj, fields={**obj.fields, "schema": node})
+    return replace(config, objects={**config.objects, "connector": connectors})
+
+
+Value = Union[str, None, MemberSet, Loose, DeferredSchema, tuple[str, ...], "Node"]
 Node = dict[str, Value]
 
 
@@ -364,7 +432,11 @@ def connector_object(c: Connector, connector_names: Mapping[str, str]) -> Config
     fields["run-profiles"] = keyed(
         (r.name, _run_profile_node(r, partition_names)) for r in c.run_profiles
     )
-    fields["schema"] = _schema_node(c.schema)
+    fields["schema"] = (
+        DeferredSchema(c.schema)
+        if isinstance(c.schema, SchemaFingerprint)
+        else _schema_node(c.schema)
+    )
     fields.update(settings_node(c.settings))
     selected = sum(1 for p in c.partitions if p.selected)
     return ConfigObject(

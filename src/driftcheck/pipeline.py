@@ -11,15 +11,26 @@ from pathlib import Path
 from driftcheck.compare import compare
 from driftcheck.extract import server_configuration
 from driftcheck.namemap import map_strings, token_replacer
-from driftcheck.normalize import CanonicalConfiguration, canonicalize
+from driftcheck.normalize import (
+    CanonicalConfiguration,
+    DeferredSchema,
+    canonicalize,
+    differing_schemas,
+    read_schema_nodes,
+    with_schemas,
+)
 from driftcheck.policy import Policy, apply_policy
 from driftcheck.read import read_export
 from driftcheck.report import Report, build_report
 
 
 def load_side(path: Path, name_map: Mapping[str, str] | None = None) -> CanonicalConfiguration:
-    """Read, model and normalize one export; ``name_map`` renames its names first."""
-    model = server_configuration(read_export(path))
+    """Read, model and normalize one export; ``name_map`` renames its names first.
+
+    Connector schemas are only fingerprinted (read later if the two servers' differ), except
+    where names are mapped: a fingerprint is of the file as written, before renaming.
+    """
+    model = server_configuration(read_export(path), defer_schemas=not name_map)
     if name_map:
         model = map_strings(model, token_replacer(name_map))
     return canonicalize(model)
@@ -31,7 +42,9 @@ def load_both(
     """Load the two exports at the same time when the machine has a second core.
 
     Parsing and modelling are most of a run and the two exports are independent, so the
-    staging export is read in a worker process while this one reads the primary.
+    staging export is read in a worker process while this one reads the primary. Connector
+    schemas whose fingerprints differ are then read the same way, in parallel. (On one core,
+    :func:`driftcheck.compare.compare` reads them as it meets them.)
     """
     if (os.cpu_count() or 1) < 2:
         return load_side(primary), load_side(staging, name_map)
@@ -40,7 +53,24 @@ def load_both(
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         staging_future = pool.submit(load_side, staging, name_map)
         primary_config = load_side(primary)
-        return primary_config, staging_future.result()
+        staging_config = staging_future.result()
+        return read_differing_schemas(primary_config, staging_config, pool)
+
+
+def read_differing_schemas(
+    primary: CanonicalConfiguration, staging: CanonicalConfiguration, pool: ProcessPoolExecutor
+) -> tuple[CanonicalConfiguration, CanonicalConfiguration]:
+    """Both configurations with every schema that may differ read in full: the staging ones
+    in ``pool``'s worker while this process reads the primary ones."""
+    pairs = differing_schemas(primary, staging)
+    staging_keys = [key for key, _, s in pairs if isinstance(s, DeferredSchema)]
+    staging_job = pool.submit(
+        read_schema_nodes,
+        [s.source for _, _, s in pairs if isinstance(s, DeferredSchema)],
+    )
+    primary_nodes = {key: p.read() for key, p, _ in pairs if isinstance(p, DeferredSchema)}
+    staging_nodes = dict(zip(staging_keys, staging_job.result(), strict=True))
+    return with_schemas(primary, primary_nodes), with_schemas(staging, staging_nodes)
 
 
 def compare_exports(

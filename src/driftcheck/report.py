@@ -15,7 +15,14 @@ from typing import Any
 from driftcheck import __version__
 from driftcheck.compare import Change, Comparison, Json, plain
 from driftcheck.errors import InputError
-from driftcheck.normalize import ENCRYPTED, SECTIONS, CanonicalConfiguration, ConfigObject, Node
+from driftcheck.normalize import (
+    ENCRYPTED,
+    SECTIONS,
+    CanonicalConfiguration,
+    ConfigObject,
+    DeferredSchema,
+    Node,
+)
 from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
 
 SCHEMA = "driftcheck/report/v1"
@@ -157,6 +164,8 @@ def mask_secrets(tree: Json) -> Json:
 
 def _schema_counts(schema: object) -> Node:
     """A connector schema as counts: the DSML of an AD forest has thousands of entries."""
+    if isinstance(schema, DeferredSchema):
+        return dict(schema.counts())
     if not isinstance(schema, dict):
         return {}
     counts: Node = {k: str(len(v)) for k, v in schema.items() if isinstance(v, dict)}

@@ -39,7 +39,11 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 from xml.sax.saxutils import escape
 
-__all__ = ["PlantedDifference", "SynthSummary", "main", "write_pair"]
+__all__ = ["GENERATION", "PlantedDifference", "SynthSummary", "main", "write_pair"]
+
+#: Bumped whenever the same arguments would generate different files (the benchmark names its
+#: dataset folders after it, so that it regenerates rather than reuse stale data).
+GENERATION = 2
 
 DSML_NS = "http://www.dsml.org/DSML"
 MMS_DSML_NS = "http://www.microsoft.com/MMS/DSML"
@@ -1785,6 +1789,7 @@ DRIFT_KINDS = (
     "rule-added",
     "rule-removed",
     "metaverse-attribute",
+    "connector-schema-attribute",
 )
 
 
@@ -1997,6 +2002,30 @@ def _plant_mv_attribute(st: _DriftState) -> PlantedDifference | None:
     )
 
 
+def _plant_schema_attribute(st: _DriftState) -> PlantedDifference | None:
+    picks = [i for i, c in enumerate(st.ad) if ("schema", c.key) not in st.touched]
+    if not picks:
+        return None
+    i = st.rng.choice(picks)
+    conn = st.ad[i]
+    label = conn.name.split(".")[0]
+    taken = {name for name, _ in conn.extensions}
+    name = next(
+        f"{label}-{word.lower()}Staged"
+        for word in st.rng.sample(_WORDS, len(_WORDS))
+        if f"{label}-{word.lower()}Staged" not in taken
+    )
+    st.ad[i] = replace(conn, extensions=(*conn.extensions, (name, S_STRING)))
+    st.touched.add(("schema", conn.key))
+    return PlantedDifference(
+        "connector",
+        conn.name,
+        "connector-schema-attribute",
+        f"the forest schema has attribute {name!r} (on class user) on staging only: "
+        "its schema was refreshed after the forest's schema was extended",
+    )
+
+
 _PLANTERS = {
     "flow-expression": _plant_flow_expression,
     "scoping-value": _plant_scoping_value,
@@ -2007,6 +2036,7 @@ _PLANTERS = {
     "rule-added": _plant_rule_added,
     "rule-removed": _plant_rule_removed,
     "metaverse-attribute": _plant_mv_attribute,
+    "connector-schema-attribute": _plant_schema_attribute,
 }
 
 
