@@ -1,6 +1,6 @@
 """Benchmark ``driftcheck compare`` on generated large estates (``make bench``).
 
-    python bench/run_bench.py [--runs N] [--only small|large] [--strict]
+    python bench/run_bench.py [--runs N] [--only small|small-reordered|large] [--strict]
 
 For each dataset (generated on first use into ``bench/data/``, which is git-ignored):
 
@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
@@ -57,6 +59,8 @@ class Dataset:
     max_ratio: float | None = None
     max_rss: float | None = None  # bytes
     max_html: float | None = None  # bytes
+    #: staging's connector schemas written in another order (same content): see reorder_schemas
+    reordered_schemas: bool = False
 
     @property
     def folder(self) -> Path:
@@ -68,6 +72,9 @@ class Dataset:
 DATASETS = (
     # 16 forests x 36 rules + 33 cloud rules = 609 rules per side.
     Dataset("small", 16, 36, drift=12, seed=16, max_seconds=5.0, max_ratio=2.0),
+    # small again, but no staging schema is byte-identical to its primary: every one is read.
+    Dataset("small-reordered", 16, 36, drift=12, seed=16, max_seconds=5.0,
+            reordered_schemas=True),
     # 100 forests x 50 rules + 33 cloud rules = 5,033 rules per side, ~380 MB of XML.
     Dataset("large", 100, 50, drift=40, seed=100, max_seconds=30.0, max_rss=1.5 * GB,
             max_html=25 * MB),
@@ -119,10 +126,27 @@ def ensure_dataset(ds: Dataset) -> float | None:
     print(f"generating {ds.name}: {ds.connectors} connectors x {ds.rules_per_connector} rules ...")
     started = time.perf_counter()
     synth.write_pair(partial, ds.connectors, ds.rules_per_connector, ds.drift, ds.seed)
+    if ds.reordered_schemas:
+        reorder_schemas(partial / "staging")
     elapsed = time.perf_counter() - started
     shutil.rmtree(ds.folder, ignore_errors=True)
     partial.rename(ds.folder)
     return elapsed
+
+
+def reorder_schemas(export: Path) -> None:
+    """Move each connector schema's first element to its end: the same schema, other bytes.
+
+    driftcheck reads a connector schema only when its fingerprint differs from the other
+    server's; this is the worst case, where every schema must be read on both sides.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for path in sorted((export / "Connectors").glob("*.xml")):
+        root = etree.fromstring(path.read_bytes(), parser)
+        directory = next(root.iter("{*}directory-schema"), None)
+        if directory is not None and len(directory):
+            directory.append(directory[0])  # moves it
+            path.write_bytes(etree.tostring(root, encoding="utf-8"))
 
 
 def tree_rss(pid: int) -> int:
