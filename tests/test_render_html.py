@@ -22,6 +22,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from driftcheck import render_html as rh
 from driftcheck.pipeline import compare_exports
+from driftcheck.render_html import cells, rows, viewmodel
 from driftcheck.report import MASKED, Report, mask_secrets, to_json
 from tests.conftest import SAMPLES, write_minimal_export
 
@@ -110,7 +111,7 @@ def test_banner_servers_and_version_skew(sample_html: str) -> None:
 
 
 def test_summary_links_each_connector_and_rule_group(sample_report: Report) -> None:
-    v = rh.view(sample_report)
+    v = viewmodel.view(sample_report)
     labels = {row["label"]: row for row in v["summary_rows"]}
     for name in ("fabrikam.com", "emea.fabrikam.com", "fabrikam.onmicrosoft.com - AAD"):
         assert labels[name]["href"].startswith("c")
@@ -142,7 +143,7 @@ def test_every_value_is_escaped(sample_report: Report) -> None:
 
 
 def test_tokenize_keeps_string_literals_whole() -> None:
-    tokens = rh.tokenize('IIF(IsPresent([a]), "x  & y\\"z", [b] & "\\\\0ACNF:")')
+    tokens = cells.tokenize('IIF(IsPresent([a]), "x  & y\\"z", [b] & "\\\\0ACNF:")')
     assert '"x  & y\\"z"' in tokens
     assert '"\\\\0ACNF:"' in tokens
     assert "IsPresent" in tokens and "a" in tokens
@@ -152,7 +153,7 @@ def test_tokenize_keeps_string_literals_whole() -> None:
 def test_token_diff_marks_only_the_changed_tokens() -> None:
     old = 'IIF(IsPresent([extensionAttribute4]), "Dept-" & [extensionAttribute4], "x")'
     new = 'IIF(IsPresent([extensionAttribute5]), "Dept-" & [extensionAttribute5], "x")'
-    left, right, inline = rh.token_diff(old, new)
+    left, right, inline = cells.token_diff(old, new)
     assert [t for tag, t in left if tag == "del"] == ["extensionAttribute4"] * 2
     assert [t for tag, t in right if tag == "ins"] == ["extensionAttribute5"] * 2
     assert "".join(t for tag, t in left) == old
@@ -161,17 +162,17 @@ def test_token_diff_marks_only_the_changed_tokens() -> None:
 
 
 def test_token_diff_changes_a_literal_as_one_token() -> None:
-    _, right, _ = rh.token_diff('"Dept-" & [a]', '"Dept -" & [a]')
+    _, right, _ = cells.token_diff('"Dept-" & [a]', '"Dept -" & [a]')
     assert ("ins", '"Dept -"') in right
 
 
 def test_token_diff_ignores_whitespace_only_edits() -> None:
-    left, right, _ = rh.token_diff("IIF( [a] ,1)", "IIF([a],1)")
+    left, right, _ = cells.token_diff("IIF( [a] ,1)", "IIF([a],1)")
     assert all(tag == "" for tag, _ in left + right)
 
 
 def test_list_diff_marks_removed_and_added_members() -> None:
-    left, right, _ = rh.list_diff(["a", "b", "c"], ["a", "c", "d"])
+    left, right, _ = cells.list_diff(["a", "b", "c"], ["a", "c", "d"])
     assert ("del", "b") in left and ("ins", "d") in right
     assert not any(tag for tag, t in left if t in ("a", "c"))
 
@@ -198,7 +199,7 @@ def test_the_same_change_in_many_objects_is_one_entry(sample_report: Report) -> 
     report = report_with(
         sample_report, differences=[_flow_change(n) for n in range(1, 17)] + others
     )
-    groups = rh.view(report)["differences"]["sync-rule"]["groups"]
+    groups = viewmodel.view(report)["differences"]["sync-rule"]["groups"]
     assert [len(g["objects"]) for g in groups] == [16, 1]
     assert {o["label"] for o in groups[0]["objects"]} == {
         f"In from AD - User Common [forest{n:02}.example.com]" for n in range(1, 17)
@@ -208,7 +209,7 @@ def test_the_same_change_in_many_objects_is_one_entry(sample_report: Report) -> 
 
 
 def test_suppressed_grouped_by_rule_with_reason(sample_report: Report, sample_html: str) -> None:
-    v = rh.view(sample_report)
+    v = viewmodel.view(sample_report)
     by_id = {r["id"]: r for r in v["ignore_rules"]}
     ids = by_id["server-local-ids"]
     assert ids["reason"].startswith("GUIDs are generated")
@@ -298,13 +299,13 @@ def test_secrets_are_masked(sample_report: Report) -> None:
 
 
 def test_rows_mark_reported_suppressed_and_equal_values() -> None:
-    marks = rh.Marks({"a/b": "blocking"}, {"id": "server-local-ids"})
-    rows = rh.tree_rows(
+    marks = rows.Marks({"a/b": "blocking"}, {"id": "server-local-ids"})
+    laid_out = rows.tree_rows(
         {"id": "1", "a": {"b": "x", "c": "same"}, "n": "Name", "gone": "v"},
         {"id": "2", "a": {"b": "y", "c": "same"}, "n": "NAME", "new": "w"},
         marks,
     )
-    states = {(r.label, r.depth): (r.state, r.severity) for r in rows}
+    states = {(r.label, r.depth): (r.state, r.severity) for r in laid_out}
     assert states[("id", 0)] == ("ign", "")
     assert states[("b", 1)] == ("mod", "blocking")
     assert states[("c", 1)] == ("same", "")
@@ -313,16 +314,16 @@ def test_rows_mark_reported_suppressed_and_equal_values() -> None:
 
 
 def test_global_settings_grouped_by_feature() -> None:
-    assert rh.global_group("Microsoft.OptionalFeature.ExportDeletionThresholdValue") == (
+    assert rows.global_group("Microsoft.OptionalFeature.ExportDeletionThresholdValue") == (
         "Delete threshold"
     )
-    assert rh.global_group("Microsoft.UserSignIn.SignOnMethod") == (
+    assert rows.global_group("Microsoft.UserSignIn.SignOnMethod") == (
         "Sign-in and password hash sync"
     )
-    assert rh.global_group("Microsoft.OptionalFeature.GroupWriteBack") == "Writeback"
-    assert rh.global_group("Microsoft.AADFilter.ApplicationList") == "Filtering"
-    assert rh.global_group("Microsoft.Synchronize.TimeInterval") == "Scheduler"
-    assert rh.global_group("Microsoft.DirectoryExtension.SourceTargetAttributesMap") == (
+    assert rows.global_group("Microsoft.OptionalFeature.GroupWriteBack") == "Writeback"
+    assert rows.global_group("Microsoft.AADFilter.ApplicationList") == "Filtering"
+    assert rows.global_group("Microsoft.Synchronize.TimeInterval") == "Scheduler"
+    assert rows.global_group("Microsoft.DirectoryExtension.SourceTargetAttributesMap") == (
         "Directory extensions"
     )
 

@@ -1,0 +1,166 @@
+"""Cells: a value, a list, or the difference between two texts as ``(tag, text)`` segments.
+
+``tag`` is ``""`` (plain), ``"del"`` (removed, red and struck through), ``"ins"`` (added,
+green) or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
+token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Segment = tuple[str, str]
+Cell = list[Segment]
+
+#: A list of more items than this, all short, is written on one line separated by commas.
+INLINE_LIST = 6
+SHORT_ITEM = 48
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+|.', re.DOTALL)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of an expression: string literals whole (as normalize.normalize_expression reads
+    them), runs of whitespace, words and numbers, and single punctuation characters."""
+    return _TOKEN.findall(text)
+
+
+def _key(token: str) -> str:
+    return " " if token.isspace() else token
+
+
+def _coalesce(segments: Iterable[Segment]) -> Cell:
+    out: Cell = []
+    for tag, text in segments:
+        if not text:
+            continue
+        if out and out[-1][0] == tag:
+            out[-1] = (tag, out[-1][1] + text)
+        else:
+            out.append((tag, text))
+    return out
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """difflib's opcodes, with a whitespace-only match between two changes folded into one
+    change: ``Contractor Filter`` → ``Job Title`` reads as one replacement, not two."""
+    matcher = difflib.SequenceMatcher(None, [_key(t) for t in a], [_key(t) for t in b], False)
+    ops = matcher.get_opcodes()
+    merged: list[Opcode] = []
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        gap = op == "equal" and 0 < n < len(ops) - 1 and _blank(a[i1:i2])
+        if merged and merged[-1][0] != "equal" and (op != "equal" or gap):
+            _, p1, _, q1, _ = merged[-1]
+            merged[-1] = ("replace", p1, i2, q1, j2)
+        else:
+            merged.append((op, i1, i2, j1, j2))
+    return merged
+
+
+def _blank(tokens: Sequence[str]) -> bool:
+    return all(t.isspace() for t in tokens)
+
+
+def token_diff(primary: str, staging: str) -> tuple[Cell, Cell, Cell]:
+    """(primary cell, staging cell, inline cell) for two texts, compared token by token.
+
+    The primary cell marks what staging lost (``del``), the staging cell what it gained
+    (``ins``); the inline cell has both in reading order. Whitespace-only edits are not marked.
+    """
+    a, b = tokenize(primary), tokenize(staging)
+    left: list[Segment] = []
+    right: list[Segment] = []
+    inline: list[Segment] = []
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
+        old, new = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal" or (_blank(a[i1:i2]) and _blank(b[j1:j2])):
+            left.append(("", old))
+            right.append(("", new))
+            inline.append(("", new))
+            continue
+        left.append(("del", old))
+        right.append(("ins", new))
+        inline += [("del", old), ("ins", new)]
+    return _coalesce(left), _coalesce(right), _coalesce(inline)
+
+
+def _separator(items: Sequence[str]) -> str:
+    short = len(items) > INLINE_LIST and all(len(i) <= SHORT_ITEM for i in items)
+    return ", " if short else "\n"
+
+
+def list_cell(items: Sequence[str], tag: str = "") -> Cell:
+    if not items:
+        return [("em", "(empty)")]
+    sep = _separator(items)
+    cell: Cell = []
+    for n, item in enumerate(items):
+        if n:
+            cell.append(("", sep))
+        cell.append((tag, item))
+    return _coalesce(cell)
+
+
+def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cell, Cell]:
+    """Two lists item by item: items only on primary ``del``, only on staging ``ins``."""
+    sep = _separator([*primary, *staging])
+    left: list[Segment] = []
+    right: list[Segment] = []
+    inline: list[Segment] = []
+
+    def put(cell: list[Segment], tag: str, item: str) -> None:
+        if cell:
+            cell.append(("", sep))
+        cell.append((tag, item))
+
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, primary, staging, False).get_opcodes():
+        for item in primary[i1:i2]:
+            put(left, "" if op == "equal" else "del", item)
+            if op != "equal":
+                put(inline, "del", item)
+        for item in staging[j1:j2]:
+            put(right, "" if op == "equal" else "ins", item)
+            put(inline, "" if op == "equal" else "ins", item)
+    return (
+        _coalesce(left) or [("em", "(empty)")],
+        _coalesce(right) or [("em", "(empty)")],
+        _coalesce(inline),
+    )
+
+
+def text_of(value: Any) -> str:
+    """A value as one text: lists one item a line, small dicts ``key: value; ...``."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(text_of(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {text_of(v)}" for k, v in value.items())
+    return str(value)
+
+
+def value_cell(value: Any, tag: str = "") -> Cell:
+    """One side of a row: a text, a list, or a placeholder when there is nothing."""
+    if value is None:
+        return [("em", "(not set)")]
+    if isinstance(value, list):
+        return list_cell([text_of(v) for v in value], tag)
+    if value == "":
+        return [("em", "(empty)")]
+    return [(tag, text_of(value))]
+
+
+def diff_cells(primary: Any, staging: Any) -> tuple[Cell, Cell, Cell]:
+    """(primary, staging, inline) cells for two values that differ."""
+    if isinstance(primary, list) and isinstance(staging, list):
+        return list_diff([text_of(v) for v in primary], [text_of(v) for v in staging])
+    if primary is None or primary == "" or staging is None or staging == "":
+        left, right = value_cell(primary, "del"), value_cell(staging, "ins")
+        return left, right, [*left, ("", " → "), *right]
+    return token_diff(text_of(primary), text_of(staging))
