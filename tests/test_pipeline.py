@@ -96,11 +96,20 @@ def test_samples_compare_the_same_deferred_or_not(two_cores: None) -> None:
     assert parallel_changes(primary, staging) == eager
 
 
-def test_name_map_reads_the_staging_schemas_in_full(tmp_path: Path, two_cores: None) -> None:
+def test_name_map_reads_every_schema_while_loading(
+    tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     primary = write_export_with_schema(tmp_path / "p", ad_schema())
     staging = write_export_with_schema(tmp_path / "s", ad_schema(EXTENDED))
-    mapped = load_side(staging, {"contoso-dev.com": "contoso.com"})
-    assert isinstance(mapped.objects["connector"]["contoso.com"].fields["schema"], dict)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a schema was deferred, then read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(normalize, "read_schema", refuse)
+        loaded = pipeline.load_both(primary, staging, {"contoso-dev.com": "contoso.com"})
+    for side in loaded:
+        assert isinstance(side.objects["connector"]["contoso.com"].fields["schema"], dict)
     report = compare_exports(primary, staging, name_map={"contoso-dev.com": "contoso.com"})
     paths = {(d["object"], d["path"]) for d in report["differences"]}
     assert ("contoso.com", "schema/attributes/contoso-costCenter") in paths

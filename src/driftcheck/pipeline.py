@@ -24,13 +24,16 @@ from driftcheck.read import read_export
 from driftcheck.report import Report, build_report
 
 
-def load_side(path: Path, name_map: Mapping[str, str] | None = None) -> CanonicalConfiguration:
+def load_side(
+    path: Path, name_map: Mapping[str, str] | None = None, *, defer_schemas: bool = True
+) -> CanonicalConfiguration:
     """Read, model and normalize one export; ``name_map`` renames its names first.
 
-    Connector schemas are only fingerprinted (read later if the two servers' differ), except
-    where names are mapped: a fingerprint is of the file as written, before renaming.
+    Connector schemas are only fingerprinted, to be read if the two servers' differ
+    (``defer_schemas``), except where names are mapped: a fingerprint is of the file as
+    written, before renaming.
     """
-    model = server_configuration(read_export(path), defer_schemas=not name_map)
+    model = server_configuration(read_export(path), defer_schemas=defer_schemas and not name_map)
     if name_map:
         model = map_strings(model, token_replacer(name_map))
     return canonicalize(model)
@@ -44,15 +47,17 @@ def load_both(
     Parsing and modelling are most of a run and the two exports are independent, so the
     staging export is read in a worker process while this one reads the primary. Connector
     schemas whose fingerprints differ are then read the same way, in parallel. (On one core,
-    :func:`driftcheck.compare.compare` reads them as it meets them.)
+    :func:`driftcheck.compare.compare` reads them as it meets them.) With a name map, whose
+    staging schemas cannot be fingerprinted, both sides' schemas are read while loading.
     """
+    defer = not name_map
     if (os.cpu_count() or 1) < 2:
-        return load_side(primary), load_side(staging, name_map)
+        return load_side(primary, defer_schemas=defer), load_side(staging, name_map)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         staging_future = pool.submit(load_side, staging, name_map)
-        primary_config = load_side(primary)
+        primary_config = load_side(primary, defer_schemas=defer)
         staging_config = staging_future.result()
         return read_differing_schemas(primary_config, staging_config, pool)
 
