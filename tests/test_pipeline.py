@@ -9,9 +9,10 @@ import pytest
 from driftcheck import normalize, pipeline, synth
 from driftcheck.compare import Change, compare
 from driftcheck.extract import server_configuration
-from driftcheck.normalize import canonicalize, differing_schemas
+from driftcheck.normalize import DeferredSchema, canonicalize, differing_schemas
 from driftcheck.pipeline import compare_exports, load_side
 from driftcheck.read import read_export
+from driftcheck.report import object_tree
 
 from .conftest import AD_ATTRIBUTES, SAMPLES, ad_schema, write_export_with_schema
 
@@ -132,3 +133,12 @@ def test_generated_estate_reports_exactly_the_planted_drift(
         d["object"] == schema_drift.object and d["path"].startswith("schema/attributes/")
         for d in report["differences"]
     )
+
+
+def test_a_deferred_schema_is_counted_as_a_read_one(tmp_path: Path) -> None:
+    export = write_export_with_schema(tmp_path / "p", ad_schema(EXTENDED))
+    deferred = load_side(export).objects["connector"]["contoso.com"]
+    eager = load_side(export, defer_schemas=False).objects["connector"]["contoso.com"]
+    assert isinstance(deferred.fields["schema"], DeferredSchema)
+    counts = {"object-classes": "3", "attributes": str(len(EXTENDED))}
+    assert object_tree(deferred)["schema"] == object_tree(eager)["schema"] == counts
