@@ -121,43 +121,6 @@ class DeferredSchema:
         return _schema_node(read_schema(self.source))
 
 
-def read_schema_nodes(sources: Iterable[SchemaFingerprint]) -> list[Node]:
-    """Read several deferred schemas (a picklable job for a worker process)."""
-    return [DeferredSchema(source).read() for source in sources]
-
-
-def differing_schemas(
-    primary: CanonicalConfiguration, staging: CanonicalConfiguration
-) -> list[tuple[str, Value, Value]]:
-    """(connector key, primary schema, staging schema) for connectors on both servers whose
-    schemas are not known to be equal: fingerprints differ, or one side was read in full."""
-    p_connectors = primary.objects.get("connector", {})
-    s_connectors = staging.objects.get("connector", {})
-    pairs = []
-    for key, p in p_connectors.items():
-        s = s_connectors.get(key)
-        if s is None:
-            continue
-        p_schema, s_schema = p.fields.get("schema"), s.fields.get("schema")
-        deferred = isinstance(p_schema, DeferredSchema) or isinstance(s_schema, DeferredSchema)
-        if deferred and p_schema != s_schema:
-            pairs.append((key, p_schema, s_schema))
-    return pairs
-
-
-def with_schemas(
-    config: CanonicalConfiguration, nodes: Mapping[str, Node]
-) -> CanonicalConfiguration:
-    """``config`` with the schemas of the connectors keyed in ``nodes`` replaced by them."""
-    if not nodes:
-        return config
-    connectors = dict(config.objects.get("connector", {}))
-    for key, node in nodes.items():
-        obj = connectors[key]
-        connectors[key] = replace(obj, fields={**obj.fields, "schema": node})
-    return replace(config, objects={**config.objects, "connector": connectors})
-
-
 Value = Union[str, None, MemberSet, Loose, DeferredSchema, tuple[str, ...], "Node"]
 Node = dict[str, Value]
 
@@ -573,3 +536,43 @@ def canonicalize(config: ServerConfiguration) -> CanonicalConfiguration:
         objects=objects,
         warnings=tuple(warnings),
     )
+
+
+# --- connector schemas read after loading ----------------------------------------------------
+
+
+def read_schema_nodes(sources: Iterable[SchemaFingerprint]) -> list[Node]:
+    """Read several deferred schemas (a picklable job for a worker process)."""
+    return [DeferredSchema(source).read() for source in sources]
+
+
+def differing_schemas(
+    primary: CanonicalConfiguration, staging: CanonicalConfiguration
+) -> list[tuple[str, Value, Value]]:
+    """(connector key, primary schema, staging schema) for connectors on both servers whose
+    schemas are not known to be equal: fingerprints differ, or one side was read in full."""
+    p_connectors = primary.objects.get("connector", {})
+    s_connectors = staging.objects.get("connector", {})
+    pairs = []
+    for key, p in p_connectors.items():
+        s = s_connectors.get(key)
+        if s is None:
+            continue
+        p_schema, s_schema = p.fields.get("schema"), s.fields.get("schema")
+        deferred = isinstance(p_schema, DeferredSchema) or isinstance(s_schema, DeferredSchema)
+        if deferred and p_schema != s_schema:
+            pairs.append((key, p_schema, s_schema))
+    return pairs
+
+
+def with_schemas(
+    config: CanonicalConfiguration, nodes: Mapping[str, Node]
+) -> CanonicalConfiguration:
+    """``config`` with the schemas of the connectors keyed in ``nodes`` replaced by them."""
+    if not nodes:
+        return config
+    connectors = dict(config.objects.get("connector", {}))
+    for key, node in nodes.items():
+        obj = connectors[key]
+        connectors[key] = replace(obj, fields={**obj.fields, "schema": node})
+    return replace(config, objects={**config.objects, "connector": connectors})
