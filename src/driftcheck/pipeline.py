@@ -68,12 +68,10 @@ def read_differing_schemas(
     """Both configurations with every schema that may differ read in full: the staging ones
     in ``pool``'s worker while this process reads the primary ones."""
     pairs = differing_schemas(primary, staging)
-    staging_keys = [key for key, _, s in pairs if isinstance(s, DeferredSchema)]
-    staging_job = pool.submit(
-        read_schema_nodes,
-        [s.source for _, _, s in pairs if isinstance(s, DeferredSchema)],
-    )
+    staging_deferred = [(key, s) for key, _, s in pairs if isinstance(s, DeferredSchema)]
+    staging_job = pool.submit(read_schema_nodes, [s.source for _, s in staging_deferred])
     primary_nodes = {key: p.read() for key, p, _ in pairs if isinstance(p, DeferredSchema)}
+    staging_keys = [key for key, _ in staging_deferred]
     staging_nodes = dict(zip(staging_keys, staging_job.result(), strict=True))
     return with_schemas(primary, primary_nodes), with_schemas(staging, staging_nodes)
 
