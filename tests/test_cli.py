@@ -26,6 +26,8 @@ EXPECTED = {
     ("metaverse", "(attribute definitions)", "costCenter", "added"),
     ("metaverse", "person", "attributes/costCenter", "added"),
     ("connector", "emea.fabrikam.com", "password-hash-sync/enabled", "modified"),
+    ("connector", "emea.fabrikam.com", "schema/attributes/msExchExtensionCustomAttribute1", "removed"),
+    ("connector", "emea.fabrikam.com", "schema/object-classes/msExchCustomAttributes/attributes", "removed"),
     ("connector", "emea.fabrikam.com", "partitions/DC=emea,DC=fabrikam,DC=com/object-classes", "removed"),
     ("connector", "fabrikam.com", "attribute-inclusion", "removed"),
     ("connector", "fabrikam.com", "partitions/DC=fabrikam,DC=com/containers/inclusions", "removed"),

@@ -334,6 +334,13 @@ AD_ATTRIBUTES: list[tuple[str, str, bool, dict[str, str]]] = [
     ("msExchMasterAccountSid", SYN_OCT, True, {}),
     ("msExchRecipientDisplayType", SYN_INT, True, {}),
     ("msExchRecipientTypeDetails", SYN_LINT, True, {}),
+    # Added to the forests' schema by an Exchange cumulative update (see STALE_SCHEMA).
+    (
+        "msExchExtensionCustomAttribute1",
+        SYN_STR,
+        False,
+        {"m:range-lower": "1", "m:range-upper": "2048"},
+    ),
     (
         "name",
         SYN_STR,
@@ -543,7 +550,10 @@ AD_CLASSES: list[tuple[str, str | None, str, list[tuple[str, bool]]]] = [
         "msExchCustomAttributes",
         "top",
         "auxiliary",
-        [(f"extensionAttribute{i}", False) for i in range(1, 16)],
+        [
+            *((f"extensionAttribute{i}", False) for i in range(1, 16)),
+            ("msExchExtensionCustomAttribute1", False),
+        ],
     ),
     (
         "msExchMailStorage",
@@ -2109,6 +2119,20 @@ DRIFT: list[dict[str, Any]] = [
         "staging": "Update",
         "level": "change",
     },
+    {
+        "id": 17,
+        "section": "connector",
+        "object": "emea.fabrikam.com",
+        "connector": "emea.fabrikam.com",
+        "what": "connector schema not refreshed on staging after an Exchange update extended the "
+        "forest's schema: attribute msExchExtensionCustomAttribute1 and its place on class "
+        "msExchCustomAttributes missing",
+        "path": "schema/dsml/directory-schema/attribute-type[msExchExtensionCustomAttribute1] "
+        "and class[msExchCustomAttributes]/attribute",
+        "primary": "present",
+        "staging": "absent",
+        "level": "change",
+    },
 ]
 
 NOISE: list[dict[str, str]] = [
@@ -2350,23 +2374,43 @@ def header(
     ]
 
 
+#: Drift: the Exchange CU extended the EMEA forest's schema and primary's connector schema was
+#: refreshed afterwards, staging's was not: (connector key, attribute missing on staging).
+STALE_SCHEMA = (E, "msExchExtensionCustomAttribute1")
+
+
 def ad_schema(key: str, side: Side) -> str:
     """The AD connector's DSML: default namespace, synthetic ids, one line."""
     rng = random.Random(f"{SEED}/dsml/{side.name}/{key}")
-    n_attr = len(AD_ATTRIBUTES)
+    missing = STALE_SCHEMA[1] if side.is_staging and key == STALE_SCHEMA[0] else None
+    attributes = [a for a in AD_ATTRIBUTES if a[0] != missing]
+    classes = [
+        (name, sup, ctype, [m for m in members if m[0] != missing])
+        for name, sup, ctype, members in AD_CLASSES
+    ]
+    return _ad_schema_xml(rng, attributes, classes)
+
+
+def _ad_schema_xml(
+    rng: random.Random,
+    attributes: list[tuple[str, str, bool, dict[str, str]]],
+    classes: list[tuple[str, str | None, str, list[tuple[str, bool]]]],
+) -> str:
+    """The DSML of ``attributes`` and ``classes`` (and the dit-content-rules of AD_DIT_RULES)."""
+    n_attr = len(attributes)
     # Ids are base-36 numbers handed out in one (random) order, elements are emitted in another.
     attr_index = list(range(n_attr))
     rng.shuffle(attr_index)
-    attr_id = {a[0]: "A" + b36(attr_index[i]) for i, a in enumerate(AD_ATTRIBUTES)}
-    cls_index = list(range(len(AD_CLASSES)))
+    attr_id = {a[0]: "A" + b36(attr_index[i]) for i, a in enumerate(attributes)}
+    cls_index = list(range(len(classes)))
     rng.shuffle(cls_index)
-    cls_id = {c[0]: "C" + b36(cls_index[i]) for i, c in enumerate(AD_CLASSES)}
+    cls_id = {c[0]: "C" + b36(cls_index[i]) for i, c in enumerate(classes)}
 
     out = [
         '<dsml xmlns="http://www.dsml.org/DSML" xmlns:m="http://www.microsoft.com/MMS/DSML">'
         "<directory-schema>"
     ]
-    emit = list(AD_ATTRIBUTES)
+    emit = list(attributes)
     rng.shuffle(emit)
     for name, syntax, single, extra in emit:
         attrs = f'id="{attr_id[name]}"'
@@ -2377,7 +2421,7 @@ def ad_schema(key: str, side: Side) -> str:
         out.append(
             f"<attribute-type {attrs}><name>{name}</name><syntax>{syntax}</syntax></attribute-type>"
         )
-    by_id = sorted(AD_CLASSES, key=lambda c: cls_index[AD_CLASSES.index(c)])
+    by_id = sorted(classes, key=lambda c: cls_index[classes.index(c)])
     for name, sup, ctype, members in by_id:
         attrs = f'id="{cls_id[name]}"'
         if sup:
@@ -2388,7 +2432,7 @@ def ad_schema(key: str, side: Side) -> str:
             for a, req in members
         )
         out.append(f"<class {attrs}><name>{name}</name>{body}</class>")
-    aux_members = {c[0]: c[3] for c in AD_CLASSES}
+    aux_members = {c[0]: c[3] for c in classes}
     for name, *_unused in by_id:
         if name not in AD_DIT_RULES:
             continue
