@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.normalize import SECTIONS
+from driftcheck.notify import NOTIFY_TABLE_KEYS, PASSWORD_ENV
 from driftcheck.policy import SEVERITIES, IgnoreRule, Matcher, SeverityRule, glob
 
 DEFAULT_NAME = "driftcheck.toml"
@@ -26,7 +27,7 @@ DEFAULT_NAME = "driftcheck.toml"
 _MATCHER_KEYS = ("section", "object", "path", "value")
 _IGNORE_KEYS = {"id", "reason", "expires", *_MATCHER_KEYS}
 _SEVERITY_KEYS = {"id", "reason", "level", *_MATCHER_KEYS}
-_TOP_KEYS = {"ignore", "severity", "map"}
+_TOP_KEYS = {"ignore", "severity", "map", "notify"}
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def parse_policy(text: str, path: str) -> PolicyFile:
     for key in data:
         if key not in _TOP_KEYS:
             raise InputError(
-                f"unknown key {key!r} (expected [[ignore]], [[severity]] or [map])",
+                f"unknown key {key!r} (expected [[ignore]], [[severity]], [map] or [notify])",
                 file=path,
                 line=check.top_line(key),
             )
@@ -284,3 +285,73 @@ def append_accepted(path: Path, text: str) -> None:
     combined = existing.rstrip("\n") + "\n\n" + text + "\n"
     parse_policy(combined, str(path))
     write_atomically(path, combined)
+
+
+# --- [notify]: where `driftcheck nightly` sends its notifications ---------------------------
+
+
+def _notify_key_line(text: str, key: str) -> int | None:
+    """Line of ``key`` inside the ``[notify]`` table (or of the table header)."""
+    lines = text.splitlines()
+    header = next(
+        (i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*notify\s*\]", line)), None
+    )
+    if header is None:
+        return None
+    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=')
+    for number in range(header + 1, len(lines)):
+        if lines[number].lstrip().startswith("["):
+            break
+        if pattern.match(lines[number]):
+            return number + 1
+    return header + 1
+
+
+def parse_notify_table(text: str, path: str) -> dict[str, Any]:
+    """The policy file's ``[notify]`` table, checked key by key (empty when there is none).
+
+    The SMTP password is refused here: it is read from DRIFTCHECK_SMTP_PASSWORD only, so
+    that it is never in a file that is shared, versioned or printed.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=path) from None
+    table = data.get("notify", {})
+    if not isinstance(table, dict):
+        raise InputError("notify must be a [notify] table", file=path)
+    for key, value in table.items():
+        line = _notify_key_line(text, key)
+        if "password" in key.lower():
+            raise InputError(
+                f"[notify] {key}: the SMTP password is read only from the environment "
+                f"variable {PASSWORD_ENV}, never from a file",
+                file=path,
+                line=line,
+            )
+        expected = NOTIFY_TABLE_KEYS.get(key)
+        if expected is None:
+            allowed = ", ".join(NOTIFY_TABLE_KEYS)
+            raise InputError(
+                f"[notify] unknown key {key!r} (allowed: {allowed})", file=path, line=line
+            )
+        wrong_type = not isinstance(value, expected) or (
+            isinstance(value, bool) and expected is not bool
+        )
+        if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
+            wrong_type = True
+        if wrong_type:
+            raise InputError(
+                f"[notify] {key} has the wrong type ({type(value).__name__})", file=path, line=line
+            )
+    return dict(table)
+
+
+def load_notify_table(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text", file=str(path)) from None
+    return parse_notify_table(text, str(path))
