@@ -1,0 +1,350 @@
+"""``driftcheck nightly``: the whole scheduled job, from a drop folder to reports and notices.
+
+The steps, in the order that keeps a failure cheap: choose the night's comparisons
+(:mod:`driftcheck.drop`), compare each, work out what is new since the last run, write every
+report and the index page (atomically), and only then notify. A notification that fails
+cannot lose a report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from driftcheck.drop import Comparison, ExportInfo, Selection
+from driftcheck.errors import InputError
+from driftcheck.fileio import write_atomically
+from driftcheck.notify import FindingLine, Notification, empty_counts
+from driftcheck.pipeline import compare_exports
+from driftcheck.policy import Policy
+from driftcheck.render_html import render_html
+from driftcheck.render_nightly import render_index
+from driftcheck.report import Report, exit_code, load_report, to_json
+
+NIGHT_SCHEMA = "driftcheck/nightly/v1"
+NIGHT_FILE = "night.json"
+INDEX_FILE = "index.html"
+LATEST_FILE = "latest.html"
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+def safe_name(text: str) -> str:
+    """A server name as a file name: letters, digits, ``. _ -`` only, never empty or hidden."""
+    cleaned = _UNSAFE.sub("_", text).strip("._") or "server"
+    return cleaned[:80]
+
+
+def report_name(comparison: Comparison) -> str:
+    """The stable file stem of a comparison's reports: the same every night."""
+    if comparison.kind == "self":
+        return f"self-{safe_name(comparison.right.server)}"
+    return f"pair-{safe_name(comparison.left.server)}-vs-{safe_name(comparison.right.server)}"
+
+
+def night_date(comparisons: Iterable[Comparison]) -> str:
+    """The night a run reports on: the date of the newest export compared."""
+    newest = max(info.exported for c in comparisons for info in (c.left, c.right))
+    return newest.date().isoformat()
+
+
+# --- what is new since the last run -------------------------------------------------------
+
+
+def fingerprint(finding: Mapping[str, Any]) -> str:
+    """What drifted, and how: never when, nor where in the report. The same drift on the
+    next night has the same fingerprint."""
+    identity = {
+        k: finding.get(k)
+        for k in ("section", "object", "connector", "path", "change", "primary", "staging")
+    }
+    text = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Statuses:
+    """A comparison's findings by status. ``new`` holds the reopened ones too."""
+
+    new: tuple[FindingLine, ...] = ()
+    open: tuple[FindingLine, ...] = ()
+    resolved: tuple[FindingLine, ...] = ()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts = empty_counts()
+        for status, lines in (("new", self.new), ("open", self.open), ("resolved", self.resolved)):
+            for line in lines:
+                counts[status][line.severity] += 1
+        return counts
+
+
+def finding_line(
+    title: str, finding: Mapping[str, Any], status: str, first_seen: str = ""
+) -> FindingLine:
+    return FindingLine(
+        comparison=title,
+        severity=str(finding["severity"]),
+        section=str(finding["section"]),
+        object=str(finding["object"]),
+        path=str(finding["path"]),
+        change=str(finding["change"]),
+        status=status,
+        first_seen=first_seen,
+    )
+
+
+def findings(report: Report) -> list[Mapping[str, Any]]:
+    return list(report["differences"])
+
+
+def statuses_since(title: str, current: Report, previous: Report | None) -> Statuses:
+    """Statuses from the previous run's report of the same comparison (no history store):
+    new if it was not there, open if it was, resolved if it is gone. Without a previous
+    report every finding is new."""
+    before = {fingerprint(f): f for f in findings(previous)} if previous is not None else {}
+    now = {fingerprint(f): f for f in findings(current)}
+    return Statuses(
+        new=tuple(finding_line(title, f, "new") for k, f in now.items() if k not in before),
+        open=tuple(finding_line(title, f, "open") for k, f in now.items() if k in before),
+        resolved=tuple(
+            finding_line(title, f, "resolved") for k, f in before.items() if k not in now
+        ),
+    )
+
+
+def previous_report(out: Path, night: str, name: str) -> Report | None:
+    """The newest report of the same comparison from a night before ``night``, if any."""
+    if not out.is_dir():
+        return None
+    folders = sorted(
+        (p for p in out.iterdir() if p.is_dir() and _DATE_FOLDER.match(p.name) and p.name < night),
+        reverse=True,
+    )
+    for folder in folders:
+        candidate = folder / f"{name}.json"
+        if candidate.is_file():
+            try:
+                return load_report(candidate)
+            except InputError:
+                continue  # a damaged old report is no reason to fail tonight
+    return None
+
+
+# --- one night ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One comparison of the night, compared, with its statuses."""
+
+    comparison: Comparison
+    name: str
+    report: Report
+    statuses: Statuses
+
+    @property
+    def verdict(self) -> str:
+        return str(self.report["summary"]["verdict"])
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.report)
+
+
+@dataclass(frozen=True)
+class Night:
+    date: str
+    fail_on: str
+    outcomes: tuple[Outcome, ...]
+    warnings: tuple[str, ...] = ()
+    history: str | None = None
+    generated: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def verdict(self) -> str:
+        return "drift" if any(o.verdict == "drift" for o in self.outcomes) else "consistent"
+
+    @property
+    def exit_code(self) -> int:
+        return max((o.exit_code for o in self.outcomes), default=0)
+
+    @property
+    def title(self) -> str:
+        pairs = [o.comparison.title for o in self.outcomes if o.comparison.kind == "pair"]
+        return ", ".join(pairs) or ", ".join(o.comparison.title for o in self.outcomes)
+
+
+def compare_one(
+    comparison: Comparison,
+    *,
+    fail_on: str,
+    policy: Policy,
+    name_map: Mapping[str, str] | None,
+    policy_file: str | None,
+) -> Report:
+    """Compare one pair of exports. A self comparison has both sides from one server: the
+    name map (staging names to primary names) does not apply to it."""
+    return compare_exports(
+        comparison.left.path,
+        comparison.right.path,
+        fail_on=fail_on,
+        policy=policy,
+        name_map=name_map if comparison.kind == "pair" else None,
+        policy_file=policy_file,
+    )
+
+
+def run_night(
+    selection: Selection,
+    out: Path,
+    *,
+    fail_on: str,
+    policy: Policy,
+    name_map: Mapping[str, str] | None = None,
+    policy_file: str | None = None,
+) -> Night:
+    """Compare everything ``selection`` chose; statuses come from the previous night's
+    reports in ``out``. Nothing is written here."""
+    if selection.problem:
+        raise InputError(f"no complete pair of exports to compare: {selection.problem}")
+    date = night_date(selection.comparisons)
+    outcomes = []
+    for comparison in selection.comparisons:
+        name = report_name(comparison)
+        report = compare_one(
+            comparison,
+            fail_on=fail_on,
+            policy=policy,
+            name_map=name_map,
+            policy_file=policy_file,
+        )
+        previous = previous_report(out, date, name)
+        outcomes.append(
+            Outcome(comparison, name, report, statuses_since(comparison.title, report, previous))
+        )
+    return Night(date, fail_on, tuple(outcomes), selection.warnings)
+
+
+# --- the night's summary and notification -------------------------------------------------
+
+
+def _export_json(info: ExportInfo) -> dict[str, Any]:
+    return {
+        "server": info.server,
+        "export_date": info.exported.isoformat(sep=" ", timespec="seconds"),
+        "product_version": info.product_version,
+        "staging": info.staging,
+        "path": str(info.path),
+    }
+
+
+def night_json(night: Night) -> dict[str, Any]:
+    """``night.json``: what was compared, each verdict and count, and the warnings."""
+    return {
+        "schema": NIGHT_SCHEMA,
+        "date": night.date,
+        "generated": night.generated,
+        "fail_on": night.fail_on,
+        "verdict": night.verdict,
+        "history": night.history,
+        "comparisons": [
+            {
+                "key": o.comparison.key,
+                "kind": o.comparison.kind,
+                "title": o.comparison.title,
+                "name": o.name,
+                "left": _export_json(o.comparison.left),
+                "right": _export_json(o.comparison.right),
+                "verdict": o.verdict,
+                "by_severity": dict(o.report["summary"]["by_severity"]),
+                "statuses": o.statuses.counts(),
+                "html": f"{o.name}.html",
+                "json": f"{o.name}.json",
+            }
+            for o in night.outcomes
+        ],
+        "warnings": list(night.warnings),
+    }
+
+
+def _add(total: dict[str, dict[str, int]], more: Mapping[str, Mapping[str, int]]) -> None:
+    for status, levels in more.items():
+        for level, count in levels.items():
+            total[status][level] += count
+
+
+def notification(night: Night, folder: Path, attach: Sequence[Path] = ()) -> Notification:
+    """One notification for the whole night."""
+    counts = empty_counts()
+    for outcome in night.outcomes:
+        _add(counts, outcome.statuses.counts())
+    return Notification(
+        verdict=night.verdict,
+        title=night.title,
+        counts=counts,
+        new=tuple(line for o in night.outcomes for line in o.statuses.new),
+        resolved=tuple(line for o in night.outcomes for line in o.statuses.resolved),
+        reports=(
+            str(folder.parent / LATEST_FILE),
+            *(str(folder / f"{o.name}.html") for o in night.outcomes),
+        ),
+        attachments=tuple(attach),
+        fail_on=night.fail_on,
+        notes=night.warnings,
+    )
+
+
+def night_folders(out: Path) -> list[str]:
+    """The nights in ``out``, newest first."""
+    if not out.is_dir():
+        return []
+    return sorted(
+        (p.name for p in out.iterdir() if p.is_dir() and _DATE_FOLDER.match(p.name)), reverse=True
+    )
+
+
+# --- writing the night --------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror or exc})", file=str(path)) from None
+
+
+def write_night(night: Night, out: Path, *, trend_svg: str | None = None) -> Path:
+    """Write the night's reports, ``night.json``, its index page and ``latest.html``; return
+    the night's folder. Each file is replaced atomically, ``latest.html`` last, so the index
+    never links a report that is not there yet."""
+    folder = out / night.date
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create ({exc.strerror or exc})", file=str(folder)) from None
+    for outcome in night.outcomes:
+        _write(folder / f"{outcome.name}.json", to_json(outcome.report))
+        _write(folder / f"{outcome.name}.html", render_html(outcome.report))
+    summary = night_json(night)
+    _write(folder / NIGHT_FILE, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    earlier = night_folders(out)
+    _write(
+        folder / INDEX_FILE,
+        render_index(
+            summary, prefix="", earlier=earlier, earlier_prefix="../", trend_svg=trend_svg
+        ),
+    )
+    _write(
+        out / LATEST_FILE,
+        render_index(summary, prefix=f"{night.date}/", earlier=earlier, trend_svg=trend_svg),
+    )
+    return folder
