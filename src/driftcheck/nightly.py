@@ -122,11 +122,12 @@ def statuses_since(title: str, current: Report, previous: Report | None) -> Stat
 
 
 def previous_report(out: Path, night: str, name: str) -> Report | None:
-    """The newest report of the same comparison from a night before ``night``, if any."""
+    """The report of the same comparison from the previous run: tonight's, when the night is
+    run again, else the newest from an earlier night."""
     if not out.is_dir():
         return None
     folders = sorted(
-        (p for p in out.iterdir() if p.is_dir() and _DATE_FOLDER.match(p.name) and p.name < night),
+        (p for p in out.iterdir() if p.is_dir() and _DATE_FOLDER.match(p.name) and p.name <= night),
         reverse=True,
     )
     for folder in folders:
