@@ -344,6 +344,7 @@ def nightly(
         Path,
         typer.Option(
             "--out",
+            metavar="OUTDIR",
             help="Folder for the reports: OUTDIR/<date>/ per night, OUTDIR/latest.html "
             "the newest night's index page.",
         ),
@@ -404,18 +405,25 @@ def nightly(
         str | None,
         typer.Option(
             "--smtp-user",
+            metavar="USER",
             help=f"Log in to the SMTP server as this user; the password is read only from "
             f"the environment variable {PASSWORD_ENV}.",
             rich_help_panel=_NOTIFY,
         ),
     ] = None,
     mail_from: Annotated[
-        str | None, typer.Option("--mail-from", help="Sender address.", rich_help_panel=_NOTIFY)
+        str | None,
+        typer.Option(
+            "--mail-from", metavar="ADDRESS", help="Sender address.", rich_help_panel=_NOTIFY
+        ),
     ] = None,
     mail_to: Annotated[
         list[str] | None,
         typer.Option(
-            "--mail-to", help="Recipient address; repeat for several.", rich_help_panel=_NOTIFY
+            "--mail-to",
+            metavar="ADDRESS",
+            help="Recipient address; repeat for several.",
+            rich_help_panel=_NOTIFY,
         ),
     ] = None,
     webhook: Annotated[
