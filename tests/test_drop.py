@@ -76,8 +76,8 @@ def test_active_against_each_staging_server_and_each_server_against_itself() -> 
         ("self", "SYNC02", 29, "SYNC02", 30),
     ]
     assert [c.key for c in selection.comparisons] == [
-        "pair:sync01:sync02",
-        "pair:sync01:sync03",
+        "sync01|sync02",
+        "sync01|sync03",
         "self:sync01",
         "self:sync02",
     ]

@@ -91,8 +91,8 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         code, stdout, stderr = run(capsys, "nightly", drop, "--out", out, *mail)
         assert code == 1, stderr
         first = night_summary(out, "2026-11-28")
-        assert [c["key"] for c in first["comparisons"]] == ["pair:fab-sync01:fab-sync02"]
-        drift = statuses(first, "pair:fab-sync01:fab-sync02")
+        assert [c["key"] for c in first["comparisons"]] == ["fab-sync01|fab-sync02"]
+        drift = statuses(first, "fab-sync01|fab-sync02")
         assert drift["new"] == 25 and drift["open"] == 0
         assert len(box.messages) == 1
         message = box.messages[0]
@@ -106,7 +106,7 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         code, stdout, stderr = run(capsys, "nightly", drop, "--out", out, *mail)
         assert code == 1
         second = night_summary(out, "2026-11-29")
-        assert statuses(second, "pair:fab-sync01:fab-sync02") == {
+        assert statuses(second, "fab-sync01|fab-sync02") == {
             "new": 0,
             "open": 25,
             "resolved": 0,
@@ -119,7 +119,7 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         export_night(drop, night(30), edit=WRITEBACK_ON)
         code, stdout, stderr = run(capsys, "nightly", drop, "--out", out, *mail)
         third = night_summary(out, "2026-11-30")
-        assert statuses(third, "pair:fab-sync01:fab-sync02") == {
+        assert statuses(third, "fab-sync01|fab-sync02") == {
             "new": 0,
             "open": 25,
             "resolved": 0,

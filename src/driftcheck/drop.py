@@ -92,11 +92,12 @@ class Comparison:
 
     @property
     def key(self) -> str:
-        """Stable identity of what is compared, night after night (history pair key, file
-        names): server names only, never dates or paths."""
+        """Stable identity of what is compared, night after night: server names only, never
+        dates or paths. The history's pair key, as ``compare --history`` writes it for the same
+        two servers (``fab-sync01|fab-sync02``), and ``self:fab-sync01`` for self-drift."""
         if self.kind == "self":
             return f"self:{self.left.key}"
-        return f"pair:{self.left.key}:{self.right.key}"
+        return f"{self.left.key}|{self.right.key}"
 
     @property
     def title(self) -> str:
