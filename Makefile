@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test browser lint bench clean help
+.PHONY: demo test browser lint bench bench-report clean help
 
 help:
 	@echo "make demo   compare the bundled samples and write $(OUT)/report.html and $(OUT)/report.json"
@@ -43,6 +43,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
+	$(MAKE) --no-print-directory bench-report
+
+# The reports that bench wrote, measured in headless Chromium (needs make browser).
+bench-report: $(STAMP)
+	$(BIN)/python bench/bench_report_browser.py $(sort $(wildcard bench/data/*/reports/report.html))
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .coverage .tools bench/data
