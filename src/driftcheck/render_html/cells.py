@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+
+from driftcheck.compare import Json
 
 Segment = tuple[str, str]
 Cell = list[Segment]
@@ -134,7 +135,7 @@ def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cel
     )
 
 
-def text_of(value: Any) -> str:
+def text_of(value: Json) -> str:
     """A value as one text: lists one item a line, small dicts ``key: value; ...``."""
     if value is None:
         return ""
@@ -145,7 +146,7 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def value_cell(value: Any, tag: str = "") -> Cell:
+def value_cell(value: Json, tag: str = "") -> Cell:
     """One side of a row: a text, a list, or a placeholder when there is nothing."""
     if value is None:
         return [("em", "(not set)")]
@@ -156,7 +157,7 @@ def value_cell(value: Any, tag: str = "") -> Cell:
     return [(tag, text_of(value))]
 
 
-def diff_cells(primary: Any, staging: Any) -> tuple[Cell, Cell, Cell]:
+def diff_cells(primary: Json, staging: Json) -> tuple[Cell, Cell, Cell]:
     """(primary, staging, inline) cells for two values that differ."""
     if isinstance(primary, list) and isinstance(staging, list):
         return list_diff([text_of(v) for v in primary], [text_of(v) for v in staging])
