@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import json
 import re
 import shutil
@@ -184,6 +185,44 @@ def test_list_diff_marks_removed_and_added_members() -> None:
     left, right, _ = cells.list_diff(["a", "b", "c"], ["a", "c", "d"])
     assert ("del", "b") in left and ("ins", "d") in right
     assert not any(tag for tag, t in left if t in ("a", "c"))
+
+
+def _huge_expression() -> str:
+    """About 55 KB: a thousand clauses, as an estate's generated transformation might be."""
+    return " & ".join(f'IIF(IsPresent([attr{i}]), Trim([attr{i}]) & "-x", "")' for i in range(1000))
+
+
+def test_token_diff_of_huge_texts_matches_start_and_end_directly() -> None:
+    old = _huge_expression()
+    new = old[:30_000] + "CHANGED" + old[30_000:]
+    assert len(old) > 50_000
+    assert len(cells.tokenize(old)) * len(cells.tokenize(new)) > cells.MAX_PAIRS
+    left, right, inline = cells.token_diff(old, new)
+    assert "".join(t for _, t in left) == old and "".join(t for _, t in right) == new
+    marked = [(tag, t) for tag, t in inline if tag]
+    assert [tag for tag, _ in marked] == ["del", "ins"]
+    assert sum(len(t) for _, t in marked) < 40, "only the changed token is marked"
+
+
+def test_token_diff_of_huge_texts_differing_at_both_ends_is_one_replacement() -> None:
+    old = _huge_expression()
+    new = "Z" + old[1:-1] + "Q"
+    _, right, inline = cells.token_diff(old, new)
+    assert [tag for tag, _ in inline] == ["del", "ins"]
+    assert "".join(t for _, t in right) == new
+
+
+def test_bounded_opcodes_are_difflibs_for_small_inputs() -> None:
+    a, b = list("the quick brown fox"), list("the quack brown fix")
+    expected = difflib.SequenceMatcher(None, a, b, False).get_opcodes()
+    assert cells.bounded_opcodes(a, b) == expected
+
+
+def test_list_diff_of_huge_lists_is_bounded() -> None:
+    old = [f"member{n}" for n in range(2000)]
+    new = [*old[:1000], "inserted", *old[1000:]]
+    _, _, inline = cells.list_diff(old, new)
+    assert [t for tag, t in inline if tag] == ["inserted"]
 
 
 # --- grouping ----------------------------------------------------------------------------------
