@@ -328,3 +328,16 @@ def test_text_summary_of_a_secret_difference_is_masked(secret_exports: tuple[Pat
     text = render_text(report, top=1000)
     assert MASKED in text
     assert not any(s in text or s in render_html(report) for s in SECRETS)
+
+
+def test_accepting_a_secret_difference_writes_no_secret_and_hides_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, secret_exports: tuple[Path, Path]
+) -> None:
+    policy = tmp_path / "driftcheck.toml"
+    primary, staging = (str(p) for p in secret_exports)
+    args = ["--policy", str(policy), "--today", "2026-11-22"]
+    assert main(["accept", primary, staging, "--reason", "known", *args]) == 0
+    written = policy.read_text("utf-8")
+    assert not any(s in written for s in SECRETS)
+    assert main(["compare", primary, staging, "--quiet", *args]) == 0
+    capsys.readouterr()

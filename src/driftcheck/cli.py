@@ -31,7 +31,7 @@ from driftcheck.policyfile import (
 )
 from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, rules_listing
-from driftcheck.report import Report, exit_code, load_report, to_json
+from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
 from driftcheck.summary import verdict_line
 from driftcheck.vocab import Section, Severity
 
@@ -257,9 +257,7 @@ def accept(
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
     report = _run_compare(primary, staging, target if target.exists() else None, today=day)
-    differences: list[Mapping[str, Json]] = [
-        d.to_json() for d in report.differences if d.section != Section.POLICY
-    ]
+    differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
         raise typer.Exit(0)
@@ -276,6 +274,16 @@ def accept(
     typer.echo(
         f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
     )
+
+
+def _acceptable(finding: Finding) -> Mapping[str, Json]:
+    """A difference for ``accept``: a masked secret's value is not matched on (the rule
+    would never match the real value), the rule matches its object and path only."""
+    data = finding.to_json()
+    for side in ("primary", "staging"):
+        if data[side] == MASKED:
+            data[side] = None
+    return data
 
 
 @app.command()
