@@ -9,6 +9,7 @@ one.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ _SECRET_NAME = re.compile(
 _KEEP = frozenset({"", ENCRYPTED, MASKED})
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """A setting named like a password or secret (``password``, ``Connector.ClientSecret``)."""
     return bool(_SECRET_NAME.search(name)) or name.casefold().endswith(("password", "secret"))

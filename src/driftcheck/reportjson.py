@@ -8,7 +8,7 @@ the message are cut short.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -40,19 +40,21 @@ def _kind(value: Json) -> str:
 
 
 def depth_exceeds(value: Json, limit: int) -> bool:
-    """Whether ``value`` nests lists and objects deeper than ``limit`` (checked iteratively)."""
-    stack: list[tuple[Json, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Sequence[Json] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth >= limit:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels deep.
+
+    Recursive, but never deeper than ``limit`` calls.
+    """
+    if isinstance(value, dict):
+        children: Iterable[Json] = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    if limit <= 0:
+        return True
+    for child in children:
+        if isinstance(child, (dict, list)) and depth_exceeds(child, limit - 1):
             return True
-        stack.extend((child, depth + 1) for child in children)
     return False
 
 
