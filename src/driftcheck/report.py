@@ -404,6 +404,14 @@ def _masked_tree(secret: bool, tree: Mapping[str, Json] | None) -> Mapping[str, 
 
 @dataclass(frozen=True)
 class Report:
+    """Everything a run found, as every output shows it.
+
+    To extend it (readiness checks, history, a script), add a field with an empty default
+    after the others (``checks: tuple[Check, ...] = ()``); in :meth:`to_json` write its key
+    only when it is set, and in :meth:`from_json` read it only when present, so reports
+    written before and after the change load alike.
+    """
+
     primary: ServerInfo
     staging: ServerInfo
     policy: PolicyInfo
