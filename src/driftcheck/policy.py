@@ -170,7 +170,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "server-name",
         "Each export names the server it was taken from.",
         EXPORT_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"\(export\)",),
         paths=(r"server",),
     ),
@@ -178,7 +178,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "ad-connector-account",
         "Each server creates its own AD DS connector account (MSOL_ followed by 12 hex digits).",
         STAGING_DOC,
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"(.*/)?forest-login-user",),
         both_values=r"MSOL_[0-9a-f]{12}",
     ),
@@ -186,7 +186,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "cloud-sync-account",
         "Each server creates its own cloud sync account (Sync_<server>_<12 hex>@tenant).",
         STAGING_DOC,
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"connectivity/UserName",),
         both_values=r"Sync_[^@]+_[0-9a-f]{12}@.+",
     ),
@@ -194,14 +194,14 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "staging-mode",
         "Staging mode is what makes the staging server: it is expected to differ.",
         STAGING_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.StagingMode",),
     ),
     _rule(
         "scheduler-next-start",
         "The scheduler's next start time is a moment in each server's own cycle.",
         STAGING_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.NextStartTime",),
     ),
     _rule(
@@ -209,7 +209,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "Precedence numbers are renumbered by upgrades and when rules are added; only the "
         "order of competing rules matters, and a change of order is reported on its own.",
         PROVISIONING_DOC,
-        section="sync-rule",
+        section=Section.SYNC_RULE,
         paths=(r"precedence",),
     ),
     _rule(
@@ -247,7 +247,7 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         "connector-version-skew",
         Severity.WARNING,
         "The connector's component version differs: expected only during an upgrade.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"configuration/.*assembly-version",),
     ),
     _severity(
@@ -260,14 +260,14 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         "run-profile-tuning",
         Severity.INFO,
         "Batch size, page size and time-outs of run steps tune performance only.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"run-profiles/.*/(batch-size|page-size|time-limit|timeout)",),
     ),
     _severity(
         "operational-setting",
         Severity.INFO,
         "Run-history retention and maintenance change nothing synced.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(
             r"Microsoft\.Synchronize\.RunHistoryPurgeInterval",
             r"Microsoft\.Synchronize\.MaintenanceEnabled",
@@ -278,7 +278,7 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         Severity.WARNING,
         "Scheduler settings decide when the server syncs; after a switchover the staging "
         "server's schedule applies.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\..*",),
     ),
     _severity(
@@ -286,7 +286,7 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         Severity.BLOCKING,
         "Optional features, sync options, filtering, writeback, directory extensions, sign-in "
         "and the delete threshold must be the same on both servers.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(
             r"Microsoft\.OptionalFeature\..*",
             r"Microsoft\.SynchronizationOption\..*",
@@ -300,19 +300,19 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         "global-setting",
         Severity.WARNING,
         "A global setting differs; look at what it controls.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
     ),
     _severity(
         "metaverse-schema",
         Severity.BLOCKING,
         "The metaverse schema defines what can flow: both servers must have the same.",
-        section="metaverse",
+        section=Section.METAVERSE,
     ),
     _severity(
         "rule-template-version",
         Severity.WARNING,
         "The out-of-box rule template version differs: expected only during an upgrade.",
-        section="sync-rule",
+        section=Section.SYNC_RULE,
         paths=(r"immutable-tag",),
     ),
     _severity(
@@ -320,14 +320,14 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         Severity.BLOCKING,
         "Sync rules decide what is synced and how: flows, scoping, joins, link type, state and "
         "precedence order must be the same.",
-        section="sync-rule",
+        section=Section.SYNC_RULE,
     ),
     _severity(
         "connector-scope",
         Severity.BLOCKING,
         "Connectors, partitions, OU and object-class filtering, attribute inclusion, anchors, "
         "password hash sync, password writeback and group filtering decide what is synced.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(
             r"",
             r"type",
@@ -344,14 +344,14 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         "connector-schema",
         Severity.WARNING,
         "The connector schema differs: refresh the schema on the server that lacks it.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"schema/.*",),
     ),
     _severity(
         "connector-setting",
         Severity.WARNING,
         "A connector setting (connectivity, run profile, parameter) differs; look at it.",
-        section="connector",
+        section=Section.CONNECTOR,
     ),
     _severity(
         "unclassified",
