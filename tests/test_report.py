@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
-from collections.abc import Callable
+import tokenize
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from driftcheck import vocab
 from driftcheck.cli import main
 from driftcheck.errors import InputError
 from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import render_html
+from driftcheck.render_html import render_html, viewmodel
 from driftcheck.render_text import render_text
 from driftcheck.report import MASKED, Report, load_report, to_json
 from driftcheck.vocab import (
@@ -53,6 +56,40 @@ def test_section_table_is_the_one_list_of_sections() -> None:
     assert len({row.anchor for row in SECTION_TABLE}) == len(SECTION_TABLE)
     assert section_title("sync-rule") == "Sync rules"
     assert section_title("readiness-check") == "Readiness check"
+
+
+def _string_literals(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open("rb") as source:
+        for token in tokenize.tokenize(source.readline):
+            if token.type == tokenize.STRING:
+                try:
+                    value = ast.literal_eval(token.string)
+                except ValueError:  # an f-string
+                    continue
+                yield token.start[0], value
+
+
+def test_severities_are_spelled_only_in_the_vocabulary() -> None:
+    # ("info" is also an AD attribute, so only the other two are looked for)
+    package = Path(vocab.__file__).parent
+    found = [
+        f"{path.name}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "vocab.py"
+        for line, value in _string_literals(path)
+        if value in ("blocking", "warning")
+    ]
+    assert found == []
+
+
+def test_the_view_model_does_not_use_the_text_renderer() -> None:
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(Path(viewmodel.__file__).read_text("utf-8")))
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert "driftcheck.render_text" not in imported
+    assert "driftcheck.summary" in imported
 
 
 # --- reading a saved report back ---------------------------------------------------------
