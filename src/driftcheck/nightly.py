@@ -90,6 +90,7 @@ class Statuses:
 def finding_line(
     title: str, finding: Mapping[str, Any], status: str, first_seen: str = ""
 ) -> FindingLine:
+    """A finding (as its JSON entry) as a notification lists it."""
     return FindingLine(
         comparison=title,
         severity=str(finding["severity"]),
@@ -103,7 +104,7 @@ def finding_line(
 
 
 def findings(report: Report) -> list[Mapping[str, Any]]:
-    return list(report["differences"])
+    return [f.to_json() for f in report.differences]
 
 
 def statuses_since(title: str, current: Report, previous: Report | None) -> Statuses:
@@ -154,7 +155,7 @@ class Outcome:
 
     @property
     def verdict(self) -> str:
-        return str(self.report["summary"]["verdict"])
+        return self.report.summary.verdict
 
     @property
     def exit_code(self) -> int:
@@ -266,7 +267,7 @@ def night_json(night: Night) -> dict[str, Any]:
                 "left": _export_json(o.comparison.left),
                 "right": _export_json(o.comparison.right),
                 "verdict": o.verdict,
-                "by_severity": dict(o.report["summary"]["by_severity"]),
+                "by_severity": {k.value: v for k, v in o.report.summary.by_severity.items()},
                 "statuses": o.statuses.counts(),
                 "html": f"{o.name}.html",
                 "json": f"{o.name}.json",

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from driftcheck.policy import SEVERITIES, severity_rank
+from driftcheck.vocab import SEVERITY_ORDER, Severity
 
 PASSWORD_ENV = "DRIFTCHECK_SMTP_PASSWORD"
 NOTIFY_ON = ("new", "change", "drift", "always")
@@ -37,7 +37,7 @@ MAX_LISTED = 50
 #: Reports larger than this in total are linked by path instead of attached.
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 
-_SEVERITY_ORDER = tuple(reversed(SEVERITIES))  # blocking, warning, info
+_SEVERITY_ORDER = tuple(level.value for level in SEVERITY_ORDER)  # blocking, warning, info
 
 
 class NotifyError(Exception):
@@ -110,8 +110,8 @@ def should_notify(notification: Notification, on: str) -> bool:
         raise ValueError(f"--notify-on must be one of {', '.join(NOTIFY_ON)}")
 
     def failing(lines: Sequence[FindingLine]) -> bool:
-        threshold = severity_rank(notification.fail_on)
-        return any(severity_rank(line.severity) >= threshold for line in lines)
+        threshold = Severity(notification.fail_on)
+        return any(Severity(line.severity).at_least(threshold) for line in lines)
 
     if on == "always":
         return True
