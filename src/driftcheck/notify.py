@@ -87,7 +87,7 @@ class Notification:
     resolved: tuple[FindingLine, ...] = ()
     reports: tuple[str, ...] = ()
     attachments: tuple[Path, ...] = ()
-    fail_on: str = "warning"
+    fail_on: str = Severity.WARNING
     notes: tuple[str, ...] = ()
 
     def total(self, status: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from driftcheck.render_html import environment
+from driftcheck.vocab import SEVERITY_ORDER
 
 TEMPLATE = "nightly.html.j2"
 #: Earlier nights linked from the index page.
@@ -55,7 +56,7 @@ def index_view(
                 "new": sum(statuses["new"].values()),
                 "open": sum(statuses["open"].values()),
                 "resolved": sum(statuses["resolved"].values()),
-                "by_severity": f"{sev['blocking']} / {sev['warning']} / {sev['info']}",
+                "by_severity": " / ".join(str(sev[level]) for level in SEVERITY_ORDER),
                 "html": prefix + c["html"],
                 "json": prefix + c["json"],
             }
