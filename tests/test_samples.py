@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT
 
 
 def test_samples_are_regenerated_byte_for_byte() -> None:

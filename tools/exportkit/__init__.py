@@ -28,14 +28,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import fabrikam
-from .manifest import Finding, read_findings
+from .manifest import Finding, read_findings, write_manifest
 
 __all__ = ["Finding", "build_samples", "differing_files", "read_findings"]
 
 
 def build_samples(root: Path) -> list[str]:
     """Write everything under ``samples/`` into ``root``; return verification problems."""
-    fabrikam.write_samples(root)
+    primary, staging = fabrikam.write_samples(root)
+    readme = fabrikam.readme_lines(primary.rules, staging.rules)
+    (root / "README.md").write_text("\n".join(readme), encoding="utf-8")
+    write_manifest(
+        root / "expected-drift.json", fabrikam.samples_manifest(primary.rules, staging.rules)
+    )
     return fabrikam.verify(root)
 
 
