@@ -25,22 +25,38 @@ Public API: :func:`build_samples`, :func:`write_pair` (estate), :func:`write_upg
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from . import fabrikam
+from . import fabrikam, upgrade
 from .manifest import Finding, read_findings, write_manifest
+from .upgrade import SUSPECTS, upgrade_variant, write_upgraded
 
-__all__ = ["Finding", "build_samples", "differing_files", "read_findings"]
+__all__ = [
+    "SUSPECTS",
+    "Finding",
+    "build_samples",
+    "differing_files",
+    "read_findings",
+    "upgrade_variant",
+    "write_upgraded",
+]
 
 
 def build_samples(root: Path) -> list[str]:
     """Write everything under ``samples/`` into ``root``; return verification problems."""
     primary, staging = fabrikam.write_samples(root)
+    upgraded = root / upgrade.FOLDER
+    if upgraded.exists():
+        shutil.rmtree(upgraded)
+    product_changes = upgrade.write_upgraded(upgraded)
     readme = fabrikam.readme_lines(primary.rules, staging.rules)
+    readme += upgrade.readme_lines(product_changes)
     (root / "README.md").write_text("\n".join(readme), encoding="utf-8")
     write_manifest(
         root / "expected-drift.json", fabrikam.samples_manifest(primary.rules, staging.rules)
     )
+    write_manifest(root / "upgrade-expected.json", upgrade.upgrade_manifest(product_changes))
     return fabrikam.verify(root)
 
 

@@ -557,6 +557,10 @@ MV_EXTRA_MEMBERS = {
     "device": ["cloudMastered"],
 }
 MV_TYPES["homePhone"] = (SYN_STR, True, True)
+# Attributes later product versions add (the upgrade scenario): VH 2.1.19 employeeLeaveDateTime.
+MV_TYPES["employeeLeaveDateTime"] = (SYN_STR, True, False)
+AAD_TYPES["employeeLeaveDateTime"] = (SYN_STR, True)
+AAD_TYPES["onPremisesObjectIdentifier"] = (SYN_STR, True)
 
 
 def m(

@@ -23,7 +23,10 @@ A finding's ``section``, ``object``, ``connector`` (null outside connectors and 
 driftcheck's built-in policy gives it. Optional keys: ``item`` (the scenario's numbered item it
 belongs to), ``class`` (the upgrade manifest's product-change class, or a planted change's
 kind), ``ignored_by`` (the built-in ignore rule that hides it in an equal-version comparison:
-such a finding is in the report's ``suppressed`` list today, not in ``differences``).
+such a finding is in the report's ``suppressed`` list today, not in ``differences``),
+``baseline_severity`` (the severity of an equal-version comparison, where ``severity`` is the
+one expected in another mode: the upgrade manifest's product changes are ``info`` in upgrade
+mode).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ class Finding:
     item: str = ""
     cls: str = ""
     ignored_by: str = ""
+    #: The severity today's equal-version comparison gives it, where the manifest's
+    #: ``severity`` is that of another mode (the upgrade manifest: upgrade mode's ``info``).
+    baseline: str = ""
 
     @property
     def key(self) -> tuple[str, str, str | None, str, str]:
@@ -68,6 +74,8 @@ class Finding:
             out["class"] = self.cls
         if self.ignored_by:
             out["ignored_by"] = self.ignored_by
+        if self.baseline:
+            out["baseline_severity"] = self.baseline
         return out
 
     @classmethod
@@ -82,6 +90,7 @@ class Finding:
             item=str(data.get("item", "")),
             cls=data.get("class", ""),
             ignored_by=data.get("ignored_by", ""),
+            baseline=data.get("baseline_severity", ""),
         )
 
 

@@ -181,6 +181,8 @@ class AadConnector:
     water_mark: str
     run_ids: dict[str, str]
     run_version: int
+    #: attribute-inclusion; None: every attribute type of the schema (as configured by the wizard)
+    inclusion: list[str] | None = None
     style: FileStyle = field(default_factory=FileStyle)
 
 

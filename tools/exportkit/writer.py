@@ -419,7 +419,7 @@ def render_aad_connector(c: AadConnector) -> str:
     )
     add("  </private-configuration>")
     add("  <attribute-inclusion>")
-    for a in c.attribute_types:
+    for a in c.attribute_types if c.inclusion is None else c.inclusion:
         add(f"    <attribute>{a}</attribute>")
     add(
         "  </attribute-inclusion><join/><projection/><export-attribute-flow/><ma-partition-data>"
