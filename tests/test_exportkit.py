@@ -10,11 +10,12 @@ import copy
 import json
 import random
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from exportkit import estate, fabrikam, noise, writer
+from exportkit import Night, estate, fabrikam, nights, noise, self_findings, writer
 from exportkit.catalog import aad_rules
 from exportkit.manifest import Finding, manifest, read_findings, write_manifest
 from exportkit.model import FileStyle
@@ -403,3 +404,67 @@ def test_samples_manifest_covers_every_drift_item() -> None:
     assert {f.item for f in findings} == {str(i["id"]) for i in document["items"]}
     assert {f.severity for f in findings} == {"blocking", "warning", "info"}
     assert document["primary"]["server"] == "FAB-SYNC01"
+
+
+# --- the nightly drop folder ----------------------------------------------------------------------
+
+NIGHTS = [
+    Night("2025-03-01"),
+    Night("2025-03-02", staging=("delete-threshold",)),
+    Night("2025-03-03", staging=("delete-threshold",), primary=("ou-filter", "oob-disabled")),
+    Night("2025-03-04", upgraded=True, skip=("primary",), half_copied=("staging",)),
+]
+
+
+@pytest.fixture(scope="module")
+def drop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    folder = tmp_path_factory.mktemp("drop")
+    return folder, nights(folder, NIGHTS)
+
+
+def test_nights_write_one_zip_per_server_and_night(drop: tuple[Path, list[Path]]) -> None:
+    folder, written = drop
+    assert [p.relative_to(folder).as_posix() for p in written] == [
+        "FAB-SYNC01/FAB-SYNC01_2025-03-01.zip",
+        "FAB-SYNC02/FAB-SYNC02_2025-03-01.zip",
+        "FAB-SYNC01/FAB-SYNC01_2025-03-02.zip",
+        "FAB-SYNC02/FAB-SYNC02_2025-03-02.zip",
+        "FAB-SYNC01/FAB-SYNC01_2025-03-03.zip",
+        "FAB-SYNC02/FAB-SYNC02_2025-03-03.zip",
+        "FAB-SYNC02/FAB-SYNC02_2025-03-04.zip",
+    ]
+    assert sorted(p.name for p in folder.rglob("*")) == sorted(
+        [p.name for p in written] + ["FAB-SYNC01", "FAB-SYNC02"]
+    )
+    with zipfile.ZipFile(written[3]) as zf:
+        mv = etree.fromstring(zf.read("FAB-SYNC02_2025-03-02/GlobalSettings/MV.xml"))
+    assert mv.get("server") == "FAB-SYNC02"
+    assert (mv.get("export-date") or "").startswith("2025-03-02 02:2")
+    assert not zipfile.is_zipfile(written[-1])  # still being copied
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_each_nights_pair_reports_its_findings(
+    tmp_path: Path, drop: tuple[Path, list[Path]], index: int
+) -> None:
+    _, written = drop
+    primary, staging = written[2 * index], written[2 * index + 1]
+    report = report_of(primary, staging, tmp_path / "r.json")
+    assert finding_keys(report) == {(*f.key, f.severity) for f in NIGHTS[index].pair_findings()}
+
+
+def test_self_drift_between_two_nights(tmp_path: Path, drop: tuple[Path, list[Path]]) -> None:
+    _, written = drop
+    report = report_of(written[2], written[4], tmp_path / "r.json")  # primary, nights 2 and 3
+    expected = self_findings(NIGHTS[1], NIGHTS[2], "primary")
+    assert {f.cls for f in expected} == {"ou-filter", "oob-disabled"}
+    assert finding_keys(report) == {(*f.key, f.severity) for f in expected}
+    assert report["differences"] and not self_findings(NIGHTS[1], NIGHTS[2], "staging")
+
+
+def test_an_upgraded_night_and_folders(tmp_path: Path) -> None:
+    night = Night("2025-04-01", upgraded=True)
+    primary, staging = nights(tmp_path, [night], zipped=False)
+    assert primary.is_dir() and (staging / "GlobalSettings" / "MV.xml").is_file()
+    report = report_of(primary, staging, tmp_path / "r.json")
+    assert finding_keys(report) == {(*f.key, f.severity) for f in night.pair_findings()}

@@ -18,9 +18,10 @@ Layers, each in its own module:
   upgraded staging server and planted suspect changes) and :mod:`exportkit.nights` (a nightly
   drop folder).
 
-Public API: :func:`build_samples`, :func:`write_pair` (estate), :func:`write_upgraded`,
-:func:`upgrade_variant`, :data:`SUSPECTS`, :func:`nights`, :class:`Night`,
-:func:`read_findings`.
+Public API: :func:`build_samples` (everything in ``samples/``), :func:`write_pair` (the
+estate), :func:`write_upgraded` and :func:`upgrade_variant` with :data:`SUSPECTS` (the upgraded
+staging server, and one suspect change on top), :func:`nights` with :class:`Night` and
+:func:`self_findings` (a nightly drop folder), :func:`read_findings` (a manifest's findings).
 """
 
 from __future__ import annotations
@@ -29,16 +30,22 @@ import shutil
 from pathlib import Path
 
 from . import fabrikam, upgrade
+from .estate import write_pair
 from .manifest import Finding, read_findings, write_manifest
+from .nights import Night, nights, self_findings
 from .upgrade import SUSPECTS, upgrade_variant, write_upgraded
 
 __all__ = [
     "SUSPECTS",
     "Finding",
+    "Night",
     "build_samples",
     "differing_files",
+    "nights",
     "read_findings",
+    "self_findings",
     "upgrade_variant",
+    "write_pair",
     "write_upgraded",
 ]
 
