@@ -42,9 +42,12 @@ class Change:
         return tuple(replace(f, change=flip[f.change]) for f in self.findings)
 
 
-def _f(
-    section: str, obj: str, conn: str | None, path: str, change: str, severity: str, name: str
-) -> Finding:
+#: (section, object, connector, path, change, severity) of a finding
+Row = tuple[str, str, str | None, str, str, str]
+
+
+def _f(row: Row, name: str) -> Finding:
+    section, obj, conn, path, change, severity = row
     return Finding(section, obj, conn, path, change, severity, cls=name)
 
 
@@ -107,7 +110,7 @@ def _changes() -> list[Change]:
     upn = "Microsoft.SynchronizationOption.UPNAttribute"
     fab_part = "partitions/DC=fabrikam,DC=com"
     emea_part = "partitions/DC=emea,DC=fabrikam,DC=com"
-    table: list[tuple[str, str, Callable[[Export], None], list[tuple[str, ...]]]] = [
+    table: list[tuple[str, str, Callable[[Export], None], list[Row]]] = [
         ("custom-rule-edit", "a custom rule's flow expression edited (another source attribute)",
          _custom_rule_edit,
          [("sync-rule", dept, FAB, f"{fixup}/expression", "modified", "blocking"),
@@ -152,7 +155,7 @@ def _changes() -> list[Change]:
          [("connector", EMEA, EMEA, "password-hash-sync/enabled", "modified", "blocking")]),
     ]  # fmt: skip
     return [
-        Change(name, description, apply, tuple(_f(*f, name) for f in findings))  # type: ignore[arg-type]
+        Change(name, description, apply, tuple(_f(row, name) for row in findings))
         for name, description, apply, findings in table
     ]
 

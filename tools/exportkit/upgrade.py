@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fabrikam
-from .catalog import m, s, tag_version, with_tag_version
+from .catalog import AAD_TYPES, m, s, tag_version, with_tag_version
 from .changes import CHANGES
 from .fabrikam import AAD_NAME, PRIMARY_VERSION, STAGING_AAD_NAME, A, E, F
 from .manifest import Finding, manifest
@@ -107,7 +107,7 @@ def apply_upgrade(export: Export) -> list[Rule]:
     aad = export.aad
     aad.inclusion = list(aad.attribute_types)
     aad.classes["user"] = ci_sorted(aad.classes["user"] + NEW_AAD_ATTRIBUTES)
-    types = aad.attribute_types | {a: fabrikam.AAD_TYPES[a] for a in NEW_AAD_ATTRIBUTES}
+    types = aad.attribute_types | {a: AAD_TYPES[a] for a in NEW_AAD_ATTRIBUTES}
     aad.attribute_types = {a: types[a] for a in ci_sorted(list(types))}
     export.mv.classes, export.mv.attribute_types = fabrikam.metaverse_schema(export.rules)
     return moved
