@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Union
+from typing import Any, Union
 
 from driftcheck.extract import read_schema
 from driftcheck.model import (
@@ -138,6 +138,9 @@ class ConfigObject:
     #: For sync rules: rules whose precedence competes (see :func:`precedence_group`).
     precedence_group: str | None = None
     precedence: int | None = None
+    #: For custom sync rules: the rule as plain JSON, enough to create it again
+    #: (see :func:`rule_definition`); not compared.
+    definition: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -448,15 +451,77 @@ def scoping_group_text(group: ScopingGroup) -> str:
 
 
 def precedence_group(rule: SyncRule, connector: str) -> str:
-    """Which rules compete with this one on precedence.
+    """Which rules compete with this one on precedence (see :func:`competing_group`)."""
+    return competing_group(rule.direction, rule.target_object_type, connector)
 
-    Inbound rules compete for the metaverse object type they target, from any connector;
+
+def competing_group(direction: str, target_object_type: str, connector: str) -> str:
+    """Inbound rules compete for the metaverse object type they target, from any connector;
     outbound rules compete per connector and target object type. Order between rules of
     different groups changes nothing synced, so it is not compared.
     """
-    if rule.direction.casefold() == "inbound":
-        return f"inbound|{rule.target_object_type.casefold()}"
-    return f"outbound|{connector.casefold()}|{rule.target_object_type.casefold()}"
+    if direction.casefold() == "inbound":
+        return f"inbound|{target_object_type.casefold()}"
+    return f"outbound|{connector.casefold()}|{target_object_type.casefold()}"
+
+
+def is_out_of_box_tag(immutable_tag: str) -> bool:
+    """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
+    return immutable_tag.casefold().startswith("microsoft.")
+
+
+def rule_definition(rule: SyncRule, connector: str) -> dict[str, Any]:
+    """A sync rule as plain JSON, in the terms of the ADSync cmdlets that create one.
+
+    Unlike the compared tree (sorted, joined into texts, whitespace-normalised), this keeps
+    every value as exported and every list in its order, so that a migration script can be
+    written from a saved report (:mod:`driftcheck.psscript`).
+    """
+    soft_delete = dict(rule.settings).get("softDeleteExpiryInterval")
+    return {
+        "name": rule.name,
+        "connector": connector,
+        "description": rule.description,
+        "direction": rule.direction,
+        "source_object_type": rule.source_object_type,
+        "target_object_type": rule.target_object_type,
+        "link_type": rule.link_type,
+        "precedence": rule.precedence,
+        "disabled": rule.disabled,
+        "password_sync": rule.password_sync,
+        "immutable_tag": rule.immutable_tag,
+        "soft_delete_expiry_interval": soft_delete,
+        "flows": [
+            {
+                "destination": f.destination,
+                "type": f.kind,
+                "sources": list(f.sources),
+                "constant": f.constant,
+                "expression": f.expression,
+                "merge_type": f.merge_type,
+                "execute_once": f.execute_once,
+            }
+            for f in rule.flows
+        ],
+        "scoping_groups": [
+            [
+                {"attribute": c.attribute, "operator": c.operator, "value": c.value}
+                for c in g.clauses
+            ]
+            for g in rule.scoping_groups
+        ],
+        "join_groups": [
+            [
+                {
+                    "connector_attribute": c.connector_attribute,
+                    "metaverse_attribute": c.metaverse_attribute,
+                    "case_sensitive": c.case_sensitive,
+                }
+                for c in g.conditions
+            ]
+            for g in rule.join_groups
+        ],
+    }
 
 
 def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> ConfigObject:
@@ -490,6 +555,9 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         fields,
         precedence_group=precedence_group(rule, connector),
         precedence=rule.precedence,
+        definition=None
+        if is_out_of_box_tag(rule.immutable_tag)
+        else rule_definition(rule, connector),
     )
 
 

@@ -22,6 +22,7 @@ from driftcheck.normalize import (
     ConfigObject,
     DeferredSchema,
     Node,
+    is_out_of_box_tag,
 )
 from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
 
@@ -187,7 +188,7 @@ def object_tree(obj: ConfigObject) -> dict[str, Json]:
 
 def is_out_of_box(immutable_tag: Json) -> bool:
     """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
-    return isinstance(immutable_tag, str) and immutable_tag.casefold().startswith("microsoft.")
+    return isinstance(immutable_tag, str) and is_out_of_box_tag(immutable_tag)
 
 
 def _ranks(objects: Iterable[ConfigObject]) -> dict[str, dict[str, int]]:
@@ -240,6 +241,11 @@ def _object_entry(
             "primary": ranks[0].get(p.key) if p else None,
             "staging": ranks[1].get(s.key) if s else None,
         }
+        if any(o is not None and o.definition is not None for o in (p, s)):
+            entry["definition"] = {
+                "primary": dict(p.definition) if p and p.definition else None,
+                "staging": dict(s.definition) if s and s.definition else None,
+            }
     entry["primary"] = object_tree(p) if p else None
     entry["staging"] = object_tree(s) if s else None
     return entry

@@ -32,6 +32,7 @@ from driftcheck.render_html.rows import (
     rule_rows,
     tree_rows,
 )
+from driftcheck.render_html.scriptview import script_view
 from driftcheck.render_text import SECTION_TITLES, verdict_line
 from driftcheck.report import Report
 
@@ -526,4 +527,5 @@ def view(report: Report) -> dict[str, Any]:
             for rule in report.get("ignore_rules", [])
         ],
         "warnings": report.get("warnings", []),
+        "script": script_view(report),
     }
