@@ -262,8 +262,9 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
     for d in report.get("differences", []):
         if d.get("section") == "sync-rule":
             by_object.setdefault(_ident(d.get("connector"), d.get("object")), []).append(d)
+    # connector names as the target server spells them (letter case may differ)
     on_target = {
-        str(e.get("name", "")).casefold()
+        str(e.get("name", "")).casefold(): str((e.get(target) or {}).get("name") or e.get("name"))
         for e in objects.get("connector", [])
         if e.get(target) is not None
     }
@@ -275,11 +276,12 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
     unchanged: list[tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]] = []
 
     def change(action: str, entry: Mapping[str, Any], definition: Any, because: str) -> None:
+        connector = str(entry.get("connector", ""))
         changes.append(
             RuleChange(
                 action,
                 rename(str(entry.get("name", ""))),
-                rename(str(entry.get("connector", ""))),
+                rename(on_target.get(connector.casefold(), connector)),
                 str(entry.get("direction", "")),
                 _map_strings(dict(definition), rename) if definition is not None else None,
                 because,
