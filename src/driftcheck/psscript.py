@@ -295,17 +295,18 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
             _out_of_box(entry, diffs, source, target, change, warnings, fixes)
             continue
         src, tgt = _definitions(entry, source), _definitions(entry, target)
-        if src is not None and str(connector or "").casefold() not in on_target:
-            warnings.append(
-                NotScripted(
-                    "sync-rule",
-                    name,
-                    connector,
-                    "; ".join(_difference_text(d) for d in diffs) or "precedence",
-                    f"connector {connector!r} is not on the {target} server: add it with the "
-                    "Entra Connect wizard, then run driftcheck again",
+        if str(connector or "").casefold() not in on_target:
+            if diffs:
+                warnings.append(
+                    NotScripted(
+                        "sync-rule",
+                        name,
+                        connector,
+                        "; ".join(_difference_text(d) for d in diffs),
+                        f"connector {connector!r} is not on the {target} server: add it with "
+                        "the Entra Connect wizard, then run driftcheck again",
+                    )
                 )
-            )
             continue
         if src is not None and tgt is None:
             change("add", entry, src, f"only on the {source} server")
