@@ -12,7 +12,7 @@ import copy
 import json
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from driftcheck.errors import InputError
 from driftcheck.normalize import competing_group
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import render_html
+from driftcheck.report import PolicyInfo, Report, to_json
 from tests import psast
 from tests.conftest import SAMPLES
 
@@ -191,7 +192,7 @@ SCENARIOS: dict[str, Edit] = {
 }
 
 
-def scenario_report(tmp_path: Path, edit: Edit) -> dict[str, Any]:
+def scenario_report(tmp_path: Path, edit: Edit) -> Report:
     primary, staging = tmp_path / "primary", tmp_path / "staging"
     shutil.copytree(SAMPLES / "primary", primary)
     shutil.copytree(SAMPLES / "staging", staging)
@@ -335,7 +336,10 @@ def replay(script: str) -> Replay:
                             "case_sensitive": case,
                         }
                     )
-            current["scoping_groups" if scope else "join_groups"].append(group)
+            if scope:
+                current["scoping_groups"].append({"clauses": group})
+            else:
+                current["join_groups"].append({"conditions": group})
         elif call.name == "Remove-ADSyncRule":
             identifier = p["identifier"]
             assert isinstance(identifier, psast.Member) and identifier.member == "Identifier"
@@ -355,22 +359,22 @@ def _key(definition: Mapping[str, Any]) -> tuple[str, str, str]:
     )
 
 
-def _rules(report: Mapping[str, Any], side: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+def _rules(report: Report, side: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     rules = {}
-    for entry in report["objects"]["sync-rule"]:
+    for entry in report.to_json()["objects"]["sync-rule"]:
         definition = (entry.get("definition") or {}).get(side)
         if definition is not None:
             rules[_key(definition)] = dict(definition)
     return rules
 
 
-def _out_of_box(report: Mapping[str, Any], side: str) -> dict[tuple[str, str, str], bool]:
+def _out_of_box(report: Report, side: str) -> dict[tuple[str, str, str], bool]:
     return {
         (str(e["connector"]).casefold(), str(e["direction"]).casefold(), e["name"].casefold()): e[
             side
         ]["disabled"]
         == "true"
-        for e in report["objects"]["sync-rule"]
+        for e in report.to_json()["objects"]["sync-rule"]
         if e["out_of_box"] and e.get(side) is not None
     }
 
@@ -383,7 +387,7 @@ def _order(rules: Mapping[tuple[str, str, str], Mapping[str, Any]]) -> dict[str,
     return groups
 
 
-def apply_script(report: Mapping[str, Any], script: str, target: str) -> None:
+def apply_script(report: Report, script: str, target: str) -> None:
     """Replay ``script`` on the target's rules and check they now equal the source's."""
     source = "primary" if target == "staging" else "staging"
     run = replay(script)
@@ -444,8 +448,8 @@ def test_script_round_trip(tmp_path: Path, name: str, target: str) -> None:
     script = ps.render_script(plan)
     apply_script(report, script, target)
     assert not plan.changes_nothing
-    reported = {json.dumps(ps._fix(d), sort_keys=True) for d in report["differences"]}
-    assert {json.dumps(dict(f), sort_keys=True) for f in plan.fixes} <= reported
+    reported = {json.dumps(ps._fix(d).to_json(), sort_keys=True) for d in report.differences}
+    assert {json.dumps(f.to_json(), sort_keys=True) for f in plan.fixes} <= reported
 
 
 def test_hostile_strings_reach_the_report_and_the_script_unchanged(tmp_path: Path) -> None:
@@ -470,14 +474,16 @@ def test_every_drift_kind_is_replaced_not_just_reported(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_report() -> dict[str, Any]:
+def sample_report() -> Report:
     report = compare_exports(SAMPLES / "primary", SAMPLES / "staging")
-    report["primary"]["path"] = "samples/primary"
-    report["staging"]["path"] = "samples/staging"
-    return report
+    return replace(
+        report,
+        primary=replace(report.primary, path="samples/primary"),
+        staging=replace(report.staging, path="samples/staging"),
+    )
 
 
-def test_samples_plan(sample_report: dict[str, Any]) -> None:
+def test_samples_plan(sample_report: Report) -> None:
     plan = ps.plan_script(sample_report)
     actions = {(c.action, c.name) for c in plan.changes}
     assert actions == {
@@ -502,13 +508,13 @@ def test_samples_plan(sample_report: dict[str, Any]) -> None:
 
 
 def test_samples_script_snapshot(
-    sample_report: dict[str, Any], snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch
+    sample_report: Report, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ps, "__version__", "0.0.0")
     assert ps.render_script(ps.plan_script(sample_report)) == snapshot
 
 
-def test_samples_script_header_safety_and_warnings(sample_report: dict[str, Any]) -> None:
+def test_samples_script_header_safety_and_warnings(sample_report: Report) -> None:
     script = ps.render_script(ps.plan_script(sample_report))
     root = psast.parse(script)
     assert psast.errors(root) == []
@@ -548,22 +554,22 @@ def test_identical_servers_script_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_rules_on_a_connector_missing_from_the_target_are_warned_about(
-    sample_report: dict[str, Any],
+    sample_report: Report,
 ) -> None:
-    report = copy.deepcopy(sample_report)
-    for entry in report["objects"]["connector"]:
-        if entry["name"] == "fabrikam.com":
-            entry["staging"] = None
+    connectors = tuple(
+        replace(e, staging=None) if e.name == "fabrikam.com" else e
+        for e in sample_report.objects["connector"]
+    )
+    report = replace(sample_report, objects={**sample_report.objects, "connector": connectors})
     plan = ps.plan_script(report)
     assert all(c.connector != "fabrikam.com" for c in plan.changes if c.action == "add")
     assert any("not on the staging server" in w.why for w in plan.warnings)
 
 
 def test_name_map_names_the_staging_connectors_as_staging_spells_them(
-    sample_report: dict[str, Any],
+    sample_report: Report,
 ) -> None:
-    report = copy.deepcopy(sample_report)
-    report["policy"]["map"] = {"fabrikam-dev.com": "fabrikam.com"}
+    report = replace(sample_report, policy=PolicyInfo(None, {"fabrikam-dev.com": "fabrikam.com"}))
     plan = ps.plan_script(report)
     assert {c.connector for c in plan.changes} >= {"fabrikam-dev.com", "emea.fabrikam-dev.com"}
     assert "$connectorIds['fabrikam-dev.com'] = Get-TargetConnectorId" in ps.render_script(plan)
@@ -571,15 +577,19 @@ def test_name_map_names_the_staging_connectors_as_staging_spells_them(
     assert "fabrikam-dev.com" not in ps.render_script(reverse).split("param(")[1]
 
 
-def test_reports_without_definitions_or_objects_are_refused(sample_report: dict[str, Any]) -> None:
-    no_objects = {k: v for k, v in sample_report.items() if k != "objects"}
+def test_reports_without_definitions_or_objects_are_refused(sample_report: Report) -> None:
     with pytest.raises(InputError, match="no configuration objects"):
-        ps.plan_script(no_objects)
-    old = copy.deepcopy(sample_report)
-    for entry in old["objects"]["sync-rule"]:
+        ps.plan_script(replace(sample_report, objects={}))
+    saved = sample_report.to_json()
+    for entry in saved["objects"]["sync-rule"]:
         entry.pop("definition", None)
     with pytest.raises(InputError, match="older driftcheck"):
-        ps.plan_script(old)
+        ps.plan_script(Report.from_json(saved))
+    ambiguous = replace(
+        sample_report, policy=PolicyInfo(None, {"a.com": "x.com", "b.com": "X.com"})
+    )
+    with pytest.raises(InputError, match="several staging names"):
+        ps.plan_script(ambiguous)
     with pytest.raises(InputError, match="staging or primary"):
         ps.plan_script(sample_report, "both")
 
@@ -639,10 +649,20 @@ def test_script_command_bad_report_is_a_one_line_error(
     assert target.read_text() == "earlier"
 
 
-def test_html_link_cannot_carry_a_scheme(sample_report: dict[str, Any]) -> None:
-    report = copy.deepcopy(sample_report)
-    plan = ps.plan_script(report)
-    report["script"] = ps.script_record(plan, Path("x.ps1"), "javascript:alert(1)")
-    page = render_html(report)
+def test_html_link_cannot_carry_a_scheme(sample_report: Report) -> None:
+    plan = ps.plan_script(sample_report)
+    record = ps.script_record(plan, Path("x.ps1"), "javascript:alert(1)")
+    page = render_html(replace(sample_report, script=record))
     assert 'href="javascript%3Aalert%281%29"' in page
     assert "javascript:alert" not in page
+
+
+def test_definitions_and_script_record_survive_the_json_report(sample_report: Report) -> None:
+    record = ps.script_record(ps.plan_script(sample_report), Path("fix.ps1"), "../fix.ps1")
+    report = replace(sample_report, script=record)
+    loaded = Report.from_json(json.loads(to_json(report)))
+    assert loaded.script == record
+    rules = loaded.objects["sync-rule"]
+    assert [e.rule for e in rules] == [e.rule for e in report.objects["sync-rule"]]
+    assert sum(1 for e in rules if e.rule and e.rule.definition_primary) == 7
+    assert ps.render_script(ps.plan_script(loaded)) == ps.render_script(ps.plan_script(report))

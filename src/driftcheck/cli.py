@@ -7,7 +7,9 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Annotated
 import typer
 
 from driftcheck import __version__
+from driftcheck.compare import Json
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.pipeline import compare_exports
@@ -30,8 +33,10 @@ from driftcheck.policyfile import (
 )
 from driftcheck.psscript import TARGETS, script_summary, write_migration_script
 from driftcheck.render_html import render_html
-from driftcheck.render_text import render_text, rules_listing, verdict_line
-from driftcheck.report import Report, exit_code, load_report, to_json
+from driftcheck.render_text import render_text, rules_listing
+from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
+from driftcheck.summary import verdict_line
+from driftcheck.vocab import Section, Severity
 
 EXIT_USAGE = 2
 ACCEPT_DAYS = 30
@@ -49,12 +54,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class FailOn(StrEnum):
-    info = "info"
-    warning = "warning"
-    blocking = "blocking"
 
 
 def _version(value: bool) -> None:
@@ -135,7 +134,7 @@ def _run_compare(
     staging: Path,
     policy_path: Path | None,
     *,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     builtin_ignores: bool = True,
     today: date | None = None,
 ) -> Report:
@@ -166,13 +165,13 @@ def compare(
         Path | None, typer.Option("--html", help="Write the HTML consistency report here.")
     ] = None,
     fail_on: Annotated[
-        FailOn,
+        Severity,
         typer.Option(
             "--fail-on",
             help="Lowest severity that counts as drift (exit code 1).",
             case_sensitive=False,
         ),
-    ] = FailOn.warning,
+    ] = Severity.WARNING,
     policy_path: PolicyOpt = None,
     no_builtin_ignores: Annotated[
         bool,
@@ -208,9 +207,8 @@ def compare(
         today=today.date() if today else None,
     )
     if script_path is not None:
-        report["script"] = write_migration_script(
-            report, script_path, script_target.value, html=html_path
-        )
+        record = write_migration_script(report, script_path, script_target.value, html=html_path)
+        report = dataclasses.replace(report, script=record)
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":
         outputs.append((json_path, to_json(report)))
@@ -226,8 +224,8 @@ def compare(
         typer.echo(render_text(report), nl=False)
         for path, _ in outputs:
             typer.echo(f"Report written: {path}")
-        if "script" in report:
-            typer.echo(script_summary(report["script"]))
+        if report.script is not None:
+            typer.echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -295,7 +293,7 @@ def accept(
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
     report = _run_compare(primary, staging, target if target.exists() else None, today=day)
-    differences = [d for d in report["differences"] if d["section"] != "policy"]
+    differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
         raise typer.Exit(0)
@@ -312,6 +310,16 @@ def accept(
     typer.echo(
         f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
     )
+
+
+def _acceptable(finding: Finding) -> Mapping[str, Json]:
+    """A difference for ``accept``: a masked secret's value is not matched on (the rule
+    would never match the real value), the rule matches its object and path only."""
+    data = finding.to_json()
+    for side in ("primary", "staging"):
+        if data[side] == MASKED:
+            data[side] = None
+    return data
 
 
 @app.command()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Union
 
 from driftcheck.extract import read_schema
 from driftcheck.model import (
@@ -33,8 +33,10 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
+from driftcheck.ruledef import RuleDefinition
+from driftcheck.vocab import CONFIG_SECTIONS
 
-SECTIONS = ("global-settings", "metaverse", "connector", "sync-rule")
+SECTIONS = CONFIG_SECTIONS  # the vocabulary's section table, in report order
 
 #: Shown instead of an encrypted parameter's value (an export never holds one).
 ENCRYPTED = "(encrypted)"
@@ -138,9 +140,8 @@ class ConfigObject:
     #: For sync rules: rules whose precedence competes (see :func:`precedence_group`).
     precedence_group: str | None = None
     precedence: int | None = None
-    #: For custom sync rules: the rule as plain JSON, enough to create it again
-    #: (see :func:`rule_definition`); not compared.
-    definition: Mapping[str, Any] | None = None
+    #: For custom sync rules: the rule as exported, enough to create it again; not compared.
+    definition: RuleDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -470,60 +471,6 @@ def is_out_of_box_tag(immutable_tag: str) -> bool:
     return immutable_tag.casefold().startswith("microsoft.")
 
 
-def rule_definition(rule: SyncRule, connector: str) -> dict[str, Any]:
-    """A sync rule as plain JSON, in the terms of the ADSync cmdlets that create one.
-
-    Unlike the compared tree (sorted, joined into texts, whitespace-normalised), this keeps
-    every value as exported and every list in its order, so that a migration script can be
-    written from a saved report (:mod:`driftcheck.psscript`).
-    """
-    soft_delete = dict(rule.settings).get("softDeleteExpiryInterval")
-    return {
-        "name": rule.name,
-        "connector": connector,
-        "description": rule.description,
-        "direction": rule.direction,
-        "source_object_type": rule.source_object_type,
-        "target_object_type": rule.target_object_type,
-        "link_type": rule.link_type,
-        "precedence": rule.precedence,
-        "disabled": rule.disabled,
-        "password_sync": rule.password_sync,
-        "immutable_tag": rule.immutable_tag,
-        "soft_delete_expiry_interval": soft_delete,
-        "flows": [
-            {
-                "destination": f.destination,
-                "type": f.kind,
-                "sources": list(f.sources),
-                "constant": f.constant,
-                "expression": f.expression,
-                "merge_type": f.merge_type,
-                "execute_once": f.execute_once,
-            }
-            for f in rule.flows
-        ],
-        "scoping_groups": [
-            [
-                {"attribute": c.attribute, "operator": c.operator, "value": c.value}
-                for c in g.clauses
-            ]
-            for g in rule.scoping_groups
-        ],
-        "join_groups": [
-            [
-                {
-                    "connector_attribute": c.connector_attribute,
-                    "metaverse_attribute": c.metaverse_attribute,
-                    "case_sensitive": c.case_sensitive,
-                }
-                for c in g.conditions
-            ]
-            for g in rule.join_groups
-        ],
-    }
-
-
 def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> ConfigObject:
     connector = connector_names.get(rule.connector_id.casefold(), "(unknown connector)")
     fields: Node = {
@@ -557,7 +504,7 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         precedence=rule.precedence,
         definition=None
         if is_out_of_box_tag(rule.immutable_tag)
-        else rule_definition(rule, connector),
+        else RuleDefinition.of(rule, connector),
     )
 
 

@@ -19,16 +19,27 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftcheck import __version__
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
-from driftcheck.namemap import token_replacer
+from driftcheck.namemap import map_strings, token_replacer
 from driftcheck.normalize import competing_group
+from driftcheck.report import (
+    Finding,
+    ObjectEntry,
+    Report,
+    ScriptChange,
+    ScriptFix,
+    ScriptRecord,
+    ServerInfo,
+)
+from driftcheck.reportjson import Json
+from driftcheck.ruledef import FlowDefinition, RuleDefinition
+from driftcheck.vocab import ChangeKind, Section
 
 TARGETS = ("staging", "primary")
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -104,7 +115,7 @@ class RuleChange:
     name: str
     connector: str
     direction: str
-    definition: Mapping[str, Any] | None = None
+    definition: RuleDefinition | None = None
     because: str = ""
 
     @property
@@ -127,15 +138,15 @@ class NotScripted:
 class ScriptPlan:
     target: str
     source: str
-    target_server: Mapping[str, str]
-    source_server: Mapping[str, str]
+    target_server: ServerInfo
+    source_server: ServerInfo
     changes: tuple[RuleChange, ...]
     #: sync-rule differences the script only warns about (out-of-box rules, missing connectors)
     warnings: tuple[NotScripted, ...]
     #: differences in sections the wizard owns (connectors, global settings, metaverse)
     not_scripted: tuple[NotScripted, ...]
-    #: the report's differences the script removes (section, object, connector, path, change)
-    fixes: tuple[Mapping[str, Any], ...]
+    #: the report's differences the script removes
+    fixes: tuple[ScriptFix, ...]
     #: (source name, target name) pairs of the policy's name map, when names are mapped back
     mapped_names: tuple[tuple[str, str], ...] = ()
 
@@ -145,79 +156,73 @@ class ScriptPlan:
 
 
 _WIZARD_OWNS = {
-    "connector": "connectors, partitions and OU filtering, attribute inclusion, password hash "
-    "sync and writeback are set by the Entra Connect wizard",
-    "global-settings": "global settings and optional features are set by the Entra Connect wizard",
-    "metaverse": "the metaverse schema follows the connectors and directory extensions the "
-    "Entra Connect wizard sets up",
+    Section.CONNECTOR: "connectors, partitions and OU filtering, attribute inclusion, password "
+    "hash sync and writeback are set by the Entra Connect wizard",
+    Section.GLOBAL_SETTINGS: "global settings and optional features are set by the Entra "
+    "Connect wizard",
+    Section.METAVERSE: "the metaverse schema follows the connectors and directory extensions "
+    "the Entra Connect wizard sets up",
 }
 
 
-def _ident(connector: Any, name: Any) -> tuple[str, str]:
-    return (str(connector or "").casefold(), str(name or "").casefold())
+def _ident(connector: str | None, name: str) -> tuple[str, str]:
+    return ((connector or "").casefold(), name.casefold())
 
 
-def _name_mapper(
-    report: Mapping[str, Any], target: str
-) -> tuple[Callable[[str], str], dict[str, str]]:
+def _name_mapper(report: Report, target: str) -> tuple[Callable[[str], str], dict[str, str]]:
     """How a name in the report is spelt on the target server.
 
     With a policy ``[map]`` (staging name = primary name) the report holds primary names on
     both sides; a script for the staging server maps them back, the inverse way.
     """
-    mapping = (report.get("policy") or {}).get("map") or {}
+    mapping = report.policy.map
     if target != "staging" or not mapping:
         return (lambda text: text), {}
     inverse: dict[str, str] = {}
     for staging_name, primary_name in mapping.items():
-        key = str(primary_name).casefold()
-        if key in {k.casefold() for k in inverse} and inverse.get(primary_name) != staging_name:
+        taken = {k.casefold(): v for k, v in inverse.items()}
+        if taken.get(primary_name.casefold(), staging_name) != staging_name:
             raise InputError(
                 f"the policy's [map] maps several staging names to {primary_name!r}: "
                 "the script cannot tell which one the staging server uses"
             )
-        inverse[str(primary_name)] = str(staging_name)
+        inverse[primary_name] = staging_name
     return token_replacer(inverse), inverse
 
 
-def _map_strings(value: Any, rename: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return rename(value)
-    if isinstance(value, list):
-        return [_map_strings(v, rename) for v in value]
-    if isinstance(value, dict):
-        return {k: _map_strings(v, rename) for k, v in value.items()}
-    return value
-
-
-def _definitions(entry: Mapping[str, Any], side: str) -> Mapping[str, Any] | None:
-    definition = (entry.get("definition") or {}).get(side)
-    if entry.get(side) is not None and definition is None:
+def _definition(entry: ObjectEntry, side: str) -> RuleDefinition | None:
+    info = entry.rule
+    definition = None
+    if info is not None:
+        definition = info.definition_primary if side == "primary" else info.definition_staging
+    if _tree(entry, side) is not None and definition is None:
         raise InputError(
-            f"the report holds no definition of sync rule {entry.get('name')!r}: it was "
-            "written by an older driftcheck; run driftcheck compare again"
+            f"the report holds no definition of sync rule {entry.name!r}: it was written by "
+            "an older driftcheck; run driftcheck compare again"
         )
-    return definition if isinstance(definition, Mapping) else None
+    return definition
 
 
-def _group(definition: Mapping[str, Any]) -> str:
+def _tree(entry: ObjectEntry, side: str) -> Mapping[str, Json] | None:
+    return entry.primary if side == "primary" else entry.staging
+
+
+def _group(definition: RuleDefinition) -> str:
     return competing_group(
-        str(definition.get("direction", "")),
-        str(definition.get("target_object_type", "")),
-        str(definition.get("connector", "")),
+        definition.direction, definition.target_object_type, definition.connector
     )
 
 
-def _oob_reason(entry: Mapping[str, Any], source: str, target: str) -> str:
-    if entry.get(source) is None or entry.get(target) is None:
-        side = source if entry.get(target) is None else target
+def _oob_reason(entry: ObjectEntry, source: str, target: str) -> str:
+    src, tgt = _tree(entry, source), _tree(entry, target)
+    if src is None or tgt is None:
+        side = source if tgt is None else target
         return (
             f"this out-of-box rule exists only on the {side} server: it comes with an optional "
             "feature or a product version, which the Entra Connect wizard (or an upgrade) sets "
             "up. Run the wizard with the same options, at the same version, on both servers"
         )
-    tags = {str((entry.get(s) or {}).get("immutable-tag", "")).casefold() for s in (source, target)}
-    if len(tags) > 1:
+    if str(src.get("immutable-tag", "")).casefold() != str(tgt.get("immutable-tag", "")).casefold():
         return (
             "the servers run different versions of this out-of-box rule (an upgrade is under "
             "way): upgrade the other server to the same Entra Connect version; do not edit "
@@ -230,16 +235,15 @@ def _oob_reason(entry: Mapping[str, Any], source: str, target: str) -> str:
     )
 
 
-def _difference_text(d: Mapping[str, Any]) -> str:
-    path = str(d.get("path") or "") or "(the whole object)"
-    return f"{path} ({d.get('change')})"
+def _difference_text(d: Finding) -> str:
+    return f"{d.path or '(the whole object)'} ({d.change.value})"
 
 
-def _fix(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: d.get(k) for k in ("section", "object", "connector", "path", "change")}
+def _fix(d: Finding) -> ScriptFix:
+    return ScriptFix(d.section, d.object, d.connector, d.path, d.change)
 
 
-def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPlan:
+def plan_script(report: Report, target: str = "staging") -> ScriptPlan:
     """What a script run on ``target`` must change so its sync rules match the other server's.
 
     Pure: reads the report only. Custom rules present on the source only are added, on the
@@ -250,61 +254,61 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
     if target not in TARGETS:
         raise InputError(f"--script-target must be staging or primary, not {target!r}")
     source = "primary" if target == "staging" else "staging"
-    objects = report.get("objects") or {}
-    entries: Sequence[Mapping[str, Any]] | None = objects.get("sync-rule")
+    entries = report.objects.get(Section.SYNC_RULE)
     if entries is None:
         raise InputError(
             "the report carries no configuration objects, which the script is written from; "
             "run driftcheck compare again"
         )
     rename, inverse = _name_mapper(report, target)
-    by_object: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for d in report.get("differences", []):
-        if d.get("section") == "sync-rule":
-            by_object.setdefault(_ident(d.get("connector"), d.get("object")), []).append(d)
+    by_object: dict[tuple[str, str], list[Finding]] = {}
+    for d in report.differences:
+        if d.section == Section.SYNC_RULE:
+            by_object.setdefault(_ident(d.connector, d.object), []).append(d)
     # connector names as the target server spells them (letter case may differ)
-    on_target = {
-        str(e.get("name", "")).casefold(): str((e.get(target) or {}).get("name") or e.get("name"))
-        for e in objects.get("connector", [])
-        if e.get(target) is not None
-    }
+    on_target: dict[str, str] = {}
+    for e in report.objects.get(Section.CONNECTOR, ()):
+        tree = _tree(e, target)
+        if tree is not None:
+            on_target[e.name.casefold()] = str(tree.get("name") or e.name)
 
     changes: list[RuleChange] = []
     warnings: list[NotScripted] = []
-    fixes: list[Mapping[str, Any]] = []
+    fixes: list[ScriptFix] = []
     affected: set[str] = set()
-    unchanged: list[tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]] = []
+    unchanged: list[tuple[ObjectEntry, RuleDefinition, RuleDefinition]] = []
 
-    def change(action: str, entry: Mapping[str, Any], definition: Any, because: str) -> None:
-        connector = str(entry.get("connector", ""))
+    def change(
+        action: str, entry: ObjectEntry, definition: RuleDefinition | None, because: str
+    ) -> None:
+        connector = entry.connector or ""
         changes.append(
             RuleChange(
                 action,
-                rename(str(entry.get("name", ""))),
+                rename(entry.name),
                 rename(on_target.get(connector.casefold(), connector)),
-                str(entry.get("direction", "")),
-                _map_strings(dict(definition), rename) if definition is not None else None,
+                entry.rule.direction if entry.rule else "",
+                map_strings(definition, rename) if definition is not None else None,
                 because,
             )
         )
 
     for entry in entries:
-        diffs = by_object.get(_ident(entry.get("connector"), entry.get("name")), [])
-        name, connector = str(entry.get("name", "")), entry.get("connector")
-        if entry.get("out_of_box"):
+        diffs = by_object.get(_ident(entry.connector, entry.name), [])
+        if entry.rule is not None and entry.rule.out_of_box:
             _out_of_box(entry, diffs, source, target, change, warnings, fixes)
             continue
-        src, tgt = _definitions(entry, source), _definitions(entry, target)
-        if str(connector or "").casefold() not in on_target:
+        src, tgt = _definition(entry, source), _definition(entry, target)
+        if (entry.connector or "").casefold() not in on_target:
             if diffs:
                 warnings.append(
                     NotScripted(
-                        "sync-rule",
-                        name,
-                        connector,
+                        Section.SYNC_RULE,
+                        entry.name,
+                        entry.connector,
                         "; ".join(_difference_text(d) for d in diffs),
-                        f"connector {connector!r} is not on the {target} server: add it with "
-                        "the Entra Connect wizard, then run driftcheck again",
+                        f"connector {entry.connector!r} is not on the {target} server: add it "
+                        "with the Entra Connect wizard, then run driftcheck again",
                     )
                 )
             continue
@@ -312,15 +316,14 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
             change("add", entry, src, f"only on the {source} server")
         elif src is None and tgt is not None:
             change("remove", entry, None, f"not on the {source} server")
-        elif src is not None and tgt is not None and entry.get("state") == "modified":
-            order_only = all(d.get("path") == PRECEDENCE_ORDER for d in diffs)
-            if order_only and src.get("precedence") == tgt.get("precedence"):
+        elif src is not None and tgt is not None and entry.state == ChangeKind.MODIFIED:
+            order_only = all(d.path == PRECEDENCE_ORDER for d in diffs)
+            if order_only and src.precedence == tgt.precedence:
                 # its number is right already: the rules around it move
                 fixes.extend(_fix(d) for d in diffs)
                 affected.add(_group(src))
                 continue
-            because = "; ".join(_difference_text(d) for d in diffs)
-            change("replace", entry, src, because)
+            change("replace", entry, src, "; ".join(_difference_text(d) for d in diffs))
         elif src is not None and tgt is not None:
             unchanged.append((entry, src, tgt))
             continue
@@ -330,31 +333,26 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
         if src is not None:
             affected.add(_group(src))
     for entry, src, tgt in unchanged:
-        if _group(src) in affected and src.get("precedence") != tgt.get("precedence"):
+        if _group(src) in affected and src.precedence != tgt.precedence:
             change(
                 "replace",
                 entry,
                 src,
-                f"precedence {tgt.get('precedence')} → {src.get('precedence')}, "
+                f"precedence {tgt.precedence} → {src.precedence}, "
                 f"to keep the {source} server's order",
             )
     not_scripted = [
-        NotScripted(
-            str(d.get("section")),
-            str(d.get("object", "")),
-            d.get("connector"),
-            _difference_text(d),
-            _WIZARD_OWNS[str(d.get("section"))],
-        )
-        for d in report.get("differences", [])
-        if d.get("section") in _WIZARD_OWNS
+        NotScripted(d.section, d.object, d.connector, _difference_text(d), _WIZARD_OWNS[section])
+        for d in report.differences
+        for section in _WIZARD_OWNS
+        if d.section == section
     ]
     order = {"remove": 0, "replace": 1, "add": 2, "disable": 3, "enable": 3}
     return ScriptPlan(
         target=target,
         source=source,
-        target_server=dict(report.get(target) or {}),
-        source_server=dict(report.get(source) or {}),
+        target_server=report.staging if target == "staging" else report.primary,
+        source_server=report.primary if target == "staging" else report.staging,
         changes=tuple(sorted(changes, key=lambda c: order[c.action])),
         warnings=tuple(warnings),
         not_scripted=tuple(not_scripted),
@@ -364,27 +362,27 @@ def plan_script(report: Mapping[str, Any], target: str = "staging") -> ScriptPla
 
 
 def _out_of_box(
-    entry: Mapping[str, Any],
-    diffs: list[Mapping[str, Any]],
+    entry: ObjectEntry,
+    diffs: list[Finding],
     source: str,
     target: str,
-    change: Callable[[str, Mapping[str, Any], Any, str], None],
+    change: Callable[[str, ObjectEntry, RuleDefinition | None, str], None],
     warnings: list[NotScripted],
-    fixes: list[Mapping[str, Any]],
+    fixes: list[ScriptFix],
 ) -> None:
     """Out-of-box rules: the ``disabled`` flag is scripted, anything else is warned about."""
-    src, tgt = entry.get(source), entry.get(target)
-    others = [d for d in diffs if d.get("path") != "disabled" or src is None or tgt is None]
+    src, tgt = _tree(entry, source), _tree(entry, target)
+    others = [d for d in diffs if d.path != "disabled" or src is None or tgt is None]
     if src is not None and tgt is not None and src.get("disabled") != tgt.get("disabled"):
         disabled = str(src.get("disabled", "")).casefold() == "true"
         change("disable" if disabled else "enable", entry, None, "disabled flag")
-        fixes.extend(_fix(d) for d in diffs if d.get("path") == "disabled")
+        fixes.extend(_fix(d) for d in diffs if d.path == "disabled")
     if others:
         warnings.append(
             NotScripted(
-                "sync-rule",
-                str(entry.get("name", "")),
-                entry.get("connector"),
+                Section.SYNC_RULE,
+                entry.name,
+                entry.connector,
                 "; ".join(_difference_text(d) for d in others),
                 _oob_reason(entry, source, target),
             )
@@ -435,16 +433,16 @@ _HELPERS = "\n".join(
 def _header(plan: ScriptPlan) -> list[str]:
     t, s = plan.target_server, plan.source_server
     lines = [
-        f"driftcheck migration script: makes the sync rules of {t.get('server')} "
-        f"({plan.target}) match those of {s.get('server')} ({plan.source}).",
+        f"driftcheck migration script: makes the sync rules of {t.server} "
+        f"({plan.target}) match those of {s.server} ({plan.source}).",
         "",
         f"Written by driftcheck {__version__} from these exports:",
-        f"  {plan.source:<8} {s.get('server')}, exported {s.get('export_date')}, "
-        f"version {s.get('product_version') or 'unknown'}, {s.get('path')}",
-        f"  {plan.target:<8} {t.get('server')}, exported {t.get('export_date')}, "
-        f"version {t.get('product_version') or 'unknown'}, {t.get('path')}",
+        f"  {plan.source:<8} {s.server}, exported {s.export_date}, "
+        f"version {s.product_version or 'unknown'}, {s.path}",
+        f"  {plan.target:<8} {t.server}, exported {t.export_date}, "
+        f"version {t.product_version or 'unknown'}, {t.path}",
         "",
-        f"Run it on {t.get('server')} in an elevated Windows PowerShell (the ADSync module comes",
+        f"Run it on {t.server} in an elevated Windows PowerShell (the ADSync module comes",
         "with Entra Connect). First take a fresh export to go back to",
         "(Get-ADSyncServerConfiguration -Path <folder>) and pause the scheduler",
         "(Set-ADSyncScheduler -SyncCycleEnabled $false). Then:",
@@ -472,13 +470,13 @@ def _header(plan: ScriptPlan) -> list[str]:
         "NOT scripted: connectors, partitions and OU filtering, attribute inclusion, global"
     )
     lines.append("settings and optional features, the metaverse schema. The Entra Connect wizard")
-    lines.append(f"owns these: repeat each of these differences on {t.get('server')} by hand.")
+    lines.append(f"owns these: repeat each of these differences on {t.server} by hand.")
     if not plan.not_scripted:
         lines.append("  (none found)")
     for section in _WIZARD_OWNS:
         items = [n for n in plan.not_scripted if n.section == section]
         if items:
-            lines.append(f"  {section} ({len(items)}):")
+            lines.append(f"  {section.value} ({len(items)}):")
             for n in items[:HEADER_LIMIT]:
                 where = (
                     f"{n.object}"
@@ -492,7 +490,7 @@ def _header(plan: ScriptPlan) -> list[str]:
 
 
 def _checks(plan: ScriptPlan) -> list[str]:
-    server = str(plan.target_server.get("server") or "")
+    server = plan.target_server.server
     expected = server.split(".")[0]
     lines = ["param([switch]$WhatIf)", "", "$ErrorActionPreference = 'Stop'", ""]
     if expected:
@@ -552,102 +550,92 @@ def _continued(command: str, parameters: list[str]) -> list[str]:
 
 
 def _rule_lines(n: int, c: RuleChange, identifier: str) -> list[str]:
-    d = c.definition or {}
-    connector = f"$connectorIds[{ps_string(c.connector)}]"
+    d = c.definition
+    assert d is not None
     params = [
-        f"-Name {ps_string(str(d.get('name', '')))}",
+        f"-Name {ps_string(d.name)}",
         f"-Identifier {identifier}",
-        f"-Description {ps_string(str(d.get('description', '')))}",
-        f"-Direction {ps_string(str(d.get('direction', '')))}",
-        f"-Precedence {int(d.get('precedence', 0))}",
+        f"-Description {ps_string(d.description)}",
+        f"-Direction {ps_string(d.direction)}",
+        f"-Precedence {d.precedence}",
         f"-PrecedenceAfter {ps_string(ZERO_GUID)}",
         f"-PrecedenceBefore {ps_string(ZERO_GUID)}",
-        f"-SourceObjectType {ps_string(str(d.get('source_object_type', '')))}",
-        f"-TargetObjectType {ps_string(str(d.get('target_object_type', '')))}",
-        f"-Connector {connector}",
-        f"-LinkType {ps_string(str(d.get('link_type', '')))}",
+        f"-SourceObjectType {ps_string(d.source_object_type)}",
+        f"-TargetObjectType {ps_string(d.target_object_type)}",
+        f"-Connector $connectorIds[{ps_string(c.connector)}]",
+        f"-LinkType {ps_string(d.link_type)}",
     ]
-    if d.get("soft_delete_expiry_interval"):
-        params.append(
-            f"-SoftDeleteExpiryInterval {ps_string(str(d['soft_delete_expiry_interval']))}"
-        )
-    params.append(f"-ImmutableTag {ps_string(str(d.get('immutable_tag', '')))}")
-    if d.get("password_sync"):
+    if d.soft_delete_expiry_interval:
+        params.append(f"-SoftDeleteExpiryInterval {ps_string(d.soft_delete_expiry_interval)}")
+    params.append(f"-ImmutableTag {ps_string(d.immutable_tag)}")
+    if d.password_sync:
         params.append("-EnablePasswordSync")
-    if d.get("disabled"):
+    if d.disabled:
         params.append("-Disabled")
     params.append("-OutVariable syncRule | Out-Null")
     lines = _continued("New-ADSyncRule", params)
-    for flow in d.get("flows", []):
+    for flow in d.flows:
         lines += _flow_lines(flow)
-    for group in d.get("scoping_groups", []):
-        names = []
-        for i, clause in enumerate(group):
-            values = (
-                clause.get("attribute", ""),
-                clause.get("value", ""),
-                clause.get("operator", ""),
-            )
-            lines += _continued(
-                "New-Object",
-                [
-                    f"-TypeName {ps_string(SCOPE_CONDITION)}",
-                    f"-ArgumentList {_args(str(v) for v in values)}",
-                    f"-OutVariable condition{i} | Out-Null",
-                ],
-            )
-            names.append(f"$condition{i}[0]")
-        lines += _continued(
+    for clauses in d.scoping_groups:
+        lines += _group_lines(
             "Add-ADSyncScopeConditionGroup",
-            [
-                "-SynchronizationRule $syncRule[0]",
-                f"-ScopeConditions @({','.join(names)})",
-                "-OutVariable syncRule | Out-Null",
-            ],
+            "-ScopeConditions",
+            SCOPE_CONDITION,
+            [_args((x.attribute, x.value, x.operator)) for x in clauses],
         )
-    for group in d.get("join_groups", []):
-        names = []
-        for i, condition in enumerate(group):
-            attributes = _args(
-                str(condition.get(k, "")) for k in ("connector_attribute", "metaverse_attribute")
-            )
-            lines += _continued(
-                "New-Object",
-                [
-                    f"-TypeName {ps_string(JOIN_CONDITION)}",
-                    f"-ArgumentList {attributes},{ps_bool(bool(condition.get('case_sensitive')))}",
-                    f"-OutVariable condition{i} | Out-Null",
-                ],
-            )
-            names.append(f"$condition{i}[0]")
-        lines += _continued(
+    for conditions in d.join_groups:
+        lines += _group_lines(
             "Add-ADSyncJoinConditionGroup",
+            "-JoinConditions",
+            JOIN_CONDITION,
             [
-                "-SynchronizationRule $syncRule[0]",
-                f"-JoinConditions @({','.join(names)})",
-                "-OutVariable syncRule | Out-Null",
+                f"{_args((x.connector_attribute, x.metaverse_attribute))},"
+                f"{ps_bool(x.case_sensitive)}"
+                for x in conditions
             ],
         )
     lines.append(f"$rule{n} = $syncRule[0]")
     return lines
 
 
-def _flow_lines(flow: Mapping[str, Any]) -> list[str]:
-    kind = str(flow.get("type", "direct"))
-    sources = [str(s) for s in flow.get("sources") or []]
-    if kind == "constant":
-        sources = [str(flow.get("constant") or "")]
+def _group_lines(command: str, parameter: str, type_name: str, arguments: list[str]) -> list[str]:
+    """``New-Object`` for each condition of a group, then the cmdlet that adds the group."""
+    lines: list[str] = []
+    for i, argument_list in enumerate(arguments):
+        lines += _continued(
+            "New-Object",
+            [
+                f"-TypeName {ps_string(type_name)}",
+                f"-ArgumentList {argument_list}",
+                f"-OutVariable condition{i} | Out-Null",
+            ],
+        )
+    names = ",".join(f"$condition{i}[0]" for i in range(len(arguments)))
+    return lines + _continued(
+        command,
+        [
+            "-SynchronizationRule $syncRule[0]",
+            f"{parameter} @({names})",
+            "-OutVariable syncRule | Out-Null",
+        ],
+    )
+
+
+def _flow_lines(flow: FlowDefinition) -> list[str]:
+    sources = list(flow.sources)
+    if flow.type == "constant":
+        sources = [flow.constant or ""]
     params = ["-SynchronizationRule $syncRule[0]"]
     if sources:
         params.append(f"-Source @({_args(sources)})")
-    params.append(f"-Destination {ps_string(str(flow.get('destination', '')))}")
-    params.append(f"-FlowType {ps_string(FLOW_TYPES.get(kind, 'Direct'))}")
-    if flow.get("merge_type"):
-        params.append(f"-ValueMergeType {ps_string(str(flow['merge_type']))}")
-    if flow.get("execute_once"):
+    params.append(f"-Destination {ps_string(flow.destination)}")
+    params.append(f"-FlowType {ps_string(FLOW_TYPES.get(flow.type, 'Direct'))}")
+    if flow.merge_type:
+        params.append(f"-ValueMergeType {ps_string(flow.merge_type)}")
+    if flow.execute_once:
         params.append("-ExecuteOnce")
-    if kind == "expression":
-        params.append(f"-Expression {ps_string(str(flow.get('expression') or ''))}")
+    if flow.type == "expression":
+        params.append(f"-Expression {ps_string(flow.expression or '')}")
     params.append("-OutVariable syncRule | Out-Null")
     return _continued("Add-ADSyncAttributeFlowMapping", params)
 
@@ -708,8 +696,7 @@ def _body(plan: ScriptPlan) -> list[str]:
     for c in plan.changes:
         if c.definition is not None:
             lines.append(
-                f"$plannedPrecedence[{int(c.definition.get('precedence', 0))}] = "
-                f"{ps_string(shown(c.label))}"
+                f"$plannedPrecedence[{c.definition.precedence}] = {ps_string(shown(c.label))}"
             )
     lines += [
         "foreach ($rule in @(Get-ADSyncRule)) {",
@@ -815,25 +802,24 @@ def write_script(path: Path, text: str) -> None:
         ) from None
 
 
-def script_record(plan: ScriptPlan, path: Path, href: str | None = None) -> dict[str, Any]:
+def script_record(plan: ScriptPlan, path: Path, href: str | None = None) -> ScriptRecord:
     """What a report says of the script written with it (the report's ``script`` field)."""
-    return {
-        "path": str(path),
-        "href": href or path.as_posix(),
-        "target": plan.target,
-        "server": plan.target_server.get("server", ""),
-        "changes": [
-            {"action": c.action, "name": c.name, "connector": c.connector, "direction": c.direction}
-            for c in plan.changes
-        ],
-        "fixes": [dict(f) for f in plan.fixes],
-        "not_scripted": len(plan.not_scripted) + len(plan.warnings),
-    }
+    return ScriptRecord(
+        path=str(path),
+        href=href or path.as_posix(),
+        target=plan.target,
+        server=plan.target_server.server,
+        changes=tuple(
+            ScriptChange(c.action, c.name, c.connector, c.direction) for c in plan.changes
+        ),
+        fixes=plan.fixes,
+        not_scripted=len(plan.not_scripted) + len(plan.warnings),
+    )
 
 
 def write_migration_script(
-    report: Mapping[str, Any], path: Path, target: str = "staging", *, html: Path | None = None
-) -> dict[str, Any]:
+    report: Report, path: Path, target: str = "staging", *, html: Path | None = None
+) -> ScriptRecord:
     """Plan, render and write the script for ``report``; return its record for the report.
 
     ``html`` is where the HTML report goes, so that its link to the script is relative to it.
@@ -846,15 +832,14 @@ def write_migration_script(
     return script_record(plan, path, href)
 
 
-def script_summary(record: Mapping[str, Any]) -> str:
+def script_summary(record: ScriptRecord) -> str:
     """One line for the terminal about the script just written."""
-    changes, fixes = len(record.get("changes", [])), len(record.get("fixes", []))
-    server = shown(str(record.get("server") or record.get("target")))
-    if not changes:
+    server = shown(record.server or record.target)
+    if not record.changes:
         what = "it changes nothing: the sync rules already match"
     else:
-        what = f"{changes} change(s), fixing {fixes} difference(s)"
+        what = f"{len(record.changes)} change(s), fixing {len(record.fixes)} difference(s)"
     return (
-        f"Migration script written: {record.get('path')} (run it on {server}; {what}; "
-        f"{record.get('not_scripted', 0)} difference(s) not scripted, listed in its header)"
+        f"Migration script written: {record.path} (run it on {server}; {what}; "
+        f"{record.not_scripted} difference(s) not scripted, listed in its header)"
     )

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import quote
+
+from driftcheck.report import Report, ScriptChange, ScriptFix
+
+
+@dataclass(frozen=True)
+class ScriptView:
+    href: str
+    path: str
+    server: str
+    target: str
+    changes: tuple[ScriptChange, ...]
+    fixes: tuple[ScriptFix, ...]
+    not_scripted: int
 
 
 def script_href(href: str) -> str:
@@ -13,17 +25,17 @@ def script_href(href: str) -> str:
     return quote(href.replace("\\", "/"), safe="/._-~")
 
 
-def script_view(report: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The report's ``script`` field as the template shows it, or None when none was written."""
-    record = report.get("script")
-    if not isinstance(record, Mapping):
+def script_view(report: Report) -> ScriptView | None:
+    """The report's ``script`` record as the template shows it; None when none was written."""
+    record = report.script
+    if record is None:
         return None
-    return {
-        "href": script_href(str(record.get("href") or record.get("path") or "")),
-        "path": str(record.get("path") or ""),
-        "server": str(record.get("server") or ""),
-        "target": str(record.get("target") or ""),
-        "changes": [dict(c) for c in record.get("changes", [])],
-        "fixes": [dict(f) for f in record.get("fixes", [])],
-        "not_scripted": int(record.get("not_scripted") or 0),
-    }
+    return ScriptView(
+        href=script_href(record.href or record.path),
+        path=record.path,
+        server=record.server,
+        target=record.target,
+        changes=record.changes,
+        fixes=record.fixes,
+        not_scripted=record.not_scripted,
+    )
