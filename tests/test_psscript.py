@@ -528,7 +528,7 @@ def test_samples_script_header_safety_and_warnings(sample_report: Report) -> Non
     for needed in ("FAB-SYNC01", "FAB-SYNC02", "2024-11-18 08:42:17.530", "driftcheck "):
         assert any(needed in line for line in lines if line.startswith("#"))
     assert "Get-Module -ListAvailable -Name ADSync" in script
-    assert "$env:COMPUTERNAME -ne $expectedServer" in script
+    assert "if ($thisServer -ne $expectedServer -and" in script
     assert "Write-Warning 'Not scripted: sync rule ''In from AAD - User Exchange Hybrid''" in script
     assert "Start-ADSyncSyncCycle -PolicyType Initial" in script
     assert "pending exports" in script

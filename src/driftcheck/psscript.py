@@ -496,9 +496,11 @@ def _checks(plan: ScriptPlan) -> list[str]:
     if expected:
         lines += [
             f"$expectedServer = {ps_string(expected)}",
-            "if ($env:COMPUTERNAME -ne $expectedServer) {",
+            "$thisServer = $env:COMPUTERNAME",
+            "if ($thisServer -ne $expectedServer -and [System.Net.Dns]::GetHostName() -ne "
+            "$expectedServer) {",
             "    throw ('This script is for server {0}; this is {1}. Nothing was changed.' -f "
-            "$expectedServer, $env:COMPUTERNAME)",
+            "$expectedServer, $thisServer)",
             "}",
         ]
     else:
