@@ -7,6 +7,7 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ from driftcheck.policyfile import (
     load_notify_table,
     load_policy,
 )
+from driftcheck.psscript import TARGETS, script_summary, write_migration_script
 from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
@@ -93,6 +95,32 @@ POLICY_HELP = (
 PrimaryArg = Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")]
 StagingArg = Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
+
+
+class ScriptTarget(StrEnum):
+    staging = TARGETS[0]
+    primary = TARGETS[1]
+
+
+ScriptOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--script",
+        metavar="PATH.ps1",
+        help="Also write a PowerShell script that, run on the staging server, makes its sync "
+        "rules match the primary's (custom rules added, removed or replaced; out-of-box rules "
+        "only enabled or disabled). Try it first with -WhatIf.",
+    ),
+]
+ScriptTargetOpt = Annotated[
+    ScriptTarget,
+    typer.Option(
+        "--script-target",
+        case_sensitive=False,
+        help="The server the script is for: 'primary' writes the reverse script, which makes "
+        "the primary's sync rules match the staging server's.",
+    ),
+]
 TodayOpt = Annotated[
     datetime | None,
     typer.Option(
@@ -167,6 +195,8 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
+    script_path: ScriptOpt = None,
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
     today: TodayOpt = None,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
@@ -187,6 +217,9 @@ def compare(
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
     )
+    if script_path is not None:
+        record = write_migration_script(report, script_path, script_target.value, html=html_path)
+        report = dataclasses.replace(report, script=record)
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":
         outputs.append((json_path, to_json(report)))
@@ -202,6 +235,8 @@ def compare(
         typer.echo(render_text(report), nl=False)
         for path, _ in outputs:
             typer.echo(f"Report written: {path}")
+        if report.script is not None:
+            typer.echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -313,6 +348,30 @@ def render(
     report = load_report(report_path)
     _write(html_path, render_html(report))
     typer.echo(f"Report written: {html_path}")
+
+
+@app.command("script")
+def script_command(
+    report_path: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by compare --json.")
+    ],
+    script_path: Annotated[
+        Path, typer.Argument(metavar="PATH.ps1", help="Where to write the PowerShell script.")
+    ],
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
+) -> None:
+    """Write the sync-rule migration script from a saved JSON report.
+
+    The script, run on the staging server (or the primary with --script-target primary),
+    makes its synchronization rules match the other server's: custom rules are added,
+    removed or replaced field by field, out-of-box rules only enabled or disabled. Connectors,
+    OU filtering, attribute inclusion, global settings and the metaverse belong to the Entra
+    Connect wizard: the script lists those differences in its header instead. Run it with
+    -WhatIf first; it checks the server's name before changing anything.
+    """
+    report = load_report(report_path)
+    record = write_migration_script(report, script_path, script_target.value)
+    typer.echo(script_summary(record))
 
 
 def _write(path: Path, text: str) -> None:

@@ -34,6 +34,7 @@ from driftcheck.render_html.rows import (
     rule_rows,
     tree_rows,
 )
+from driftcheck.render_html.scriptview import ScriptView, script_view
 from driftcheck.report import (
     Finding,
     ObjectEntry,
@@ -239,6 +240,7 @@ class View:
     connector_filter: list[tuple[str, str]]
     ignore_rules: list[RuleView]
     warnings: tuple[str, ...]
+    script: ScriptView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -709,4 +711,5 @@ def view(report: Report) -> View:
             _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
         warnings=report.warnings,
+        script=script_view(report),
     )
