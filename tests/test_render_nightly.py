@@ -46,6 +46,19 @@ def night(**changes: Any) -> dict[str, Any]:
                 "json": "pair-SYNC01-vs-SYNC02.json",
             },
         ],
+        "new": [
+            {
+                "comparison": "SYNC01 vs SYNC02",
+                "status": "new",
+                "severity": "blocking",
+                "section": "connector",
+                "object": "<i>contoso.com</i>",
+                "path": "",
+                "change": "added",
+                "first_seen": "",
+            }
+        ],
+        "resolved": [],
         "warnings": ["<b>x.zip.tmp</b>: temporary name, still being copied; skipped"],
     }
     data.update(changes)
@@ -60,6 +73,8 @@ def test_the_index_is_valid_html_with_escaped_values() -> None:
     assert 'href="2026-11-29/index.html"' in page and 'href="2026-11-30/index.html"' not in page
     assert "&lt;b&gt;x.zip.tmp&lt;/b&gt;" in page and "<b>x" not in page
     assert "The trend chart needs a history" in page
+    assert "New since the last run (1)" in page and "Resolved since the last run (0)" in page
+    assert "&lt;i&gt;contoso.com&lt;/i&gt;" in page and "(whole object)" in page
 
 
 def test_view_counts_and_labels() -> None:

@@ -18,6 +18,8 @@ from driftcheck.vocab import SEVERITY_ORDER
 TEMPLATE = "nightly.html.j2"
 #: Earlier nights linked from the index page.
 EARLIER_NIGHTS = 31
+#: New and resolved findings listed on the page; the reports have the rest.
+LISTED = 200
 
 _KIND_LABELS = {
     "pair": "active against staging",
@@ -69,6 +71,13 @@ def index_view(
         "title": ", ".join(c["title"] for c in night["comparisons"] if c["kind"] == "pair"),
         "comparisons": comparisons,
         "warnings": list(night["warnings"]),
+        "changes": [
+            {"heading": heading, "total": len(rows), "rows": rows[:LISTED]}
+            for heading, rows in (
+                ("New since the last run", list(night.get("new", []))),
+                ("Resolved since the last run", list(night.get("resolved", []))),
+            )
+        ],
         # built by driftcheck.trend from numbers and escaped names: trusted markup
         "trend": Markup(trend_svg) if trend_svg else None,
         "trend_note": trend_note,
