@@ -12,7 +12,7 @@ from driftcheck.compare import Change
 from driftcheck.errors import InputError
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy, apply_policy
-from driftcheck.policyfile import accept_rules, glob_escape, parse_policy
+from driftcheck.policyfile import accept_rules, glob_escape, load_policy, parse_policy
 
 TODAY = date(2026, 11, 22)
 
@@ -252,3 +252,50 @@ def test_name_map_on_the_reference_export(reference_export: Path, tmp_path: Path
     mapped = compare_exports(reference_export, dev, name_map=MAP)
     assert mapped["differences"] == []
     assert compare_exports(reference_export, dev)["summary"]["verdict"] == "drift"
+
+
+# --- hostile policy files and values (issue 14, items 9, 10, 16) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "{a = " * 50_000 + "1" + "}" * 50_000,
+        "x = " + "[" * 50_000 + "]" * 50_000,
+    ],
+)
+def test_a_deeply_nested_policy_is_one_line_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(InputError, match="nested too deeply") as err:
+        parse_policy(text, "deep.toml")
+    assert err.value.message.startswith("deep.toml") and "\n" not in err.value.message
+
+
+def test_a_policy_that_is_a_folder_or_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "policy.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_policy(fifo)
+
+
+@pytest.mark.parametrize("value", ["a\x7fb", "esc \x1b[2J here", "tab\tand \u0085 next line"])
+def test_accepted_values_with_control_characters_round_trip(value: str) -> None:
+    difference = {
+        "section": "connector",
+        "object": "contoso\x7f.com",
+        "path": "configuration/x",
+        "change": "modified",
+        "primary": "old",
+        "staging": value,
+        "severity": "warning",
+    }
+    text = accept_rules(
+        [difference], reason="pilot\x7f", expires=date(2026, 12, 22), taken_ids=set(), today=TODAY
+    )
+    rule = parse_policy(text, "p.toml").ignore_rules[0]
+    change = Change(
+        "connector", "contoso\x7f.com", None, "configuration/x", "modified", "old", value
+    )
+    assert rule.matcher.matches(change)
+    assert rule.reason == "pilot\x7f"

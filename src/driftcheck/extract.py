@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from driftcheck.errors import InputError
+from driftcheck.errors import InputError, shorten
 from driftcheck.model import (
     AttributeFlow,
     AttributeType,
@@ -489,7 +489,7 @@ def sync_rule(doc: Document) -> SyncRule:
         precedence = int(raw_precedence)
     except ValueError:
         raise InputError(
-            f"sync rule {name!r} has precedence {raw_precedence!r}, not a number",
+            f"sync rule {shorten(name)!r} has precedence {shorten(raw_precedence)!r}, not a number",
             file=doc.name,
             line=line_of(child(root, "precedence")),
         ) from None
