@@ -290,3 +290,132 @@ def open_files() -> list[str]:
         except OSError:
             continue
     return targets
+
+
+# --- output paths: all or none (item 14) ------------------------------------------------------
+
+
+def test_a_bad_html_path_leaves_the_existing_json_report_alone(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    earlier = tmp_path / "report.json"
+    earlier.write_text("earlier report")
+    html = tmp_path / "missing-folder" / "report.html"
+    code = main(["compare", str(minimal_export), str(minimal_export), "--json", str(earlier),
+                 "--html", str(html)])  # fmt: skip
+    assert code == 2
+    assert earlier.read_text() == "earlier report"
+    assert not html.parent.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing-folder" in err[0]
+
+
+@pytest.mark.parametrize("bad", ["folder", "same-as-json"])
+def test_output_paths_are_checked_before_comparing(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    json_path = tmp_path / "report.json"
+    html = tmp_path if bad == "folder" else json_path
+    code = main(["compare", str(minimal_export), str(minimal_export), "--json", str(json_path),
+                 "--html", str(html)])  # fmt: skip
+    assert code == 2
+    assert not json_path.exists()
+    assert str(html) in capsys.readouterr().err
+
+
+def test_a_failure_while_writing_replaces_no_report(
+    minimal_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from driftcheck import fileio
+
+    earlier_json, earlier_html = tmp_path / "r.json", tmp_path / "r.html"
+    earlier_json.write_text("earlier json")
+    earlier_html.write_text("earlier html")
+    real_fdopen = os.fdopen
+    calls = []
+
+    def fail_second(fd: int, *args: object, **kwargs: object) -> object:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
+            calls.append(fd)  # a report being written, not an export file or a pipe
+        if len(calls) == 2:
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fileio.os, "fdopen", fail_second)
+    code = main(["compare", str(minimal_export), str(minimal_export), "--json", str(earlier_json),
+                 "--html", str(earlier_html)])  # fmt: skip
+    assert code == 2
+    assert earlier_json.read_text() == "earlier json"
+    assert earlier_html.read_text() == "earlier html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "r.html", "r.json"]
+
+
+# --- the terminal (item 15) -------------------------------------------------------------------
+
+CLEAR = "\x1b[2J\x1b[H"
+OSC8 = "\x1b]8;;https://evil.example/\x1b\\CONSISTENT\x1b]8;;\x1b\\"
+
+
+def assert_no_controls(text: str) -> None:
+    for bad in ("\x1b", "\x9b", "\x07", "\x85", "\u202e"):
+        assert bad not in text, repr(text)
+
+
+def test_a_crafted_zip_member_name_cannot_drive_the_terminal(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"Extras/notes{CLEAR}CONSISTENT{OSC8}\x9b2J\u202e.txt"
+    archive = zip_export(minimal_export, tmp_path / "primary.zip", {name: b"hello"})
+    main(["compare", str(archive), str(minimal_export)])
+    out, err = capsys.readouterr()
+    assert_no_controls(out + err)
+    assert "\\x1b[2J" in out
+
+
+def test_a_rule_name_with_escapes_is_shown_escaped(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    staging = tmp_path / "staging"
+    import shutil
+
+    shutil.copytree(minimal_export, staging)
+    rule = staging / RULE
+    # XML cannot hold ESC itself; its C1 forms (CSI, OSC, ST) and bidi overrides it can.
+    c1 = "\x9b2J\x9d8;;https://evil.example/\x9cCONSISTENT\x9d8;;\x9c\u202e"
+    rule.write_text(rule.read_text().replace("User Custom", f"User Custom{c1}"))
+    assert main(["compare", str(minimal_export), str(staging)]) == 1
+    out, err = capsys.readouterr()
+    assert_no_controls(out + err)
+    assert "\\x9d8;;https://evil.example/" in out
+
+
+def test_an_error_naming_a_hostile_file_is_escaped(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = zip_export(
+        minimal_export, tmp_path / "primary.zip", {f"Connectors/x{CLEAR}.xml": b"<oops"}
+    )
+    assert main(["compare", str(archive), str(minimal_export)]) == 2
+    err = capsys.readouterr().err
+    assert_no_controls(err)
+    assert "\\x1b[2J" in err and err.count("\n") == 1
+
+
+def test_a_policy_rule_id_with_escapes_is_listed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text('[[ignore]]\nid = "x\\u001b[2J"\nreason = "r\\u009b"\npath = "a"\n')
+    assert main(["rules", "--policy", str(policy)]) == 0
+    out = capsys.readouterr().out
+    assert_no_controls(out)
+    assert "x\\x1b[2J" in out
+
+
+def test_printable_keeps_newlines_only_when_asked() -> None:
+    from driftcheck.terminal import printable
+
+    assert printable("a\nb\x1b") == "a\\x0ab\\x1b"
+    assert printable("a\nb\x7f\u202e", multiline=True) == "a\nb\\x7f\\u202e"
+    assert printable("Café – ok\t") == "Café – ok\\x09"
