@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -299,3 +300,32 @@ def test_accepted_values_with_control_characters_round_trip(value: str) -> None:
     )
     assert rule.matcher.matches(change)
     assert rule.reason == "pilot\x7f"
+
+
+def _sign_in_to(export: Path, tenant: str) -> Path:
+    """The export with its cloud sync account moved to ``tenant`` (another server's account)."""
+    for f in (export / "Connectors").iterdir():
+        text = f.read_text()
+        f.write_text(
+            text.replace(
+                "Sync_FAB-SYNC02_c35efa4a5d3d@fabrikam.onmicrosoft.com",
+                f"Sync_FAB-SYNC02_c35efa4a5d3d@{tenant}",
+            )
+        )
+    return export
+
+
+def test_a_staging_server_in_another_tenant_is_blocking_unless_mapped(
+    sample_copy: Callable[[str], Path],
+) -> None:
+    primary = sample_copy("primary")
+    staging = _sign_in_to(sample_copy("staging"), "fabrikamlab.onmicrosoft.com")
+    report = compare_exports(primary, staging)
+    tenant = [d for d in report["differences"] if d["path"] == "connectivity/UserName"]
+    assert [(d["severity"], d["rule"]) for d in tenant] == [("blocking", "cloud-tenant")]
+    mapped = compare_exports(
+        primary, staging, name_map={"fabrikamlab.onmicrosoft.com": "fabrikam.onmicrosoft.com"}
+    )
+    assert not [d for d in mapped["differences"] if d["path"] == "connectivity/UserName"]
+    hidden = [r for r in mapped["ignore_rules"] if r["id"] == "cloud-sync-account"]
+    assert hidden[0]["hidden"] >= 1
