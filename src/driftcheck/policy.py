@@ -68,8 +68,13 @@ class Matcher:
     both_values: re.Pattern[str] | None = None
     same_ignoring_case: bool = False
     same_key: bool | None = None
+    #: other matchers, any of which also makes the rule apply
+    also: tuple[Matcher, ...] = ()
 
     def matches(self, change: Change) -> bool:
+        return self._matches(change) or any(m.matches(change) for m in self.also)
+
+    def _matches(self, change: Change) -> bool:
         if self.section is not None and change.section != self.section:
             return False
         if self.objects and not any(p.fullmatch(change.object) for p in self.objects):
@@ -131,6 +136,7 @@ def _rule(
     both_values: str | None = None,
     same_key: bool | None = None,
     same_ignoring_case: bool = False,
+    also: Sequence[Matcher] = (),
 ) -> IgnoreRule:
     return IgnoreRule(
         id=id,
@@ -144,8 +150,13 @@ def _rule(
             both_values=re.compile(both_values, re.IGNORECASE) if both_values else None,
             same_ignoring_case=same_ignoring_case,
             same_key=same_key,
+            also=tuple(also),
         ),
     )
+
+
+#: A GUID, with or without braces.
+GUID_VALUE = r"\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?"
 
 
 #: Differences that are always there between two healthy servers.
@@ -166,6 +177,14 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
             r"(partitions|run-profiles)/[^/]+/id",
             r"(.*/)?forest-guid",
         ),
+        # In sections driftcheck does not model: an element's id, and a connector reference
+        # that names no connector of the export (one that does is compared by name).
+        also=(
+            Matcher(
+                paths=_compile((r"(.*/)?([^/]*@|@)(id|src-ma|ma-id)", r"(.*/)?(ma-id|src-ma)")),
+                both_values=re.compile(GUID_VALUE, re.IGNORECASE),
+            ),
+        ),
     ),
     _rule(
         "change-tracking",
@@ -178,6 +197,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
             r"(.*/)?(creation-time|last-modification-time|version|internal-version)",
             r"(.*/)?modified-timestamp",
             r"export-date",
+            r"(.*/)?ui-data/(.*)?@version",
         ),
     ),
     _rule(
