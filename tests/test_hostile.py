@@ -104,6 +104,21 @@ def test_too_many_elements_in_one_file(minimal_export: Path) -> None:
     assert "flood.xml" in one_line(err) and "elements" in err.value.reason
 
 
+def test_settings_of_unmodelled_sections_are_bounded_per_export(
+    minimal_export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRIFTCHECK_MAX_SETTINGS", "1000")
+    for n in range(3):
+        rule = MINIMAL_RULE.replace("In from AD - User Custom", f"Rule {n}")
+        flood = "<x>" + "<a/>" * 400 + "</x>"
+        (minimal_export / "SynchronizationRules" / f"Rule{n}.xml").write_text(
+            rule.replace("</synchronizationRule>", flood + "</synchronizationRule>")
+        )
+    with pytest.raises(InputError) as err:
+        load_all(minimal_export)
+    assert "Rule2.xml" in one_line(err) and "DRIFTCHECK_MAX_SETTINGS" in err.value.reason
+
+
 def test_overlong_text_is_refused(minimal_export: Path) -> None:
     text = "x" * (2 * 1024 * 1024)
     rule = MINIMAL_RULE.replace("<description />", f"<description>{text}</description>")

@@ -11,8 +11,10 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 from lxml import etree
 
@@ -38,7 +40,7 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
-from driftcheck.read import Document, ExportFiles, read_export
+from driftcheck.read import Document, ExportFiles, read_export, too_big
 
 Element = etree._Element
 
@@ -112,7 +114,20 @@ def flatten(
     out: list[tuple[str, str]] = []
     if el is not None:
         _flatten_into(el, "", out, frozenset(skip), references or {})
+    budget = _SETTINGS_BUDGET.get()
+    if budget is not None:
+        budget[0] -= len(out)
+        if budget[0] < 0:
+            raise _TooManySettings
     return tuple(out)
+
+
+class _TooManySettings(Exception):
+    """More flattened settings than the export's budget (see :func:`server_configuration`)."""
+
+
+#: The settings an export being read may still hold, as a one-item list (None: unbounded).
+_SETTINGS_BUDGET: ContextVar[list[int] | None] = ContextVar("_SETTINGS_BUDGET", default=None)
 
 
 GUID = re.compile(r"\{?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}?")
@@ -713,15 +728,23 @@ def metaverse(
 def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> ServerConfiguration:
     """Parse every file of an export into its model, one tree in memory at a time.
 
-    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`.
+    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`. The settings
+    of sections driftcheck does not model are bounded per export (``Limits.settings``): a
+    real export has a few hundred, and each costs far more than an element of a schema.
     """
-    connectors = tuple(
-        connector(files.load(rel), (files.location, rel) if defer_schemas else None)
-        for rel in files.connectors
-    )
-    references = {connector_key(c.id): c.name for c in connectors}
-    server, export_date, global_settings, mv = metaverse(files.load(files.mv), references)
-    rules = tuple(sync_rule(files.load(rel)) for rel in files.sync_rules)
+    budget = _SETTINGS_BUDGET.set([files.limits.settings])
+    try:
+        connectors = tuple(
+            _bounded(files, rel, functools.partial(_connector_of, files, rel, defer_schemas))
+            for rel in files.connectors
+        )
+        references = {connector_key(c.id): c.name for c in connectors}
+        server, export_date, global_settings, mv = _bounded(
+            files, files.mv, lambda doc: metaverse(doc, references)
+        )
+        rules = tuple(_bounded(files, rel, sync_rule) for rel in files.sync_rules)
+    finally:
+        _SETTINGS_BUDGET.reset(budget)
     return ServerConfiguration(
         location=files.location,
         server=server,
@@ -732,3 +755,27 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
         sync_rules=rules,
         warnings=files.warnings,
     )
+
+
+T = TypeVar("T")
+
+
+def _connector_of(files: ExportFiles, rel: str, defer_schema: bool, doc: Document) -> Connector:
+    return connector(doc, (files.location, rel) if defer_schema else None)
+
+
+def _bounded(files: ExportFiles, rel: str, build: Callable[[Document], T]) -> T:
+    """``build`` applied to the file ``rel``, refusing it past the export's settings budget."""
+    doc = files.load(rel)
+    try:
+        return build(doc)
+    except _TooManySettings:
+        raise InputError(
+            too_big(
+                f"the export holds more than {files.limits.settings:,} values in sections "
+                "driftcheck does not model",
+                "settings",
+                files.limits,
+            ),
+            file=doc.name,
+        ) from None

@@ -50,6 +50,8 @@ class Limits:
     text_chars: int = 1 * MIB
     #: uncompressed / compressed size of a zip member (checked above 1 MiB)
     ratio: int = 100
+    #: settings read from sections driftcheck does not model (a real export has hundreds)
+    settings: int = 200_000
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -80,13 +82,14 @@ _VARIABLES: dict[str, tuple[str, int]] = {
     "export_elements": ("DRIFTCHECK_MAX_EXPORT_ELEMENTS", 1),
     "text_chars": ("DRIFTCHECK_MAX_TEXT_MB", MIB),
     "ratio": ("DRIFTCHECK_MAX_RATIO", 1),
+    "settings": ("DRIFTCHECK_MAX_SETTINGS", 1),
 }
 
 #: Below this size a zip member's compression ratio is not checked (small files vary).
 RATIO_FLOOR = 1 * MIB
 
 
-def _too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -> str:
+def too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -> str:
     variable, unit = _VARIABLES[limit_name]
     limit = getattr(limits, limit_name) // unit
     shown = f"{limit:,} MB" if unit == MIB else f"{limit:,}"
@@ -94,7 +97,8 @@ def _too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -
 
 
 def _mb(size: int) -> str:
-    return f"{size / MIB:,.1f} MB"
+    """A size for a message: MB (MiB) from one up, kB below."""
+    return f"{size / MIB:,.1f} MB" if size >= MIB else f"{size / 1024:,.1f} kB"
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ class ExportFiles:
         self._elements[rel] = count_elements(data, label, self.limits)
         if sum(self._elements.values()) > self.limits.export_elements:
             raise InputError(
-                _too_big(
+                too_big(
                     f"the export holds more than {self.limits.export_elements:,} elements",
                     "export_elements",
                     self.limits,
@@ -229,7 +233,7 @@ def count_elements(data: bytes, name: str, limits: Limits) -> int:
         etree.fromstring(data, _parser(target=counter))
     except _TooMany:
         raise InputError(
-            _too_big(f"holds more than {limits.elements:,} elements", "elements", limits),
+            too_big(f"holds more than {limits.elements:,} elements", "elements", limits),
             file=name,
         ) from None
     except (etree.LxmlError, ValueError):
@@ -253,7 +257,7 @@ def _check_text_lengths(data: bytes, root: etree._Element, name: str, limits: Li
         return
     if _LONG_TEXT(root, n=limit):
         raise InputError(
-            _too_big(
+            too_big(
                 f"holds a text or attribute value longer than {limit // MIB:,} MB of characters",
                 "text_chars",
                 limits,
@@ -519,11 +523,11 @@ def _check_sizes(source: _Source, parts: list[str], limits: Limits) -> None:
         label = f"{source.location}/{rel}"
         size = source.sizes.get(rel, 0)
         if size > limits.file_bytes:
-            raise InputError(_too_big(f"is {_mb(size)}", "file_bytes", limits), file=label)
+            raise InputError(too_big(f"is {_mb(size)}", "file_bytes", limits), file=label)
         stored = source.compressed.get(rel)
         if stored is not None and size > RATIO_FLOOR and size > limits.ratio * max(stored, 1):
             raise InputError(
-                _too_big(
+                too_big(
                     f"decompresses from {_mb(stored)} to {_mb(size)}, more than "
                     f"{limits.ratio} times: refusing a likely zip bomb",
                     "ratio",
@@ -535,7 +539,7 @@ def _check_sizes(source: _Source, parts: list[str], limits: Limits) -> None:
         total += size
     if total > limits.export_bytes:
         raise InputError(
-            _too_big(f"the export's files hold {_mb(total)}", "export_bytes", limits),
+            too_big(f"the export's files hold {_mb(total)}", "export_bytes", limits),
             file=source.location,
         )
 
