@@ -434,3 +434,13 @@ def test_printable_keeps_newlines_only_when_asked() -> None:
     assert printable("a\nb\x1b") == "a\\x0ab\\x1b"
     assert printable("a\nb\x7f\u202e", multiline=True) == "a\nb\\x7f\\u202e"
     assert printable("Café – ok\t") == "Café – ok\\x09"
+
+
+def test_every_limit_is_documented() -> None:
+    from driftcheck.read import _VARIABLES
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "limits.md").read_text()
+    for variable, _ in _VARIABLES.values():
+        assert f"`{variable}`" in text, variable
+    assert "docs/limits.md" in (ROOT / "README.md").read_text()

@@ -170,6 +170,9 @@ def compare(
 
     Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
     unreadable input.
+
+    Exports are read within limits (sizes, zip compression ratio, element counts) that a
+    giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
     """
     json_file = json_path if json_path is not None and str(json_path) != "-" else None
     check_output_paths([p for p in (json_file, html_path) if p is not None])
