@@ -195,3 +195,18 @@ def test_the_rank_of_import_flows_is_compared_as_one_value() -> None:
     changed = {k for k in primary.keys() | staging.keys() if primary.get(k) != staging.get(k)}
     assert changed == {"import-flow (order)"}
     assert primary["import-flow (order)"] == "user, contoso.com > user, fabrikam.com"
+
+
+def test_a_list_of_unnamed_values_keeps_its_order_as_one_value() -> None:
+    from driftcheck.extract import flatten
+    from driftcheck.read import parse_xml
+
+    def dcs(*names: str) -> dict[str, str]:
+        xml = "<preferred-dcs>" + "".join(f"<preferred-dc>{n}</preferred-dc>" for n in names)
+        return dict(flatten(parse_xml((xml + "</preferred-dcs>").encode(), "c.xml")))
+
+    primary, staging = dcs("dc1", "dc2", "dc3"), dcs("dc0", "dc1", "dc2", "dc3")
+    changed = {k for k in primary.keys() | staging.keys() if primary.get(k) != staging.get(k)}
+    assert changed == {"preferred-dc[dc0]", "preferred-dc (order)"}
+    swapped = dcs("dc2", "dc1", "dc3")
+    assert {k for k in primary if primary[k] != swapped.get(k)} == {"preferred-dc (order)"}

@@ -160,7 +160,8 @@ _KEY_CHILDREN = (
 #: Attributes whose value is a connector GUID.
 _REFERENCES = frozenset({"src-ma", "ma-id"})
 #: Elements whose order among their siblings is a rank (the first import flow or join
-#: criterion that applies wins): their order is compared as one value, ``<tag> (order)``.
+#: criterion that applies wins): their order is compared as one value, ``<tag> (order)``,
+#: as is the order of repeated elements that nothing identifies.
 _RANKED = frozenset({"import-flow", "join-criterion"})
 
 
@@ -198,9 +199,12 @@ _Segment = tuple[str, frozenset[str]]
 _NONE: frozenset[str] = frozenset()
 
 
-def _segments(tag: str, kids: list[Element], references: Mapping[str, str]) -> list[_Segment]:
+def _segments(
+    tag: str, kids: list[Element], references: Mapping[str, str]
+) -> tuple[list[_Segment], bool]:
     """Path segments for sibling elements sharing ``tag``, in their order, each with the
-    attributes its key already shows (not repeated as leaves of their own).
+    attributes its key already shows (not repeated as leaves of their own), and whether
+    they were keyed by identity.
 
     Identified elements are keyed by their identity (even alone, so that a list of one and a
     list of two key their common element alike); a lone unidentified element by its tag;
@@ -210,12 +214,12 @@ def _segments(tag: str, kids: list[Element], references: Mapping[str, str]) -> l
     identities = [_identity(k, references) for k in kids]
     known = [i for i in identities if i is not None]
     if len(known) == len(kids) and len({text.casefold() for text, _ in known}) == len(kids):
-        return [(f"{tag}[{text}]", consumed) for text, consumed in known]
+        return [(f"{tag}[{text}]", consumed) for text, consumed in known], True
     if len(kids) == 1:
-        return [(tag, _NONE)]
+        return [(tag, _NONE)], False
     texts = [(k.text or "").strip() if not len(k) and not k.attrib else "" for k in kids]
     if all(texts) and len({t.casefold() for t in texts}) == len(texts):
-        return [(f"{tag}[{t}]", _NONE) for t in texts]
+        return [(f"{tag}[{t}]", _NONE) for t in texts], False
     keys: list[_Segment] = []
     seen: Counter[str] = Counter()
     for kid in kids:
@@ -223,7 +227,7 @@ def _segments(tag: str, kids: list[Element], references: Mapping[str, str]) -> l
         seen[digest] += 1
         suffix = f" ({seen[digest]})" if seen[digest] > 1 else ""
         keys.append((f"{tag}[#{digest}]{suffix}", _NONE))
-    return keys
+    return keys, False
 
 
 def _content_digest(el: Element, references: Mapping[str, str]) -> str:
@@ -261,9 +265,12 @@ def _flatten_into(
         by_tag.setdefault(local(kid), []).append(kid)
     segment_of: dict[int, _Segment] = {}
     for tag, group in by_tag.items():
-        segments = _segments(tag, group, references)
+        segments, identified = _segments(tag, group, references)
         segment_of.update((id(k), seg) for k, seg in zip(group, segments, strict=True))
-        if len(group) > 1 and (tag in _RANKED or el.get("type") == "ranked"):
+        # Named things are a set; a ranked list, or a list of values nothing names (a list
+        # of preferred domain controllers), may mean its order: compare that as one value.
+        ranked = tag in _RANKED or el.get("type") == "ranked"
+        if len(group) > 1 and (ranked or not identified):
             order = " > ".join(seg[len(tag) + 1 : -1] for seg, _ in segments)
             out.append((f"{path}/{tag} (order)" if path else f"{tag} (order)", order))
     for kid in kids:
