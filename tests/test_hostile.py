@@ -444,3 +444,21 @@ def test_every_limit_is_documented() -> None:
     for variable, _ in _VARIABLES.values():
         assert f"`{variable}`" in text, variable
     assert "docs/limits.md" in (ROOT / "README.md").read_text()
+
+
+def test_json_on_stdout_escapes_what_a_terminal_would_obey(
+    minimal_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import shutil
+
+    staging = tmp_path / "staging"
+    shutil.copytree(minimal_export, staging)
+    rule = staging / RULE
+    name = "User Custom\x9b2J\u202e"
+    rule.write_text(rule.read_text().replace("User Custom", name))
+    assert main(["compare", str(minimal_export), str(staging), "--json", "-"]) == 1
+    out = capsys.readouterr().out
+    assert_no_controls(out)
+    objects = {d["object"] for d in json.loads(out)["differences"]}
+    assert f"In from AD - {name}" in objects

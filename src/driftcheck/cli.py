@@ -31,7 +31,7 @@ from driftcheck.policyfile import (
 from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, rules_listing, verdict_line
 from driftcheck.report import Report, exit_code, load_report, to_json
-from driftcheck.terminal import printable
+from driftcheck.terminal import json_for_terminal, printable
 
 EXIT_USAGE = 2
 ACCEPT_DAYS = 30
@@ -191,7 +191,7 @@ def compare(
         outputs.append((html_path, render_html(report)))
     _write(outputs)
     if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(to_json(report))
+        sys.stdout.write(json_for_terminal(to_json(report)))
     elif quiet:
         _echo(verdict_line(report))
     else:

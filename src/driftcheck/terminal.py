@@ -30,3 +30,15 @@ def printable(text: str, *, multiline: bool = False) -> str:
     """
     pattern = _CONTROLS_BUT_NEWLINE if multiline else _CONTROLS
     return pattern.sub(_escape, text)
+
+
+#: What json.dumps(ensure_ascii=False) leaves raw that a terminal would obey or reorder.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with DEL, C1 controls and bidi overrides written as ``\\u`` escapes.
+
+    The same JSON data (those characters can only occur inside strings), safe to print.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
