@@ -164,7 +164,7 @@ class ExportFiles:
                 ),
                 file=label,
             )
-        doc = Document(label, parse_xml(data, label, self.limits))
+        doc = Document(label, parse_xml(data, label, self.limits, counted=True))
         _expect_root(doc, *_ROOTS[_classify(rel)])
         return doc
 
@@ -266,10 +266,16 @@ def _check_text_lengths(data: bytes, root: etree._Element, name: str, limits: Li
         )
 
 
-def parse_xml(data: bytes, name: str, limits: Limits | None = None) -> etree._Element:
-    """Parse one file's bytes (the BOM or declaration decides the encoding)."""
+def parse_xml(
+    data: bytes, name: str, limits: Limits | None = None, *, counted: bool = False
+) -> etree._Element:
+    """Parse one file's bytes (the BOM or declaration decides the encoding).
+
+    ``counted``: the caller has checked the element count already (:func:`count_elements`).
+    """
     limits = limits or Limits()
-    count_elements(data, name, limits)
+    if not counted:
+        count_elements(data, name, limits)
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
