@@ -19,8 +19,8 @@ import typer
 
 from driftcheck import __version__
 from driftcheck.compare import Json
-from driftcheck.errors import InputError
-from driftcheck.fileio import write_atomically
+from driftcheck.errors import MAX_MESSAGE, InputError, shorten
+from driftcheck.fileio import check_output_paths, write_all_atomically
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy
 from driftcheck.policyfile import (
@@ -36,6 +36,7 @@ from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
 from driftcheck.summary import verdict_line
+from driftcheck.terminal import json_for_terminal, printable
 from driftcheck.vocab import Section, Severity
 
 EXIT_USAGE = 2
@@ -197,7 +198,12 @@ def compare(
 
     Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
     unreadable input.
+
+    Exports are read within limits (sizes, zip compression ratio, element counts) that a
+    giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
     """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths([p for p in (json_file, html_path, script_path) if p is not None])
     report = _run_compare(
         primary,
         staging,
@@ -210,22 +216,21 @@ def compare(
         record = write_migration_script(report, script_path, script_target.value, html=html_path)
         report = dataclasses.replace(report, script=record)
     outputs: list[tuple[Path, str]] = []
-    if json_path is not None and str(json_path) != "-":
-        outputs.append((json_path, to_json(report)))
+    if json_file is not None:
+        outputs.append((json_file, to_json(report)))
     if html_path is not None:
         outputs.append((html_path, render_html(report)))
-    for path, text in outputs:
-        _write(path, text)
+    _write(outputs)
     if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(to_json(report))
+        sys.stdout.write(json_for_terminal(to_json(report)))
     elif quiet:
-        typer.echo(verdict_line(report))
+        _echo(verdict_line(report))
     else:
-        typer.echo(render_text(report), nl=False)
+        _echo(render_text(report), nl=False)
         for path, _ in outputs:
-            typer.echo(f"Report written: {path}")
+            _echo(f"Report written: {path}")
         if report.script is not None:
-            typer.echo(script_summary(report.script))
+            _echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -257,7 +262,7 @@ def rules(policy_path: PolicyOpt = None, today: TodayOpt = None) -> None:
     """
     policy, admin = _load_policy(policy_path, today=today.date() if today else None)
     lines = rules_listing(policy, admin)
-    typer.echo("\n".join(lines))
+    _echo("\n".join(lines))
 
 
 @app.command()
@@ -307,9 +312,7 @@ def accept(
         append_accepted(target, text)
     except OSError as exc:
         raise InputError(f"cannot write ({exc.strerror or exc})", file=str(target)) from None
-    typer.echo(
-        f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
-    )
+    _echo(f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}")
 
 
 def _acceptable(finding: Finding) -> Mapping[str, Json]:
@@ -334,9 +337,10 @@ def render(
     The JSON report carries everything the HTML shows, so reports can be archived as JSON and
     rebuilt later (by a newer driftcheck, too).
     """
+    check_output_paths([html_path])
     report = load_report(report_path)
-    _write(html_path, render_html(report))
-    typer.echo(f"Report written: {html_path}")
+    _write([(html_path, render_html(report))])
+    _echo(f"Report written: {html_path}")
 
 
 @app.command("script")
@@ -358,17 +362,24 @@ def script_command(
     Connect wizard: the script lists those differences in its header instead. Run it with
     -WhatIf first; it checks the server's name before changing anything.
     """
+    check_output_paths([script_path])
     report = load_report(report_path)
     record = write_migration_script(report, script_path, script_target.value)
-    typer.echo(script_summary(record))
+    _echo(script_summary(record))
 
 
-def _write(path: Path, text: str) -> None:
+def _write(outputs: list[tuple[Path, str]]) -> None:
+    """Write every output or none (their paths were checked before the run)."""
     try:
-        write_atomically(path, text)
+        write_all_atomically(outputs)
     except OSError as exc:
         reason = f"cannot write the report ({exc.strerror or exc})"
-        raise InputError(reason, file=str(path)) from None
+        raise InputError(reason, file=exc.filename or str(outputs[0][0])) from None
+
+
+def _echo(text: str, *, nl: bool = True, err: bool = False) -> None:
+    """Print to the terminal with every control character from an export shown escaped."""
+    typer.echo(printable(text, multiline=True), nl=nl, err=err)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         # standalone_mode=False: click returns the exit code instead of calling sys.exit
         result = app(args=argv, prog_name="driftcheck", standalone_mode=False)
     except InputError as exc:
-        typer.echo(f"driftcheck: error: {exc.message}", err=True)
+        _echo(f"driftcheck: error: {printable(exc.message)}", err=True)
         return EXIT_USAGE
     except typer.Exit as exc:
         return exc.exit_code
@@ -390,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         if usage is not None and callable(show):  # click usage errors
             show()
             return EXIT_USAGE
-        typer.echo(f"driftcheck: internal error: {type(exc).__name__}: {exc}", err=True)
+        message = shorten(printable(str(exc)), MAX_MESSAGE)
+        _echo(f"driftcheck: internal error: {type(exc).__name__}: {message}", err=True)
         return EXIT_USAGE
     return result if isinstance(result, int) else 0
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 from lxml import etree
 
-from driftcheck.errors import InputError
+from driftcheck.errors import InputError, shorten
 from driftcheck.model import (
     AttributeFlow,
     AttributeType,
@@ -37,7 +40,7 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
-from driftcheck.read import Document, ExportFiles, read_export
+from driftcheck.read import Document, ExportFiles, read_export, too_big
 
 Element = etree._Element
 
@@ -97,29 +100,159 @@ def truthy(value: str) -> bool:
 # --- generic flattening: nothing an export holds is lost -------------------------------------
 
 
-def flatten(el: Element | None, skip: Iterable[str] = ()) -> Settings:
+def flatten(
+    el: Element | None, skip: Iterable[str] = (), references: Mapping[str, str] | None = None
+) -> Settings:
     """(path, value) pairs for every leaf and attribute under ``el``.
 
-    Repeated siblings are keyed by their ``name`` (attribute or child) when they have one,
-    otherwise by position, so that a reordered list of named things is not a difference.
+    Repeated elements are keyed by what identifies them (see :func:`_identity`), so that a
+    list reordered, or one element inserted into it, does not shift every later element:
+    one insertion is one difference. Elements nothing identifies are keyed by a digest of
+    their content. ``references`` maps connector GUIDs (lower case, no braces) to names:
+    ``src-ma``/``ma-id`` values become the connector's name, on both servers the same.
     """
     out: list[tuple[str, str]] = []
     if el is not None:
-        _flatten_into(el, "", out, frozenset(skip))
+        _flatten_into(el, "", out, frozenset(skip), references or {})
+    budget = _SETTINGS_BUDGET.get()
+    if budget is not None:
+        budget[0] -= len(out)
+        if budget[0] < 0:
+            raise _TooManySettings
     return tuple(out)
 
 
-def _item_key(el: Element) -> str | None:
-    name = el.get("name")
-    if name is None:
-        name_el = child(el, "name")
-        name = None if name_el is None else (name_el.text or "").strip()
-    return name or None
+class _TooManySettings(Exception):
+    """More flattened settings than the export's budget (see :func:`server_configuration`)."""
 
 
-def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: frozenset[str]) -> None:
+#: The settings an export being read may still hold, as a one-item list (None: unbounded).
+_SETTINGS_BUDGET: ContextVar[list[int] | None] = ContextVar("_SETTINGS_BUDGET", default=None)
+
+
+GUID = re.compile(r"\{?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}?")
+
+#: Attributes that identify one of several sibling elements, all of them used when present:
+#: a name; the metaverse or connector object type and attribute a flow set, flow or mapping
+#: is for (MIM's import-flow-set, import-flows, export-flow, class-mapping); the object class
+#: of a per-class setting (the cloud connector's importing/dn/attribute); the connector a
+#: flow comes from (resolved to its name).
+_KEY_ATTRIBUTES = (
+    "name",
+    "mv-object-type",
+    "cd-object-type",
+    "mv-attribute",
+    "cd-attribute",
+    "object_class",
+    "object-class",
+    "src-ma",
+    "ma-id",
+)
+#: Children that identify their parent when no attribute does (the first one found).
+_KEY_CHILDREN = (
+    "name",
+    "primary_class",
+    "mv-object-type",
+    "cd-object-type",
+    "mv-attribute",
+    "cd-attribute",
+)
+#: Attributes whose value is a connector GUID.
+_REFERENCES = frozenset({"src-ma", "ma-id"})
+#: Elements whose order among their siblings is a rank (the first import flow or join
+#: criterion that applies wins): their order is compared as one value, ``<tag> (order)``,
+#: as is the order of repeated elements that nothing identifies.
+_RANKED = frozenset({"import-flow", "join-criterion"})
+
+
+def connector_key(guid: str) -> str:
+    """A connector GUID as looked up in ``references``: lower case, no braces."""
+    return guid.strip().strip("{}").casefold()
+
+
+def _resolve(name: str, value: str, references: Mapping[str, str]) -> str:
+    if name in _REFERENCES and GUID.fullmatch(value.strip()):
+        return references.get(connector_key(value), value)
+    return value
+
+
+def _identity(el: Element, references: Mapping[str, str]) -> tuple[str, frozenset[str]] | None:
+    """What identifies ``el`` among its siblings, as text, and the attributes that said so.
+
+    Server-local GUIDs never identify: an ``id`` counts only when it is not a GUID.
+    """
+    found = [(name, el.get(name) or "") for name in _KEY_ATTRIBUTES if el.get(name)]
+    if found:
+        text = ", ".join(_resolve(name, value, references) for name, value in found)
+        return text, frozenset(name for name, _ in found)
+    for name in _KEY_CHILDREN:
+        node = child(el, name)
+        if node is not None and not len(node) and (node.text or "").strip():
+            return (node.text or "").strip(), frozenset()
+    own_id = el.get("id")
+    if own_id and not GUID.fullmatch(own_id):
+        return own_id, frozenset({"id"})
+    return None
+
+
+_Segment = tuple[str, frozenset[str]]
+_NONE: frozenset[str] = frozenset()
+
+
+def _segments(
+    tag: str, kids: list[Element], references: Mapping[str, str]
+) -> tuple[list[_Segment], bool]:
+    """Path segments for sibling elements sharing ``tag``, in their order, each with the
+    attributes its key already shows (not repeated as leaves of their own), and whether
+    they were keyed by identity.
+
+    Identified elements are keyed by their identity (even alone, so that a list of one and a
+    list of two key their common element alike); a lone unidentified element by its tag;
+    several unidentified ones by their text when each has its own, else by a digest of their
+    content that leaves server-local GUIDs out.
+    """
+    identities = [_identity(k, references) for k in kids]
+    known = [i for i in identities if i is not None]
+    if len(known) == len(kids) and len({text.casefold() for text, _ in known}) == len(kids):
+        return [(f"{tag}[{text}]", consumed) for text, consumed in known], True
+    if len(kids) == 1:
+        return [(tag, _NONE)], False
+    texts = [(k.text or "").strip() if not len(k) and not k.attrib else "" for k in kids]
+    if all(texts) and len({t.casefold() for t in texts}) == len(texts):
+        return [(f"{tag}[{t}]", _NONE) for t in texts], False
+    keys: list[_Segment] = []
+    seen: Counter[str] = Counter()
+    for kid in kids:
+        digest = _content_digest(kid, references)
+        seen[digest] += 1
+        suffix = f" ({seen[digest]})" if seen[digest] > 1 else ""
+        keys.append((f"{tag}[#{digest}]{suffix}", _NONE))
+    return keys, False
+
+
+def _content_digest(el: Element, references: Mapping[str, str]) -> str:
+    """Eight hex digits of an element's flattened content, GUID values left out."""
+    items: list[tuple[str, str]] = []
+    _flatten_into(el, "", items, frozenset(), references)
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path, value in items:
+        if not GUID.fullmatch(value.strip()):
+            digest.update(f"{path}\0{value}\0".encode())
+    return digest.hexdigest()[:8]
+
+
+def _flatten_into(
+    el: Element,
+    path: str,
+    out: list[tuple[str, str]],
+    skip: frozenset[str],
+    references: Mapping[str, str],
+    shown_in_key: frozenset[str] = _NONE,
+) -> None:
     for key, value in el.attrib.items():
-        out.append((f"{path}@{str(key).rpartition('}')[2]}", str(value)))
+        name = str(key).rpartition("}")[2]
+        if name not in shown_in_key:
+            out.append((f"{path}@{name}", _resolve(name, str(value), references)))
     every_kid = [c for c in el if isinstance(c.tag, str)]
     kids = [c for c in every_kid if local(c) not in skip]
     if every_kid and not kids:
@@ -127,15 +260,23 @@ def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: froz
     if not kids:
         out.append((path, (el.text or "").strip()))
         return
-    counts = Counter(local(c) for c in kids)
-    position: Counter[str] = Counter()
+    by_tag: dict[str, list[Element]] = {}
     for kid in kids:
-        name = local(kid)
-        segment = name
-        if counts[name] > 1:
-            position[name] += 1
-            segment = f"{name}[{_item_key(kid) or position[name]}]"
-        _flatten_into(kid, f"{path}/{segment}" if path else segment, out, frozenset())
+        by_tag.setdefault(local(kid), []).append(kid)
+    segment_of: dict[int, _Segment] = {}
+    for tag, group in by_tag.items():
+        segments, identified = _segments(tag, group, references)
+        segment_of.update((id(k), seg) for k, seg in zip(group, segments, strict=True))
+        # Named things are a set; a ranked list, or a list of values nothing names (a list
+        # of preferred domain controllers), may mean its order: compare that as one value.
+        ranked = tag in _RANKED or el.get("type") == "ranked"
+        if len(group) > 1 and (ranked or not identified):
+            order = " > ".join(seg[len(tag) + 1 : -1] for seg, _ in segments)
+            out.append((f"{path}/{tag} (order)" if path else f"{tag} (order)", order))
+    for kid in kids:
+        segment, consumed = segment_of[id(kid)]
+        kid_path = f"{path}/{segment}" if path else segment
+        _flatten_into(kid, kid_path, out, _NONE, references, consumed)
 
 
 # --- parameters and schema ------------------------------------------------------------------
@@ -489,7 +630,7 @@ def sync_rule(doc: Document) -> SyncRule:
         precedence = int(raw_precedence)
     except ValueError:
         raise InputError(
-            f"sync rule {name!r} has precedence {raw_precedence!r}, not a number",
+            f"sync rule {shorten(name)!r} has precedence {shorten(raw_precedence)!r}, not a number",
             file=doc.name,
             line=line_of(child(root, "precedence")),
         ) from None
@@ -570,8 +711,12 @@ def _flow(el: Element) -> AttributeFlow:
 # --- metaverse and the whole export ---------------------------------------------------------
 
 
-def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse]:
-    """Server name, export date, global settings and metaverse schema from MV.xml."""
+def metaverse(
+    doc: Document, references: Mapping[str, str] | None = None
+) -> tuple[str, str, tuple[Parameter, ...], Metaverse]:
+    """Server name, export date, global settings and metaverse schema from MV.xml.
+
+    ``references`` (connector GUID -> name) resolves the connectors MIM-era flows name."""
     root = doc.root
     data = child(root, "mv-data")
     if data is None:
@@ -582,7 +727,7 @@ def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse
         parameters(child(data, "parameter-values")),
         Metaverse(
             schema=schema(child(data, "schema")),
-            settings=flatten(data, skip={"schema", "parameter-values"}),
+            settings=flatten(data, skip={"schema", "parameter-values"}, references=references),
         ),
     )
 
@@ -590,14 +735,23 @@ def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse
 def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> ServerConfiguration:
     """Parse every file of an export into its model, one tree in memory at a time.
 
-    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`.
+    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`. The settings
+    of sections driftcheck does not model are bounded per export (``Limits.settings``): a
+    real export has a few hundred, and each costs far more than an element of a schema.
     """
-    server, export_date, global_settings, mv = metaverse(files.load(files.mv))
-    connectors = tuple(
-        connector(files.load(rel), (files.location, rel) if defer_schemas else None)
-        for rel in files.connectors
-    )
-    rules = tuple(sync_rule(files.load(rel)) for rel in files.sync_rules)
+    budget = _SETTINGS_BUDGET.set([files.limits.settings])
+    try:
+        connectors = tuple(
+            _bounded(files, rel, functools.partial(_connector_of, files, rel, defer_schemas))
+            for rel in files.connectors
+        )
+        references = {connector_key(c.id): c.name for c in connectors}
+        server, export_date, global_settings, mv = _bounded(
+            files, files.mv, lambda doc: metaverse(doc, references)
+        )
+        rules = tuple(_bounded(files, rel, sync_rule) for rel in files.sync_rules)
+    finally:
+        _SETTINGS_BUDGET.reset(budget)
     return ServerConfiguration(
         location=files.location,
         server=server,
@@ -608,3 +762,27 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
         sync_rules=rules,
         warnings=files.warnings,
     )
+
+
+T = TypeVar("T")
+
+
+def _connector_of(files: ExportFiles, rel: str, defer_schema: bool, doc: Document) -> Connector:
+    return connector(doc, (files.location, rel) if defer_schema else None)
+
+
+def _bounded(files: ExportFiles, rel: str, build: Callable[[Document], T]) -> T:
+    """``build`` applied to the file ``rel``, refusing it past the export's settings budget."""
+    doc = files.load(rel)
+    try:
+        return build(doc)
+    except _TooManySettings:
+        raise InputError(
+            too_big(
+                f"the export holds more than {files.limits.settings:,} values in sections "
+                "driftcheck does not model",
+                "settings",
+                files.limits,
+            ),
+            file=doc.name,
+        ) from None

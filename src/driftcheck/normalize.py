@@ -222,7 +222,71 @@ def keyed(items: Iterable[tuple[str, Value]]) -> Node:
 
 
 def settings_node(settings: Settings) -> Node:
-    return keyed(settings)
+    """Flattened settings as a tree, one level per element of their paths.
+
+    As a tree, an element added or removed is one difference (its whole subtree), and an
+    empty element that becomes populated is one "modified", not a removed "" beside added
+    leaves. The attributes of an element that has children sit inside it (``x/@a``); those
+    of a leaf element beside it (``x@a``), as do the paths of every modified leaf value.
+    """
+    split = [_path_segments(path) for path, _ in settings]
+    parents = {tuple(segments[:i]) for segments in split for i in range(1, len(segments))}
+    root: Node = {}
+    for segments, (_, value) in zip(split, settings, strict=True):
+        *parents_of, last = segments
+        element, attribute = _split_attribute(last)
+        if attribute is not None and (*parents_of, element) in parents:
+            segments = [*parents_of, element, "@" + attribute]
+        *path, leaf = segments
+        node = root
+        for segment in path:
+            below = node.get(segment)
+            if not isinstance(below, dict):
+                # a leaf of the same name (an element both empty and not): keep both
+                segment = segment if below is None else _free_key(node, segment)
+                below = node.setdefault(segment, {})
+                assert isinstance(below, dict)
+            node = below
+        node[leaf if leaf not in node else _free_key(node, leaf)] = value
+    return root
+
+
+def _split_attribute(segment: str) -> tuple[str, str | None]:
+    """``x[k@y]@a`` -> (``x[k@y]``, ``a``); a segment without attribute -> (segment, None)."""
+    depth = 0
+    for i in range(len(segment) - 1, -1, -1):
+        ch = segment[i]
+        if ch == "]":
+            depth += 1
+        elif ch == "[" and depth:
+            depth -= 1
+        elif ch == "@" and not depth:
+            return segment[:i], segment[i + 1 :]
+    return segment, None
+
+
+def _free_key(node: Node, key: str) -> str:
+    n = 2
+    while f"{key} ({n})" in node:
+        n += 1
+    return f"{key} ({n})"
+
+
+def _path_segments(path: str) -> list[str]:
+    """``a/b[x/y]/c@d`` -> ``["a", "b[x/y]", "c@d"]``: a slash inside a key does not split."""
+    segments: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(path):
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        elif ch == "/" and not depth:
+            segments.append(path[start:i])
+            start = i + 1
+    segments.append(path[start:])
+    return segments
 
 
 def parameters_node(params: Iterable[Parameter]) -> Node:
