@@ -16,6 +16,9 @@ from typing import Annotated
 import typer
 
 from driftcheck import __version__
+from driftcheck.checkreport import check_export
+from driftcheck.checkreport import exit_code as check_exit_code
+from driftcheck.checkreport import to_json_text as check_json_text
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.pipeline import compare_exports
@@ -28,6 +31,7 @@ from driftcheck.policyfile import (
     find_policy,
     load_policy,
 )
+from driftcheck.render_checks import render_check_html, render_check_text
 from driftcheck.render_html import render_html
 from driftcheck.render_text import render_text, rules_listing, verdict_line
 from driftcheck.report import Report, exit_code, load_report, to_json
@@ -294,6 +298,66 @@ def render(
     report = load_report(report_path)
     _write(html_path, render_html(report))
     typer.echo(f"Report written: {html_path}")
+
+
+@app.command()
+def check(
+    export: Annotated[Path, typer.Argument(help=f"One server's export. {EXPORT_HELP}")],
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the checks as JSON (schema driftcheck/check/v1); '-' writes them to "
+            "stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write the readiness page (HTML) here.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity of a failed check that makes the exit code 1.",
+            case_sensitive=False,
+        ),
+    ] = FailOn.warning,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Judge support status on this day (YYYY-MM-DD) instead of today.",
+        ),
+    ] = None,
+) -> None:
+    """Is this server ready for an upgrade or a switchover? Run the readiness checks on one export.
+
+    Checks what an export can answer (supported version, delete threshold, automatic upgrade
+    and its suspension reason, custom and edited out-of-box rules, password hash sync,
+    scheduler) and lists what it cannot (TLS 1.2, database, Connect Health) to check by hand.
+    Each check is documented with its source in docs/readiness-checks.md.
+
+    Exit codes: 0 no failed check at or above --fail-on, 1 a failed check, 2 bad usage or
+    unreadable input.
+    """
+    report = check_export(
+        export, as_of=as_of.date() if as_of else date.today(), fail_on=fail_on.value
+    )
+    outputs: list[tuple[Path, str]] = []
+    if json_path is not None and str(json_path) != "-":
+        outputs.append((json_path, check_json_text(report)))
+    if html_path is not None:
+        outputs.append((html_path, render_check_html(report)))
+    for path, text in outputs:
+        _write(path, text)
+    if json_path is not None and str(json_path) == "-":
+        sys.stdout.write(check_json_text(report))
+    else:
+        typer.echo(render_check_text(report), nl=False)
+        for path, _ in outputs:
+            typer.echo(f"Report written: {path}")
+    raise typer.Exit(check_exit_code(report))
 
 
 def _write(path: Path, text: str) -> None:
