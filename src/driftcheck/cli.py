@@ -115,6 +115,7 @@ def _run_compare(
     fail_on: str = "warning",
     builtin_ignores: bool = True,
     today: date | None = None,
+    upgrade_mode: bool = True,
 ) -> Report:
     policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
     return compare_exports(
@@ -124,6 +125,7 @@ def _run_compare(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        upgrade_mode=upgrade_mode,
     )
 
 
@@ -163,6 +165,16 @@ def compare(
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
     today: TodayOpt = None,
+    no_upgrade_mode: Annotated[
+        bool,
+        typer.Option(
+            "--no-upgrade-mode",
+            help="Compare name by name even when the product versions differ. By default "
+            "differing versions switch on upgrade mode: out-of-box rules are matched by their "
+            "tag, and the newer version's own changes are reported as info under an upgrade-… "
+            "rule.",
+        ),
+    ] = False,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -181,6 +193,7 @@ def compare(
         fail_on=fail_on.value,
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
+        upgrade_mode=not no_upgrade_mode,
     )
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":

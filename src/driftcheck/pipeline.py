@@ -22,6 +22,11 @@ from driftcheck.normalize import (
 from driftcheck.policy import Policy, apply_policy
 from driftcheck.read import read_export
 from driftcheck.report import Report, build_report
+from driftcheck.upgrade import (
+    detect_upgrade,
+    match_default_rules_by_tag,
+    product_change_classifier,
+)
 
 
 def load_side(
@@ -84,13 +89,23 @@ def compare_exports(
     policy: Policy | None = None,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
+    upgrade_mode: bool = True,
 ) -> Report:
     """Compare two exports (folders or zips) and return the report document.
 
-    ``name_map`` rewrites staging-side names to primary-side names before comparing.
+    ``name_map`` rewrites staging-side names to primary-side names before comparing. With
+    ``upgrade_mode`` (the default), differing product versions switch on the upgrade-aware
+    comparison of :mod:`driftcheck.upgrade`.
     """
-    comparison = compare(*load_both(primary, staging, name_map))
-    verdict = apply_policy(comparison.changes, policy or Policy())
+    primary_config, staging_config = load_both(primary, staging, name_map)
+    upgrade = detect_upgrade(primary_config, staging_config) if upgrade_mode else None
+    if upgrade is not None:
+        primary_config, staging_config = match_default_rules_by_tag(primary_config, staging_config)
+    comparison = compare(primary_config, staging_config)
+    classify = (
+        product_change_classifier(primary_config, staging_config, upgrade) if upgrade else None
+    )
+    verdict = apply_policy(comparison.changes, policy or Policy(), product_change=classify)
     return build_report(
         comparison,
         verdict,
