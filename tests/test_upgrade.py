@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from driftcheck.pipeline import compare_exports
-from driftcheck.report import Report, exit_code
+from driftcheck.report import Finding, Report, exit_code
 from driftcheck.upgrade import UPGRADE_RULES
 from tests import exportedit as edit
 from tests.conftest import ROOT, SAMPLES
@@ -100,8 +100,8 @@ def upgraded(sample_copy: Callable[[str], Path]) -> tuple[Path, Path]:
     return older, newer
 
 
-def diffs(report: Report) -> list[dict]:  # type: ignore[type-arg]
-    return [d for d in report["differences"] if d["section"] != "policy"]
+def diffs(report: Report) -> list[Finding]:
+    return [d for d in report.differences if d.section != "policy"]
 
 
 def test_product_changes_only_compare_consistent(upgraded: tuple[Path, Path]) -> None:
@@ -109,20 +109,20 @@ def test_product_changes_only_compare_consistent(upgraded: tuple[Path, Path]) ->
     report = compare_exports(older, newer)
     found = diffs(report)
     assert exit_code(report) == 0
-    assert found and all(d["severity"] == "info" for d in found)
-    assert all(d["rule"].startswith("upgrade-") for d in found), [
-        (d["object"], d["path"], d["rule"]) for d in found if not d["rule"].startswith("upgrade-")
+    assert found and all(d.severity == "info" for d in found)
+    assert all(d.rule.startswith("upgrade-") for d in found), [
+        (d.object, d.path, d.rule) for d in found if not d.rule.startswith("upgrade-")
     ]
-    rules = {d["rule"] for d in found}
+    rules = {d.rule for d in found}
     assert rules == set(UPGRADE_RULES) - {"upgrade-default-rule-renumbered"}
-    revised = [d for d in found if d["object"] == "In from AD - User Common"]
-    assert {d["path"] for d in revised} == {
+    revised = [d for d in found if d.object == "In from AD - User Common"]
+    assert {d.path for d in revised} == {
         "immutable-tag",
         "attribute-flows/employeeLeaveDateTime",
     }
-    assert all(d["rule"] == "upgrade-revised-default-rule" for d in revised)
+    assert all(d.rule == "upgrade-revised-default-rule" for d in revised)
     assert any(
-        d["object"] == "In from AD - Device Common" and d["rule"] == "upgrade-new-default-rule"
+        d.object == "In from AD - Device Common" and d.rule == "upgrade-new-default-rule"
         for d in found
     )
 
@@ -132,15 +132,15 @@ def test_renumbering_is_named_when_built_in_ignores_are_off(upgraded: tuple[Path
 
     older, newer = upgraded
     report = compare_exports(older, newer, policy=Policy(builtin_ignores=False))
-    renumbered = [d for d in report["differences"] if d["path"] == "precedence"]
-    assert renumbered and {d["rule"] for d in renumbered} == {"upgrade-default-rule-renumbered"}
+    renumbered = [d for d in report.differences if d.path == "precedence"]
+    assert renumbered and {d.rule for d in renumbered} == {"upgrade-default-rule-renumbered"}
 
 
 def test_no_upgrade_mode_reports_the_product_changes_loudly(upgraded: tuple[Path, Path]) -> None:
     older, newer = upgraded
     report = compare_exports(older, newer, upgrade_mode=False)
     assert exit_code(report) == 1
-    assert not any(d["rule"].startswith("upgrade-") for d in report["differences"])
+    assert not any(d.rule.startswith("upgrade-") for d in report.differences)
 
 
 def test_equal_versions_change_nothing(sample_copy: Callable[[str], Path]) -> None:
@@ -156,15 +156,15 @@ def test_equal_versions_change_nothing(sample_copy: Callable[[str], Path]) -> No
     )
     with_mode = compare_exports(older, same)
     without = compare_exports(older, same, upgrade_mode=False)
-    assert with_mode["differences"] == without["differences"]
-    assert with_mode["differences"][0]["rule"] == "rule-template-version"
+    assert with_mode.differences == without.differences
+    assert with_mode.differences[0].rule == "rule-template-version"
 
 
 def test_downgraded_primary_is_the_older_side(upgraded: tuple[Path, Path]) -> None:
     older, newer = upgraded
     report = compare_exports(newer, older)  # the newer server as primary
     assert exit_code(report) == 0
-    assert all(d["rule"].startswith("upgrade-") for d in diffs(report))
+    assert all(d.rule.startswith("upgrade-") for d in diffs(report))
 
 
 # Suspects planted on top of the upgrade: (label, plant on the newer copy, object, path prefix)
@@ -317,11 +317,11 @@ def test_suspects_stay_loud_on_top_of_an_upgrade(
     older, newer = upgraded
     plant(newer)
     report = compare_exports(older, newer)
-    loud = [d for d in diffs(report) if d["severity"] != "info"]
+    loud = [d for d in diffs(report) if d.severity != "info"]
     assert loud, "the suspect was reported as info"
-    assert all(not d["rule"].startswith("upgrade-") for d in loud)
-    assert any(d["object"] == obj and d["path"].startswith(path) for d in loud), [
-        (d["object"], d["path"], d["severity"]) for d in loud
+    assert all(not d.rule.startswith("upgrade-") for d in loud)
+    assert any(d.object == obj and d.path.startswith(path) for d in loud), [
+        (d.object, d.path, d.severity) for d in loud
     ]
     assert exit_code(report) == 1
 
@@ -334,7 +334,7 @@ def test_every_upgrade_rule_is_documented() -> None:
 
 def test_samples_compare_in_upgrade_mode() -> None:
     report = compare_exports(SAMPLES / "primary", SAMPLES / "staging")
-    version = next(d for d in report["differences"] if d["object"] == VERSION)
-    assert (version["severity"], version["rule"]) == ("info", "upgrade-version")
-    schema = [d for d in report["differences"] if d["path"].startswith("schema/")]
-    assert schema and all(d["severity"] == "warning" for d in schema)  # missing on the newer side
+    version = next(d for d in report.differences if d.object == VERSION)
+    assert (version.severity, version.rule) == ("info", "upgrade-version")
+    schema = [d for d in report.differences if d.path.startswith("schema/")]
+    assert schema and all(d.severity == "warning" for d in schema)  # missing on the newer side

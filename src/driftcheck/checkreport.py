@@ -16,7 +16,6 @@ from driftcheck import __version__
 from driftcheck.checks import (
     CheckContext,
     CheckResult,
-    Severity,
     counts,
     failing,
 )
@@ -24,6 +23,7 @@ from driftcheck.checks_server import run_server_checks
 from driftcheck.errors import InputError
 from driftcheck.pipeline import load_side
 from driftcheck.releases import load_release_table
+from driftcheck.vocab import Severity
 
 SCHEMA = "driftcheck/check/v1"
 _SERVER_KEYS = ("path", "server", "export_date", "product_version")
@@ -94,7 +94,7 @@ class CheckReport:
         )
 
 
-def check_export(path: Path, *, as_of: date, fail_on: str = "warning") -> CheckReport:
+def check_export(path: Path, *, as_of: date, fail_on: str = Severity.WARNING) -> CheckReport:
     """Read one export and run every single-server check on it."""
     config = load_side(path)
     context = CheckContext(as_of=as_of, releases=load_release_table())

@@ -24,18 +24,9 @@ from driftcheck.ruletags import (
     rule_name,
     rule_tag,
 )
+from driftcheck.vocab import SEVERITY_ORDER, Severity
 
 Json = Any
-
-
-class Severity(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    BLOCKING = "blocking"
-
-    @property
-    def rank(self) -> int:
-        return ("info", "warning", "blocking").index(self.value)
 
 
 class Status(StrEnum):
@@ -442,7 +433,7 @@ def failing(results: Iterable[CheckResult], fail_on: str) -> list[CheckResult]:
 
 def counts(results: Iterable[CheckResult]) -> dict[str, int]:
     """How many passed, are not evaluable, and failed at each severity."""
-    tally = {"blocking": 0, "warning": 0, "info": 0, "pass": 0, "not-evaluable": 0}
+    tally = {**{level.value: 0 for level in SEVERITY_ORDER}, "pass": 0, "not-evaluable": 0}
     for r in results:
         tally[r.severity.value if r.failed else r.status.value] += 1
     return tally

@@ -19,7 +19,6 @@ from driftcheck.checks import (
     CheckResult,
     Json,
     Scope,
-    Severity,
     Status,
     as_bool,
     custom_rules,
@@ -40,6 +39,7 @@ from driftcheck.ruletags import (
     rule_name,
     rule_tag,
 )
+from driftcheck.vocab import Severity
 
 SERVER_VERSION = "Microsoft.Synchronize.ServerConfigurationVersion"
 

@@ -8,8 +8,8 @@ so :func:`main` maps every error to 2 with a one-line reason.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +19,7 @@ from driftcheck import __version__
 from driftcheck.checkreport import check_export
 from driftcheck.checkreport import exit_code as check_exit_code
 from driftcheck.checkreport import to_json_text as check_json_text
+from driftcheck.compare import Json
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.pipeline import compare_exports
@@ -33,8 +34,10 @@ from driftcheck.policyfile import (
 )
 from driftcheck.render_checks import render_check_html, render_check_text
 from driftcheck.render_html import render_html
-from driftcheck.render_text import render_text, rules_listing, verdict_line
-from driftcheck.report import Report, exit_code, load_report, to_json
+from driftcheck.render_text import render_text, rules_listing
+from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
+from driftcheck.summary import verdict_line
+from driftcheck.vocab import Section, Severity
 
 EXIT_USAGE = 2
 ACCEPT_DAYS = 30
@@ -52,12 +55,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class FailOn(StrEnum):
-    info = "info"
-    warning = "warning"
-    blocking = "blocking"
 
 
 def _version(value: bool) -> None:
@@ -112,7 +109,7 @@ def _run_compare(
     staging: Path,
     policy_path: Path | None,
     *,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     builtin_ignores: bool = True,
     today: date | None = None,
     upgrade_mode: bool = True,
@@ -145,13 +142,13 @@ def compare(
         Path | None, typer.Option("--html", help="Write the HTML consistency report here.")
     ] = None,
     fail_on: Annotated[
-        FailOn,
+        Severity,
         typer.Option(
             "--fail-on",
             help="Lowest severity that counts as drift (exit code 1).",
             case_sensitive=False,
         ),
-    ] = FailOn.warning,
+    ] = Severity.WARNING,
     policy_path: PolicyOpt = None,
     no_builtin_ignores: Annotated[
         bool,
@@ -277,7 +274,7 @@ def accept(
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
     report = _run_compare(primary, staging, target if target.exists() else None, today=day)
-    differences = [d for d in report["differences"] if d["section"] != "policy"]
+    differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
         raise typer.Exit(0)
@@ -294,6 +291,16 @@ def accept(
     typer.echo(
         f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
     )
+
+
+def _acceptable(finding: Finding) -> Mapping[str, Json]:
+    """A difference for ``accept``: a masked secret's value is not matched on (the rule
+    would never match the real value), the rule matches its object and path only."""
+    data = finding.to_json()
+    for side in ("primary", "staging"):
+        if data[side] == MASKED:
+            data[side] = None
+    return data
 
 
 @app.command()
@@ -328,13 +335,13 @@ def check(
         Path | None, typer.Option("--html", help="Write the readiness page (HTML) here.")
     ] = None,
     fail_on: Annotated[
-        FailOn,
+        Severity,
         typer.Option(
             "--fail-on",
             help="Lowest severity of a failed check that makes the exit code 1.",
             case_sensitive=False,
         ),
-    ] = FailOn.warning,
+    ] = Severity.WARNING,
     as_of: Annotated[
         datetime | None,
         typer.Option(

@@ -27,6 +27,7 @@ from driftcheck.upgrade import (
     match_default_rules_by_tag,
     product_change_classifier,
 )
+from driftcheck.vocab import Severity
 
 
 def load_side(
@@ -85,7 +86,7 @@ def compare_exports(
     primary: Path,
     staging: Path,
     *,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     policy: Policy | None = None,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from driftcheck.checks import CheckContext, CheckResult, Severity, failing
+from driftcheck.checks import CheckContext, CheckResult, failing
 from driftcheck.checks_pair import run_pair_checks
 from driftcheck.checks_server import run_server_checks
 from driftcheck.normalize import CanonicalConfiguration
 from driftcheck.releases import load_release_table
+from driftcheck.vocab import Severity
 
 
 class ChecksMode(StrEnum):

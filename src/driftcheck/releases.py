@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from driftcheck.errors import InputError
+from driftcheck.vocab import Severity
 
 #: A product version as numbers, padded to four parts: (2, 4, 18, 0).
 Version = tuple[int, int, int, int]
@@ -64,7 +65,7 @@ class Deadline:
 
     minimum: Version
     date: date
-    severity: str
+    severity: Severity
     effect: str
     source: str
 
@@ -158,13 +159,13 @@ def parse_release_table(data: dict[str, Any]) -> ReleaseTable:
     for number, entry in enumerate(_entries(data, "deadline"), start=1):
         where = f"deadline #{number} ({entry.get('minimum', '?')})"
         severity = _text(entry, "severity", where)
-        if severity not in ("info", "warning", "blocking"):
+        if severity not in set(Severity):
             raise InputError(f"{where}: severity {severity!r} is not info, warning or blocking")
         deadlines.append(
             Deadline(
                 _version(entry.get("minimum"), where, "minimum"),
                 _day(entry.get("date"), where, "date")[0],
-                severity,
+                Severity(severity),
                 _text(entry, "effect", where),
                 _text(entry, "source", where),
             )

@@ -16,9 +16,10 @@ from typing import Any
 from driftcheck.checkreport import CheckReport
 from driftcheck.checks import CheckResult, Status, counts
 from driftcheck.render_html import environment
+from driftcheck.vocab import SEVERITY_ORDER
 
 WIDTH = 100
-_LEVELS = ("blocking", "warning", "info")
+_LEVELS = tuple(level.value for level in SEVERITY_ORDER)
 
 
 def terminal_safe(text: str) -> str:
