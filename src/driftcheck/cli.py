@@ -32,8 +32,10 @@ from driftcheck.policyfile import (
     find_policy,
     load_policy,
 )
-from driftcheck.render_checks import render_check_html, render_check_text
+from driftcheck.readiness import ChecksMode
+from driftcheck.render_checks import render_check_text
 from driftcheck.render_html import render_html
+from driftcheck.render_html.checkpage import render_check_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
 from driftcheck.summary import verdict_line
@@ -113,6 +115,7 @@ def _run_compare(
     builtin_ignores: bool = True,
     today: date | None = None,
     upgrade_mode: bool = True,
+    checks: ChecksMode = ChecksMode.REPORT,
 ) -> Report:
     policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
     return compare_exports(
@@ -123,6 +126,8 @@ def _run_compare(
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
         upgrade_mode=upgrade_mode,
+        checks=checks,
+        as_of=today,
     )
 
 
@@ -172,6 +177,16 @@ def compare(
             "rule.",
         ),
     ] = False,
+    checks: Annotated[
+        ChecksMode,
+        typer.Option(
+            "--checks",
+            help="Readiness checks on both servers and the pair, shown first: 'report' (they "
+            "do not change the exit code, except two active servers), 'fail' (a failed check "
+            "at or above --fail-on exits 1), 'off'.",
+            case_sensitive=False,
+        ),
+    ] = ChecksMode.REPORT,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -180,8 +195,13 @@ def compare(
     service accounts, the staging flag...) are suppressed by named ignore rules and counted
     in the report; `driftcheck rules` lists them.
 
-    Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
-    unreadable input.
+    When the product versions differ (a staged or automatic upgrade), upgrade mode matches
+    out-of-box rules by their tag and reports the newer version's own changes as info under
+    upgrade-… rules (docs/upgrade-mode.md). Readiness checks of both servers come first
+    (docs/readiness-checks.md).
+
+    Exit codes: 0 no difference at or above --fail-on, 1 drift found (or two active servers,
+    or with --checks fail a failed check), 2 bad usage or unreadable input.
     """
     report = _run_compare(
         primary,
@@ -191,6 +211,7 @@ def compare(
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
         upgrade_mode=not no_upgrade_mode,
+        checks=checks,
     )
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":
@@ -273,7 +294,9 @@ def accept(
         raise InputError("--reason must say why the differences are accepted")
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
-    report = _run_compare(primary, staging, target if target.exists() else None, today=day)
+    report = _run_compare(
+        primary, staging, target if target.exists() else None, today=day, checks=ChecksMode.OFF
+    )
     differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")

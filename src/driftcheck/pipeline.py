@@ -6,6 +6,8 @@ import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from driftcheck.compare import compare
@@ -21,6 +23,7 @@ from driftcheck.normalize import (
 )
 from driftcheck.policy import Policy, apply_policy
 from driftcheck.read import read_export
+from driftcheck.readiness import ChecksMode, run_readiness
 from driftcheck.report import Report, build_report
 from driftcheck.upgrade import (
     detect_upgrade,
@@ -91,12 +94,15 @@ def compare_exports(
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
     upgrade_mode: bool = True,
+    checks: ChecksMode | str = ChecksMode.REPORT,
+    as_of: date | None = None,
 ) -> Report:
     """Compare two exports (folders or zips) and return the report document.
 
     ``name_map`` rewrites staging-side names to primary-side names before comparing. With
     ``upgrade_mode`` (the default), differing product versions switch on the upgrade-aware
-    comparison of :mod:`driftcheck.upgrade`.
+    comparison of :mod:`driftcheck.upgrade`. ``checks`` runs the readiness checks on both
+    servers and the pair (:mod:`driftcheck.readiness`), judged on ``as_of`` (default today).
     """
     primary_config, staging_config = load_both(primary, staging, name_map)
     upgrade = detect_upgrade(primary_config, staging_config) if upgrade_mode else None
@@ -107,7 +113,7 @@ def compare_exports(
         product_change_classifier(primary_config, staging_config, upgrade) if upgrade else None
     )
     verdict = apply_policy(comparison.changes, policy or Policy(), product_change=classify)
-    return build_report(
+    report = build_report(
         comparison,
         verdict,
         primary_path=str(primary),
@@ -116,3 +122,11 @@ def compare_exports(
         policy_file=policy_file,
         name_map=name_map or {},
     )
+    readiness = run_readiness(
+        primary_config,
+        staging_config,
+        mode=checks,
+        as_of=as_of or date.today(),
+        fail_on=fail_on,
+    )
+    return replace(report, checks=readiness, upgrade=upgrade)

@@ -8,14 +8,17 @@ check at or above ``--fail-on``; ``off`` runs none.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from driftcheck.checks import CheckContext, CheckResult, failing
+from driftcheck.checks import CheckContext, CheckResult, Json, failing
 from driftcheck.checks_pair import run_pair_checks
 from driftcheck.checks_server import run_server_checks
+from driftcheck.errors import InputError
 from driftcheck.normalize import CanonicalConfiguration
 from driftcheck.releases import load_release_table
+from driftcheck.upgrade import UpgradeMode
 from driftcheck.vocab import Severity
 
 
@@ -48,3 +51,68 @@ def failing_checks(
     if ChecksMode(mode) is ChecksMode.FAIL:
         return failing(results, fail_on)
     return [r for r in results if _two_active_servers(r)]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What ``compare`` keeps of the checks: the results, and which count toward its exit."""
+
+    mode: ChecksMode
+    as_of: date
+    results: tuple[CheckResult, ...]
+    #: ids of the failed checks that make ``compare`` exit 1
+    failing: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "mode": self.mode.value,
+            "as_of": self.as_of.isoformat(),
+            "failing": list(self.failing),
+            "results": [r.to_json() for r in self.results],
+        }
+
+    @classmethod
+    def from_json(cls, data: Json, *, file: str | None = None) -> Readiness:
+        if not isinstance(data, dict):
+            raise InputError("checks must be an object", file=file)
+        results, failing_ids = data.get("results"), data.get("failing", [])
+        if not isinstance(results, list) or not isinstance(failing_ids, list):
+            raise InputError("checks: results and failing must be lists", file=file)
+        try:
+            mode = ChecksMode(str(data.get("mode")))
+            as_of = date.fromisoformat(str(data.get("as_of")))
+        except ValueError as exc:
+            raise InputError(f"checks: {exc}", file=file) from None
+        return cls(
+            mode,
+            as_of,
+            tuple(CheckResult.from_json(r, file=file) for r in results),
+            tuple(str(i) for i in failing_ids),
+        )
+
+
+def run_readiness(
+    primary: CanonicalConfiguration,
+    staging: CanonicalConfiguration,
+    *,
+    mode: ChecksMode | str,
+    as_of: date,
+    fail_on: str,
+) -> Readiness | None:
+    """The Readiness section of a comparison; None with ``--checks off``."""
+    mode = ChecksMode(mode)
+    if mode is ChecksMode.OFF:
+        return None
+    results = readiness_checks(primary, staging, as_of=as_of)
+    counted = failing_checks(results, mode, fail_on)
+    return Readiness(mode, as_of, results, tuple(dict.fromkeys(r.id for r in counted)))
+
+
+def verdict_notes(checks: Readiness | None, upgrade: UpgradeMode | None) -> str:
+    """What the verdict adds: an upgrade in progress, failed checks that count."""
+    notes = []
+    if upgrade is not None:
+        notes.append(upgrade.verdict_note())
+    if checks is not None and checks.failing:
+        notes.append(f"not ready: {', '.join(checks.failing)} failed")
+    return "; ".join(notes)

@@ -1,22 +1,26 @@
 """Readiness checks for people: text for the terminal, view data and HTML for the browser.
 
-Used by ``driftcheck check`` (a whole page, ``templates/check.html.j2``) and by ``compare``'s
-Readiness section (``templates/_readiness.html.j2``, the same table). The view data is prepared
-here; the templates only loop and print, autoescaped. Text for the terminal has every control
+Used by ``driftcheck check`` (a whole page, ``templates/check.html.j2``, rendered by
+:mod:`driftcheck.render_html.checkpage`) and by ``compare``'s Readiness section
+(``templates/_readiness.html.j2``, the same table). The view data is prepared here; the
+templates only loop and print, autoescaped. Text for the terminal has every control
 character shown as an escape, so a value from an export cannot move the cursor or recolour it.
 """
 
 from __future__ import annotations
 
+import json
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
 
 from driftcheck.checkreport import CheckReport
-from driftcheck.checks import CheckResult, Status, counts
-from driftcheck.render_html import environment
-from driftcheck.vocab import SEVERITY_ORDER
+from driftcheck.checks import CheckResult, Json, Status, counts
+from driftcheck.readiness import ChecksMode, verdict_notes
+from driftcheck.report import Report
+from driftcheck.upgrade import is_product_change
+from driftcheck.vocab import SEVERITY_ORDER, Severity
 
 WIDTH = 100
 _LEVELS = tuple(level.value for level in SEVERITY_ORDER)
@@ -105,42 +109,216 @@ def evidence_lines(result: CheckResult) -> list[str]:
     return lines
 
 
-def readiness_view(results: Sequence[CheckResult]) -> dict[str, Any]:
-    """What ``_readiness.html.j2`` shows: one row per check, failed ones first."""
-    order = {Status.FAIL: 0, Status.NOT_EVALUABLE: 2, Status.PASS: 1}
+@dataclass(frozen=True)
+class CheckRow:
+    id: str
+    title: str
+    status: str
+    severity: str
+    servers: str
+    message: str
+    evidence: list[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class ProductChangeRow:
+    """A difference the newer product version explains (an ``upgrade-…`` rule)."""
+
+    object: str
+    path: str
+    change: str
+    primary: str
+    staging: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class ReadinessView:
+    """What ``_readiness.html.j2`` shows. ``rows`` (the checks, failed first) is empty when
+    the checks did not run; ``upgrade`` is empty unless upgrade mode compared the servers."""
+
+    rows: list[CheckRow]
+    counts: list[tuple[str, int]]
+    passed: int
+    manual: int
+    #: e.g. "--checks report: …"; empty on the check page
+    mode: str = ""
+    #: the verdict's note ("upgrade in progress: …") and the failed checks that count
+    notes: str = ""
+    upgrade: str = ""
+    product_changes: list[ProductChangeRow] = field(default_factory=list)
+    #: the compare report carries no readiness styles of its own: the partial brings them
+    inline_css: bool = False
+    #: passed and not-evaluable checks shown open (the check page) or collapsed (compare)
+    others_open: bool = False
+
+
+MAX_VALUE = 160
+
+
+def _short(value: Json) -> str:
+    if value is None:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _check_rows(results: Sequence[CheckResult]) -> list[CheckRow]:
+    order = {Status.FAIL: 0, Status.PASS: 1, Status.NOT_EVALUABLE: 2}
     ranked = sorted(results, key=lambda r: (order[r.status], -r.severity.rank if r.failed else 0))
+    return [
+        CheckRow(
+            r.id,
+            r.title,
+            r.status.value,
+            r.severity.value if r.failed else "",
+            ", ".join(r.servers),
+            r.message,
+            evidence_lines(r),
+            r.source,
+        )
+        for r in ranked
+    ]
+
+
+def readiness_view(results: Sequence[CheckResult]) -> ReadinessView:
+    """The checks of ``driftcheck check`` (one server)."""
     tally = counts(results)
-    return {
-        "counts": [(level, tally[level]) for level in _LEVELS],
-        "passed": tally["pass"],
-        "manual": tally["not-evaluable"],
-        "rows": [
-            {
-                "id": r.id,
-                "title": r.title,
-                "status": r.status.value,
-                "severity": r.severity.value if r.failed else "",
-                "servers": ", ".join(r.servers),
-                "message": r.message,
-                "evidence": evidence_lines(r),
-                "source": r.source,
-            }
-            for r in ranked
-        ],
-    }
+    return ReadinessView(
+        _check_rows(results),
+        [(level, tally[level]) for level in _LEVELS],
+        tally["pass"],
+        tally["not-evaluable"],
+        others_open=True,
+    )
 
 
-def check_page_view(report: CheckReport) -> dict[str, Any]:
-    return {
-        "title": f"Readiness of {report.server['server'] or 'an Entra Connect server'}",
-        "tool_version": report.tool_version,
-        "server": report.server,
-        "as_of": report.as_of.isoformat(),
-        "fail_on": report.fail_on.value,
-        "verdict": report.verdict,
-        "readiness": readiness_view(report.checks),
-    }
+MODE_TEXT = {
+    ChecksMode.REPORT: "they do not change the exit code, except two active servers",
+    ChecksMode.FAIL: "failed checks at or above --fail-on change the exit code",
+}
 
 
-def render_check_html(report: CheckReport) -> str:
-    return environment().get_template("check.html.j2").render(check_page_view(report))
+def report_readiness_view(report: Report) -> ReadinessView | None:
+    """The Readiness section of the compare report; None when there is nothing to show."""
+    if report.checks is None and report.upgrade is None:
+        return None
+    results = report.checks.results if report.checks else ()
+    tally = counts(results)
+    product = [
+        ProductChangeRow(
+            d.object + (f" [{d.connector}]" if d.connector and d.connector != d.object else ""),
+            d.path or "(whole object)",
+            d.change.value,
+            _short(d.primary),
+            _short(d.staging),
+            d.rule,
+        )
+        for d in report.differences
+        if is_product_change(d.rule)
+    ]
+    mode = report.checks.mode if report.checks else None
+    return ReadinessView(
+        rows=_check_rows(results),
+        counts=[(level, tally[level]) for level in _LEVELS],
+        passed=tally["pass"],
+        manual=tally["not-evaluable"],
+        mode=f"--checks {mode.value}: {MODE_TEXT.get(mode, '')}" if mode else "",
+        notes=verdict_notes(report.checks, report.upgrade),
+        upgrade=report.upgrade.title if report.upgrade else "",
+        product_changes=product,
+        inline_css=True,
+    )
+
+
+@dataclass(frozen=True)
+class CheckPageView:
+    title: str
+    tool_version: str
+    server: dict[str, str]
+    as_of: str
+    fail_on: str
+    verdict: str
+    readiness: ReadinessView
+
+
+def check_page_view(report: CheckReport) -> CheckPageView:
+    return CheckPageView(
+        title=f"Readiness of {report.server['server'] or 'an Entra Connect server'}",
+        tool_version=report.tool_version,
+        server=report.server,
+        as_of=report.as_of.isoformat(),
+        fail_on=report.fail_on.value,
+        verdict=report.verdict,
+        readiness=readiness_view(report.checks),
+    )
+
+
+# --- compare's Readiness section ------------------------------------------------------------
+
+
+def _grouped_ids(results: Sequence[CheckResult], all_servers: set[str]) -> list[str]:
+    """Ids in catalogue order, each once: ``id`` when it holds for every server it ran on,
+    else ``id [server]``."""
+    by_id: dict[str, list[CheckResult]] = {}
+    for r in results:
+        by_id.setdefault(r.id, []).append(r)
+    shown = []
+    for check_id, entries in by_id.items():
+        servers = {s for r in entries for s in r.servers}
+        if servers >= all_servers or len(entries) > 1:
+            shown.append(check_id)
+        else:
+            shown += [f"{check_id} [{', '.join(r.servers)}]" for r in entries]
+    return shown
+
+
+def readiness_text(report: Report) -> list[str]:
+    """The Readiness section of ``compare``'s text summary (and the upgrade-mode line)."""
+    lines: list[str] = []
+    if report.upgrade is not None:
+        product = sum(1 for d in report.differences if is_product_change(d.rule))
+        lines += [
+            "",
+            terminal_safe(
+                f"Upgrade mode ({report.upgrade.title}): out-of-box rules matched by tag; "
+                f"{product} product change(s) reported as info under upgrade- rules."
+            ),
+        ]
+    checks = report.checks
+    if checks is None:
+        return lines
+    results = checks.results
+    servers = {report.primary.server, report.staging.server}
+    counted = MODE_TEXT.get(checks.mode, "")
+    lines += [
+        "",
+        f"Readiness (--checks {checks.mode.value}: {counted}):",
+        f"  {counts_line(results)}",
+    ]
+    failed = sorted((r for r in results if r.failed), key=lambda r: -r.severity.rank)
+    for r in (r for r in failed if r.severity is not Severity.INFO):
+        lines.append(
+            terminal_safe(
+                f"  {r.severity.value.upper():8} {r.id}: {r.title}  [{', '.join(r.servers)}]"
+            )
+        )
+        lines += _wrapped(r.message, " " * 11)
+    info = [r for r in failed if r.severity is Severity.INFO]
+    passed = [r for r in results if r.status is Status.PASS]
+    manual = [r for r in results if r.status is Status.NOT_EVALUABLE]
+    if info:
+        lines += _wrapped(
+            "Info (see --html or --json): " + ", ".join(_grouped_ids(info, servers)), "  "
+        )
+    if passed:
+        lines += _wrapped("Passed: " + ", ".join(_grouped_ids(passed, servers)), "  ")
+    if manual:
+        lines += _wrapped(
+            "Not evaluable from an export (check by hand; see --html or --json): "
+            + ", ".join(_grouped_ids(manual, servers)),
+            "  ",
+        )
+    return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from driftcheck.compare import Json
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
+from driftcheck.render_checks import readiness_text
 from driftcheck.report import Finding, Report, ServerInfo
 from driftcheck.summary import verdict_line
 from driftcheck.vocab import (
@@ -64,6 +65,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
         server_line("staging", report.staging),
         "",
         verdict_line(report),
+        *readiness_text(report),
         "",
         f"  {'':18}" + _count_columns([level.value for level in SEVERITY_ORDER]),
     ]

@@ -24,7 +24,9 @@ from driftcheck.masking import MASKED, is_secret_name, is_secret_object, mask_al
 from driftcheck.masking import mask_secrets as mask_secrets
 from driftcheck.normalize import ConfigObject, DeferredSchema, Node
 from driftcheck.policy import Difference, Verdict
+from driftcheck.readiness import Readiness
 from driftcheck.reportjson import JsonReader
+from driftcheck.upgrade import UpgradeMode
 from driftcheck.vocab import (
     CONFIG_SECTIONS,
     SEVERITY_ORDER,
@@ -423,10 +425,14 @@ class Report:
     #: every object of both servers, per section; empty in a report saved without them
     objects: Mapping[str, tuple[ObjectEntry, ...]] = field(default_factory=dict)
     tool_version: str = __version__
+    #: readiness checks of both servers and the pair (issue 10); None: not run
+    checks: Readiness | None = None
+    #: set when the product versions differ and upgrade mode compared them
+    upgrade: UpgradeMode | None = None
 
     @property
     def failing(self) -> bool:
-        return self.summary.failing > 0
+        return self.summary.failing > 0 or bool(self.checks and self.checks.failing)
 
     def to_json(self) -> dict[str, Json]:
         """The report as JSON data (schema ``driftcheck/report/v1``)."""
@@ -442,6 +448,8 @@ class Report:
             "ignore_rules": [r.to_json() for r in self.ignore_rules],
             "warnings": list(self.warnings),
             "objects": {s: [o.to_json() for o in objs] for s, objs in self.objects.items()},
+            **({"checks": self.checks.to_json()} if self.checks else {}),
+            **({"upgrade": self.upgrade.to_json()} if self.upgrade else {}),
         }
 
     @staticmethod
@@ -469,6 +477,12 @@ class Report:
                 s: tuple(ObjectEntry.from_json(x, s) for x in objects.items(s))
                 for s in objects.names()
             },
+            checks=Readiness.from_json(r.value("checks"), file=file)
+            if r.present("checks")
+            else None,
+            upgrade=UpgradeMode.from_json(r.value("upgrade"), file=file)
+            if r.present("upgrade")
+            else None,
         )
 
 

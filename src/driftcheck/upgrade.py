@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from driftcheck.compare import PRECEDENCE_ORDER, Change
+from driftcheck.errors import InputError
 from driftcheck.normalize import CanonicalConfiguration, ConfigObject
 from driftcheck.releases import parse_version
 from driftcheck.ruletags import rule_tag, stem_key
@@ -60,6 +61,30 @@ class UpgradeMode:
             "staging_version": self.staging_version,
             "newer": self.newer,
         }
+
+    @classmethod
+    def from_json(cls, data: object, *, file: str | None = None) -> UpgradeMode:
+        keys = ("primary_version", "staging_version", "newer")
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in keys):
+            raise InputError(f"upgrade must hold {', '.join(keys)} as strings", file=file)
+        if data["newer"] not in ("primary", "staging"):
+            raise InputError(
+                f"upgrade: newer {data['newer']!r} is not primary or staging", file=file
+            )
+        return cls(data["primary_version"], data["staging_version"], data["newer"])
+
+    @property
+    def title(self) -> str:
+        """``2.4.18.0 → 2.4.27.0``: older to newer."""
+        return f"{self.older_version} → {self.newer_version}"
+
+
+#: Rules marking a difference as the product's own start with this.
+UPGRADE_RULE_PREFIX = "upgrade-"
+
+
+def is_product_change(rule: str) -> bool:
+    return rule.startswith(UPGRADE_RULE_PREFIX)
 
 
 def detect_upgrade(

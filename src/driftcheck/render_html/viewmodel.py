@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from driftcheck.compare import Json
+from driftcheck.render_checks import ReadinessView, report_readiness_view
 from driftcheck.render_html.cells import (
     Cell,
     list_diff,
@@ -239,6 +240,8 @@ class View:
     connector_filter: list[tuple[str, str]]
     ignore_rules: list[RuleView]
     warnings: tuple[str, ...]
+    #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
+    readiness: ReadinessView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -709,4 +712,5 @@ def view(report: Report) -> View:
             _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
         warnings=report.warnings,
+        readiness=report_readiness_view(report),
     )
