@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from exportkit import estate
 
-from driftcheck import normalize, pipeline, synth
+from driftcheck import normalize, pipeline
 from driftcheck.compare import Change, compare
 from driftcheck.extract import server_configuration
 from driftcheck.normalize import DeferredSchema, canonicalize, differing_schemas
@@ -121,9 +122,9 @@ def test_name_map_reads_every_schema_while_loading(
 def test_generated_estate_reports_exactly_the_planted_drift(
     tmp_path: Path, two_cores: None
 ) -> None:
-    kinds = len(synth.DRIFT_KINDS)
-    summary = synth.write_pair(tmp_path, 2, 8, drift=kinds, seed=11)
-    assert {p.kind for p in summary.planted} == set(synth.DRIFT_KINDS)
+    kinds = len(estate.DRIFT_KINDS)
+    summary = estate.write_pair(tmp_path, 2, 8, drift=kinds, seed=11)
+    assert {p.kind for p in summary.planted} == set(estate.DRIFT_KINDS)
     report = compare_exports(tmp_path / "primary", tmp_path / "staging").to_json()
     planted = {(p.section, p.object) for p in summary.planted}
     # a metaverse attribute added is reported on its class and in the attribute definitions

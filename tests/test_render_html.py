@@ -395,10 +395,10 @@ def test_unchanged_objects_are_collapsed_changed_ones_open(sample_html: str) -> 
 
 @pytest.fixture(scope="module")
 def large_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    from driftcheck import synth
+    from exportkit import estate
 
     out = tmp_path_factory.mktemp("estate")
-    synth.write_pair(out, connectors=16, rules_per_connector=37, drift=40, seed=7)
+    estate.write_pair(out, connectors=16, rules_per_connector=37, drift=40, seed=7)
     return compare_exports(out / "primary", out / "staging")
 
 

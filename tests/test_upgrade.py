@@ -10,10 +10,12 @@ metaverse attribute and a connector schema attribute. Each suspect kind is plant
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import exportkit
 import pytest
+from exportkit.manifest import read_findings
 
 from driftcheck.pipeline import compare_exports
 from driftcheck.report import Finding, Report, exit_code
@@ -338,3 +340,39 @@ def test_samples_compare_in_upgrade_mode() -> None:
     assert (version.severity, version.rule) == ("info", "upgrade-version")
     schema = [d for d in report.differences if d.path.startswith("schema/")]
     assert schema and all(d.severity == "warning" for d in schema)  # missing on the newer side
+
+
+# --- the bundled upgraded staging server (samples/staging-upgraded, its manifest) ------------
+
+UPGRADED = SAMPLES / "staging-upgraded"
+MANIFEST = read_findings(SAMPLES / "upgrade-expected.json")
+KEYS = ("section", "object", "connector", "path", "change")
+
+
+def _keyed(findings: Iterable[Finding]) -> set[tuple[str | None, ...]]:
+    return {(*(getattr(d, k) for k in KEYS), d.severity.value) for d in findings}
+
+
+def test_upgraded_sample_compares_consistent_every_difference_a_product_change() -> None:
+    report = compare_exports(SAMPLES / "primary", UPGRADED)
+    assert exit_code(report) == 0
+    assert report.upgrade is not None
+    assert report.upgrade.verdict_note() == "upgrade in progress: staging 2.5.3.0, primary 2.4.18.0"
+    found = diffs(report)
+    assert all(d.severity == "info" and d.rule.startswith("upgrade-") for d in found)
+    assert _keyed(found) == {(*f.key, f.severity) for f in MANIFEST if not f.ignored_by}
+    suppressed = {(s.section, s.object, s.connector, s.path, s.change) for s in report.suppressed}
+    assert {f.key for f in MANIFEST if f.ignored_by} <= suppressed
+
+
+@pytest.mark.parametrize("suspect", sorted(exportkit.SUSPECTS))
+def test_each_planted_suspect_stays_loud_in_upgrade_mode(tmp_path: Path, suspect: str) -> None:
+    planted = exportkit.upgrade_variant(tmp_path / "export", suspect=suspect)
+    report = compare_exports(SAMPLES / "primary", tmp_path / "export")
+    assert exit_code(report) == 1
+    found = diffs(report)
+    loud = [d for d in found if not d.rule.startswith("upgrade-")]
+    assert _keyed(loud) == {(*f.key, f.severity) for f in planted}
+    assert all(d.severity in ("warning", "blocking") for d in loud)
+    products = {(*f.key, f.severity) for f in MANIFEST if not f.ignored_by}
+    assert _keyed(d for d in found if d.rule.startswith("upgrade-")) <= products

@@ -7,9 +7,11 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +34,7 @@ from driftcheck.policyfile import (
     find_policy,
     load_policy,
 )
+from driftcheck.psscript import TARGETS, script_summary, write_migration_script
 from driftcheck.readiness import ChecksMode
 from driftcheck.render_checks import render_check_text
 from driftcheck.render_html import render_html
@@ -87,6 +90,32 @@ POLICY_HELP = (
 PrimaryArg = Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")]
 StagingArg = Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
+
+
+class ScriptTarget(StrEnum):
+    staging = TARGETS[0]
+    primary = TARGETS[1]
+
+
+ScriptOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--script",
+        metavar="PATH.ps1",
+        help="Also write a PowerShell script that, run on the staging server, makes its sync "
+        "rules match the primary's (custom rules added, removed or replaced; out-of-box rules "
+        "only enabled or disabled). Try it first with -WhatIf.",
+    ),
+]
+ScriptTargetOpt = Annotated[
+    ScriptTarget,
+    typer.Option(
+        "--script-target",
+        case_sensitive=False,
+        help="The server the script is for: 'primary' writes the reverse script, which makes "
+        "the primary's sync rules match the staging server's.",
+    ),
+]
 TodayOpt = Annotated[
     datetime | None,
     typer.Option(
@@ -166,6 +195,8 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
+    script_path: ScriptOpt = None,
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
     today: TodayOpt = None,
     no_upgrade_mode: Annotated[
         bool,
@@ -213,6 +244,9 @@ def compare(
         upgrade_mode=not no_upgrade_mode,
         checks=checks,
     )
+    if script_path is not None:
+        record = write_migration_script(report, script_path, script_target.value, html=html_path)
+        report = dataclasses.replace(report, script=record)
     outputs: list[tuple[Path, str]] = []
     if json_path is not None and str(json_path) != "-":
         outputs.append((json_path, to_json(report)))
@@ -228,6 +262,8 @@ def compare(
         typer.echo(render_text(report), nl=False)
         for path, _ in outputs:
             typer.echo(f"Report written: {path}")
+        if report.script is not None:
+            typer.echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -341,6 +377,30 @@ def render(
     report = load_report(report_path)
     _write(html_path, render_html(report))
     typer.echo(f"Report written: {html_path}")
+
+
+@app.command("script")
+def script_command(
+    report_path: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by compare --json.")
+    ],
+    script_path: Annotated[
+        Path, typer.Argument(metavar="PATH.ps1", help="Where to write the PowerShell script.")
+    ],
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
+) -> None:
+    """Write the sync-rule migration script from a saved JSON report.
+
+    The script, run on the staging server (or the primary with --script-target primary),
+    makes its synchronization rules match the other server's: custom rules are added,
+    removed or replaced field by field, out-of-box rules only enabled or disabled. Connectors,
+    OU filtering, attribute inclusion, global settings and the metaverse belong to the Entra
+    Connect wizard: the script lists those differences in its header instead. Run it with
+    -WhatIf first; it checks the server's name before changing anything.
+    """
+    report = load_report(report_path)
+    record = write_migration_script(report, script_path, script_target.value)
+    typer.echo(script_summary(record))
 
 
 @app.command()

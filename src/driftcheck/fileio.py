@@ -7,16 +7,20 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(
+    path: Path, text: str, *, encoding: str = "utf-8", newline: str = "\n"
+) -> None:
     """Write ``text`` to ``path`` so that a reader never sees half a file.
 
     The text goes to a temporary file beside the target, which then replaces it in one
-    rename: an earlier report survives any failure before that point.
+    rename: an earlier report survives any failure before that point. ``encoding`` and
+    ``newline`` are :func:`open`'s (``"utf-8-sig"`` writes a BOM; ``"\r\n"`` ends lines
+    the Windows way, as a PowerShell script wants).
     """
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
             handle.write(text)
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)

@@ -33,6 +33,7 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
+from driftcheck.ruledef import RuleDefinition
 from driftcheck.vocab import CONFIG_SECTIONS
 
 SECTIONS = CONFIG_SECTIONS  # the vocabulary's section table, in report order
@@ -139,6 +140,8 @@ class ConfigObject:
     #: For sync rules: rules whose precedence competes (see :func:`precedence_group`).
     precedence_group: str | None = None
     precedence: int | None = None
+    #: For custom sync rules: the rule as exported, enough to create it again; not compared.
+    definition: RuleDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -449,15 +452,23 @@ def scoping_group_text(group: ScopingGroup) -> str:
 
 
 def precedence_group(rule: SyncRule, connector: str) -> str:
-    """Which rules compete with this one on precedence.
+    """Which rules compete with this one on precedence (see :func:`competing_group`)."""
+    return competing_group(rule.direction, rule.target_object_type, connector)
 
-    Inbound rules compete for the metaverse object type they target, from any connector;
+
+def competing_group(direction: str, target_object_type: str, connector: str) -> str:
+    """Inbound rules compete for the metaverse object type they target, from any connector;
     outbound rules compete per connector and target object type. Order between rules of
     different groups changes nothing synced, so it is not compared.
     """
-    if rule.direction.casefold() == "inbound":
-        return f"inbound|{rule.target_object_type.casefold()}"
-    return f"outbound|{connector.casefold()}|{rule.target_object_type.casefold()}"
+    if direction.casefold() == "inbound":
+        return f"inbound|{target_object_type.casefold()}"
+    return f"outbound|{connector.casefold()}|{target_object_type.casefold()}"
+
+
+def is_out_of_box_tag(immutable_tag: str) -> bool:
+    """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
+    return immutable_tag.casefold().startswith("microsoft.")
 
 
 def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> ConfigObject:
@@ -491,6 +502,9 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         fields,
         precedence_group=precedence_group(rule, connector),
         precedence=rule.precedence,
+        definition=None
+        if is_out_of_box_tag(rule.immutable_tag)
+        else RuleDefinition.of(rule, connector),
     )
 
 

@@ -35,6 +35,7 @@ from driftcheck.render_html.rows import (
     rule_rows,
     tree_rows,
 )
+from driftcheck.render_html.scriptview import ScriptView, script_view
 from driftcheck.report import (
     Finding,
     ObjectEntry,
@@ -240,6 +241,7 @@ class View:
     connector_filter: list[tuple[str, str]]
     ignore_rules: list[RuleView]
     warnings: tuple[str, ...]
+    script: ScriptView | None = None
     #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
     readiness: ReadinessView | None = None
 
@@ -712,5 +714,6 @@ def view(report: Report) -> View:
             _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
         warnings=report.warnings,
+        script=script_view(report),
         readiness=report_readiness_view(report),
     )
