@@ -490,3 +490,16 @@ def test_reference_export_planted_variant(reference_export: Path, tmp_path: Path
     now = fired(export, date(2016, 6, 1))
     assert now["delete-threshold"].severity is Severity.BLOCKING
     assert now["scheduler-suspended"].severity is Severity.WARNING
+
+
+def test_default_rules_only_on_the_newer_server_are_expected(sample_copy: SampleCopy) -> None:
+    staging = sample_copy("staging")  # 2.4.27.0, ahead of the primary
+    clone = edit.clone_rule(edit.rule_file(staging, "In from AD - Contact Common", "fabrikam.com"))
+    edit.set_rule_element(clone, "name", "In from AD - Device Common")
+    edit.set_rule_element(clone, "immutable-tag", "Microsoft.InfromADDeviceCommon.001")
+    result = pair(SAMPLES / "primary", staging)["missing-default-rules"]
+    assert (result.status, result.severity) == (Status.FAIL, Severity.INFO)
+    assert "expected until it is upgraded too" in result.message
+    edit.rule_file(staging, "In from AD - Contact Common", "emea.fabrikam.com").unlink()
+    both = pair(SAMPLES / "primary", staging)["missing-default-rules"]
+    assert both.severity is Severity.WARNING and "re-created" in both.message

@@ -274,7 +274,9 @@ CATALOGUE: tuple[CheckSpec, ...] = (
         WARNING,
         P,
         "`Microsoft.`-tagged sync rules by (connector, direction, tag stem)",
-        "An out-of-box rule is present on one server and not the other.",
+        "An out-of-box rule is present on one server and not the other: warning; info when "
+        "the versions differ and the rules are only on the newer server (the upgrade adds "
+        "them).",
         BEST_PRACTICES,
     ),
 )

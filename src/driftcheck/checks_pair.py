@@ -159,19 +159,42 @@ def check_missing_default_rules(
             "Both servers have the same out-of-box rules (by connector, direction and tag).",
             evidence,
         )
-    parts = []
-    if only_primary:
-        parts.append(f"missing on staging ({staging.server}): {listing(only_primary)}")
-    if only_staging:
-        parts.append(f"missing on the primary ({primary.server}): {listing(only_staging)}")
+    newer = _newer_side(primary, staging)
+    parts, severity = [], INFO
+    for side, rules, server in (
+        ("staging", only_primary, staging.server),
+        ("primary", only_staging, primary.server),
+    ):
+        if not rules:
+            continue
+        where = f"missing on {'the primary' if side == 'primary' else 'staging'} ({server})"
+        if newer is not None and side != newer:
+            parts.append(f"{where}, expected until it is upgraded too: {listing(rules)}")
+        else:
+            parts.append(f"{where}: {listing(rules)}")
+            severity = WARNING
+    advice = (
+        " A deleted default rule is re-created by the next upgrade: disable rules rather than "
+        "delete them, on both servers."
+        if severity is WARNING
+        else " The newer version adds them."
+    )
     return make_result(
         "missing-default-rules",
         Status.FAIL,
         servers,
-        "Out-of-box rules " + "; ".join(parts) + ". A deleted default rule is re-created by the "
-        "next upgrade: disable rules rather than delete them, on both servers.",
+        "Out-of-box rules " + "; ".join(parts) + "." + advice,
         evidence,
+        severity,
     )
+
+
+def _newer_side(primary: CanonicalConfiguration, staging: CanonicalConfiguration) -> str | None:
+    """ "primary" or "staging" when that server runs the newer product version."""
+    p, s = parse_version(primary.product_version), parse_version(staging.product_version)
+    if p is None or s is None or p == s:
+        return None
+    return "staging" if s > p else "primary"
 
 
 PAIR_CHECKS: tuple[Callable[[CanonicalConfiguration, CanonicalConfiguration], CheckResult], ...] = (
