@@ -376,3 +376,11 @@ def test_each_planted_suspect_stays_loud_in_upgrade_mode(tmp_path: Path, suspect
     assert all(d.severity in ("warning", "blocking") for d in loud)
     products = {(*f.key, f.severity) for f in MANIFEST if not f.ignored_by}
     assert _keyed(d for d in found if d.rule.startswith("upgrade-")) <= products
+
+
+def test_rules_lists_the_upgrade_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    from driftcheck.cli import main
+
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"  {rule_id}: " in out for rule_id in UPGRADE_RULES)

@@ -8,6 +8,7 @@ from driftcheck.policyfile import PolicyFile
 from driftcheck.render_checks import readiness_text
 from driftcheck.report import Finding, Report, ServerInfo
 from driftcheck.summary import verdict_line
+from driftcheck.upgrade import UPGRADE_RULES
 from driftcheck.vocab import (
     SEVERITY_ORDER,
     ChangeKind,
@@ -122,4 +123,6 @@ def rules_listing(policy: Policy, admin: PolicyFile | None) -> list[str]:
     for sev in policy.severity_rules:
         origin = "" if sev.source == BUILT_IN else f"  ({sev.source})"
         lines.append(f"  {sev.level:8} {sev.id}{origin}: {sev.reason}")
+    lines += ["", "Upgrade mode (product versions differ): these come first and set info:"]
+    lines += [f"  {rule_id}: {reason}" for rule_id, reason in UPGRADE_RULES.items()]
     return lines
