@@ -179,3 +179,14 @@ def test_readiness_round_trip() -> None:
     assert Readiness.from_json(report.checks.to_json()) == report.checks
     mode = report.upgrade
     assert mode is not None and UpgradeMode.from_json(mode.to_json()) == mode
+
+
+def test_readme_before_an_upgrade_workflow() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Before an upgrade") :]
+    section = section[: section.index("\n## ", 1)]
+    for step in ("driftcheck check PRIMARY", "driftcheck compare PRIMARY STAGING", "Switch over"):
+        assert step in section, step
+    assert "docs/readiness-checks.md" in section and "docs/upgrade-mode.md" in section
