@@ -41,6 +41,10 @@ below their maximum level, as described below) |
 
 `driftcheck check` exits 1 when a check fails at or above `--fail-on` (default `warning`).
 `--as-of YYYY-MM-DD` fixes "today" for the support-status check, for reproducible runs.
+In `compare`, `--checks report` (the default) shows the checks without changing the exit code,
+except `server-roles` failing as blocking (two different servers both out of staging mode);
+`--checks fail` counts every failed check at or above `--fail-on`; `--checks off` runs none.
+The compare report's JSON holds them under `checks` (`mode`, `as_of`, `failing`, `results`).
 
 This page is generated from the check catalogue in `src/driftcheck/checks.py` by
 `python tools/build_readiness_docs.py`; a test fails when the two disagree.
