@@ -18,6 +18,9 @@ from typing import Annotated
 import typer
 
 from driftcheck import __version__
+from driftcheck.checkreport import check_export
+from driftcheck.checkreport import exit_code as check_exit_code
+from driftcheck.checkreport import to_json_text as check_json_text
 from driftcheck.compare import Json
 from driftcheck.errors import MAX_MESSAGE, InputError, shorten
 from driftcheck.fileio import check_output_paths, write_all_atomically
@@ -32,7 +35,10 @@ from driftcheck.policyfile import (
     load_policy,
 )
 from driftcheck.psscript import TARGETS, script_summary, write_migration_script
+from driftcheck.readiness import ChecksMode
+from driftcheck.render_checks import render_check_text
 from driftcheck.render_html import render_html
+from driftcheck.render_html.checkpage import render_check_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
 from driftcheck.summary import verdict_line
@@ -138,6 +144,8 @@ def _run_compare(
     fail_on: str = Severity.WARNING,
     builtin_ignores: bool = True,
     today: date | None = None,
+    upgrade_mode: bool = True,
+    checks: ChecksMode = ChecksMode.REPORT,
 ) -> Report:
     policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
     return compare_exports(
@@ -147,6 +155,9 @@ def _run_compare(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        upgrade_mode=upgrade_mode,
+        checks=checks,
+        as_of=today,
     )
 
 
@@ -188,6 +199,26 @@ def compare(
     script_path: ScriptOpt = None,
     script_target: ScriptTargetOpt = ScriptTarget.staging,
     today: TodayOpt = None,
+    no_upgrade_mode: Annotated[
+        bool,
+        typer.Option(
+            "--no-upgrade-mode",
+            help="Compare name by name even when the product versions differ. By default "
+            "differing versions switch on upgrade mode: out-of-box rules are matched by their "
+            "tag, and the newer version's own changes are reported as info under an upgrade-… "
+            "rule.",
+        ),
+    ] = False,
+    checks: Annotated[
+        ChecksMode,
+        typer.Option(
+            "--checks",
+            help="Readiness checks on both servers and the pair, shown first: 'report' (they "
+            "do not change the exit code, except two active servers), 'fail' (a failed check "
+            "at or above --fail-on exits 1), 'off'.",
+            case_sensitive=False,
+        ),
+    ] = ChecksMode.REPORT,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -196,8 +227,13 @@ def compare(
     service accounts, the staging flag...) are suppressed by named ignore rules and counted
     in the report; `driftcheck rules` lists them.
 
-    Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
-    unreadable input.
+    When the product versions differ (a staged or automatic upgrade), upgrade mode matches
+    out-of-box rules by their tag and reports the newer version's own changes as info under
+    upgrade-… rules (docs/upgrade-mode.md). Readiness checks of both servers come first
+    (docs/readiness-checks.md).
+
+    Exit codes: 0 no difference at or above --fail-on, 1 drift found (or two active servers,
+    or with --checks fail a failed check), 2 bad usage or unreadable input.
 
     Exports are read within limits (sizes, zip compression ratio, element counts) that a
     giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
@@ -211,6 +247,8 @@ def compare(
         fail_on=fail_on.value,
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
+        upgrade_mode=not no_upgrade_mode,
+        checks=checks,
     )
     if script_path is not None:
         record = write_migration_script(report, script_path, script_target.value, html=html_path)
@@ -297,7 +335,9 @@ def accept(
         raise InputError("--reason must say why the differences are accepted")
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
-    report = _run_compare(primary, staging, target if target.exists() else None, today=day)
+    report = _run_compare(
+        primary, staging, target if target.exists() else None, today=day, checks=ChecksMode.OFF
+    )
     differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
@@ -366,6 +406,67 @@ def script_command(
     report = load_report(report_path)
     record = write_migration_script(report, script_path, script_target.value)
     _echo(script_summary(record))
+
+
+@app.command()
+def check(
+    export: Annotated[Path, typer.Argument(help=f"One server's export. {EXPORT_HELP}")],
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the checks as JSON (schema driftcheck/check/v1); '-' writes them to "
+            "stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write the readiness page (HTML) here.")
+    ] = None,
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity of a failed check that makes the exit code 1.",
+            case_sensitive=False,
+        ),
+    ] = Severity.WARNING,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Judge support status on this day (YYYY-MM-DD) instead of today.",
+        ),
+    ] = None,
+) -> None:
+    """Is this server ready for an upgrade or a switchover? Run the readiness checks on one export.
+
+    Checks what an export can answer (supported version, delete threshold, automatic upgrade
+    and its suspension reason, custom and edited out-of-box rules, password hash sync,
+    scheduler) and lists what it cannot (TLS 1.2, database, Connect Health) to check by hand.
+    Each check is documented with its source in docs/readiness-checks.md.
+
+    Exit codes: 0 no failed check at or above --fail-on, 1 a failed check, 2 bad usage or
+    unreadable input.
+    """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths([p for p in (json_file, html_path) if p is not None])
+    report = check_export(
+        export, as_of=as_of.date() if as_of else date.today(), fail_on=fail_on.value
+    )
+    outputs: list[tuple[Path, str]] = []
+    if json_path is not None and str(json_path) != "-":
+        outputs.append((json_path, check_json_text(report)))
+    if html_path is not None:
+        outputs.append((html_path, render_check_html(report)))
+    _write(outputs)
+    if json_path is not None and str(json_path) == "-":
+        sys.stdout.write(json_for_terminal(check_json_text(report)))
+    else:
+        _echo(render_check_text(report), nl=False)
+        for path, _ in outputs:
+            _echo(f"Report written: {path}")
+    raise typer.Exit(check_exit_code(report))
 
 
 def _write(outputs: list[tuple[Path, str]]) -> None:

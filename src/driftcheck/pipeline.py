@@ -6,6 +6,8 @@ import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from driftcheck.compare import compare
@@ -21,7 +23,13 @@ from driftcheck.normalize import (
 )
 from driftcheck.policy import Policy, apply_policy
 from driftcheck.read import read_export
+from driftcheck.readiness import ChecksMode, run_readiness
 from driftcheck.report import Report, build_report
+from driftcheck.upgrade import (
+    detect_upgrade,
+    match_default_rules_by_tag,
+    product_change_classifier,
+)
 from driftcheck.vocab import Severity
 
 
@@ -85,14 +93,27 @@ def compare_exports(
     policy: Policy | None = None,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
+    upgrade_mode: bool = True,
+    checks: ChecksMode | str = ChecksMode.REPORT,
+    as_of: date | None = None,
 ) -> Report:
     """Compare two exports (folders or zips) and return the report document.
 
-    ``name_map`` rewrites staging-side names to primary-side names before comparing.
+    ``name_map`` rewrites staging-side names to primary-side names before comparing. With
+    ``upgrade_mode`` (the default), differing product versions switch on the upgrade-aware
+    comparison of :mod:`driftcheck.upgrade`. ``checks`` runs the readiness checks on both
+    servers and the pair (:mod:`driftcheck.readiness`), judged on ``as_of`` (default today).
     """
-    comparison = compare(*load_both(primary, staging, name_map))
-    verdict = apply_policy(comparison.changes, policy or Policy())
-    return build_report(
+    primary_config, staging_config = load_both(primary, staging, name_map)
+    upgrade = detect_upgrade(primary_config, staging_config) if upgrade_mode else None
+    if upgrade is not None:
+        primary_config, staging_config = match_default_rules_by_tag(primary_config, staging_config)
+    comparison = compare(primary_config, staging_config)
+    classify = (
+        product_change_classifier(primary_config, staging_config, upgrade) if upgrade else None
+    )
+    verdict = apply_policy(comparison.changes, policy or Policy(), product_change=classify)
+    report = build_report(
         comparison,
         verdict,
         primary_path=str(primary),
@@ -101,3 +122,11 @@ def compare_exports(
         policy_file=policy_file,
         name_map=name_map or {},
     )
+    readiness = run_readiness(
+        primary_config,
+        staging_config,
+        mode=checks,
+        as_of=as_of or date.today(),
+        fail_on=fail_on,
+    )
+    return replace(report, checks=readiness, upgrade=upgrade)

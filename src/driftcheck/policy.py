@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -581,8 +581,17 @@ def _expired_finding(rule: IgnoreRule, today: date) -> Difference:
     return Difference(change, Severity.WARNING, EXPIRED_RULE)
 
 
-def apply_policy(changes: Iterable[Change], policy: Policy | None = None) -> Verdict:
-    """Split changes into reported differences and suppressed ones, and audit the rules."""
+def apply_policy(
+    changes: Iterable[Change],
+    policy: Policy | None = None,
+    *,
+    product_change: Callable[[Change], str | None] | None = None,
+) -> Verdict:
+    """Split changes into reported differences and suppressed ones, and audit the rules.
+
+    ``product_change`` (upgrade mode, :mod:`driftcheck.upgrade`) names the ``upgrade-…`` rule
+    of a change the newer product version explains: it is reported as info under that rule.
+    """
     policy = policy or Policy()
     active = [r for r in policy.ignore_rules if not is_expired(r, policy.today)]
     differences: list[Difference] = []
@@ -590,6 +599,9 @@ def apply_policy(changes: Iterable[Change], policy: Policy | None = None) -> Ver
     hidden = {rule.id: 0 for rule in policy.ignore_rules}
     for change in changes:
         level, severity_rule = severity_of(change, policy.severity_rules)
+        upgrade_rule = product_change(change) if product_change else None
+        if upgrade_rule is not None:
+            level, severity_rule = "info", upgrade_rule
         hiding = next((r for r in active if r.matcher.matches(change)), None)
         if hiding is None:
             differences.append(Difference(change, level, severity_rule))
