@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from driftcheck import extract
 from driftcheck.errors import InputError
-from driftcheck.extract import connector, fingerprint, read_schema, server_configuration
+from driftcheck.extract import (
+    connector,
+    fingerprint,
+    read_schema,
+    read_schemas,
+    server_configuration,
+)
 from driftcheck.model import Schema, SchemaFingerprint
-from driftcheck.read import Document, parse_xml, read_export
+from driftcheck.read import Document, ExportFiles, parse_xml, read_export
 
 from .conftest import AD_ATTRIBUTES, ad_schema, connector_with_schema, write_export_with_schema
 
@@ -94,3 +101,25 @@ def test_read_schema_refuses_a_file_changed_since_it_was_fingerprinted(tmp_path:
         read_schema(deferred)
     assert CONNECTOR_FILE in str(caught.value)
     assert "changed while driftcheck was reading" in str(caught.value)
+
+
+def test_read_schemas_opens_each_export_once_and_keeps_the_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = write_export_with_schema(tmp_path / "small", ad_schema())
+    extended = write_export_with_schema(tmp_path / "extended", ad_schema(EXTENDED))
+    refs = [deferred_schema(small), deferred_schema(extended), deferred_schema(small)]
+    opened: list[Path] = []
+
+    def counting_read_export(path: Path) -> ExportFiles:
+        opened.append(path)
+        return read_export(path)
+
+    monkeypatch.setattr(extract, "read_export", counting_read_export)
+    schemas = read_schemas(refs)
+    assert sorted(opened) == sorted([small, extended])
+    assert [len(s.attribute_types) for s in schemas] == [
+        len(AD_ATTRIBUTES),
+        len(EXTENDED),
+        len(AD_ATTRIBUTES),
+    ]

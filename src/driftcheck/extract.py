@@ -7,10 +7,9 @@ some tool), and prefixes carry no meaning.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -281,18 +280,29 @@ def schema_fingerprint(
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _export_files(location: str) -> ExportFiles:
-    return read_export(Path(location))
+def read_schemas(refs: Sequence[SchemaFingerprint]) -> list[Schema]:
+    """The schemas behind fingerprints, read again from their connector files, in order.
+
+    Each export is opened once per call (finding a folder's files walks it). Every file is
+    checked against its fingerprint: an export rewritten while driftcheck runs is refused
+    rather than compared half old, half new.
+    """
+    exports: dict[str, ExportFiles] = {}
+    schemas = []
+    for ref in refs:
+        files = exports.get(ref.export)
+        if files is None:
+            files = exports[ref.export] = read_export(Path(ref.export))
+        schemas.append(_read_schema_from(files.load(ref.file), ref))
+    return schemas
 
 
 def read_schema(ref: SchemaFingerprint) -> Schema:
-    """The schema behind a fingerprint, read again from its connector file.
+    """The schema behind one fingerprint (see :func:`read_schemas`)."""
+    return read_schemas([ref])[0]
 
-    The file is checked against the fingerprint: an export rewritten while driftcheck runs
-    is refused rather than compared half old, half new.
-    """
-    doc = _export_files(ref.export).load(ref.file)
+
+def _read_schema_from(doc: Document, ref: SchemaFingerprint) -> Schema:
     parent = child(_ma_data(doc), "schema")
     directory = _find_directory_schema(parent)
     if directory is None or fingerprint(directory) != ref.fingerprint:
