@@ -60,8 +60,9 @@ class ExportFiles:
     def label(self, rel: str) -> str:
         return f"{self.location}/{rel}"
 
-    def load(self, rel: str) -> Document:
-        """Read and parse one file; errors name it."""
+    def load(self, rel: str, prepare: Callable[[bytes], bytes] | None = None) -> Document:
+        """Read and parse one file; errors name it. ``prepare`` may see and rewrite its bytes
+        before they are parsed (see ``extract.SchemaCut``)."""
         label = self.label(rel)
         try:
             data = self._read(rel)
@@ -71,6 +72,8 @@ class ExportFiles:
             raise InputError(f"damaged zip member ({_one_line(str(exc))})", file=label) from None
         if not data.strip():
             raise InputError("is empty", file=label)
+        if prepare is not None:
+            data = prepare(data)
         doc = Document(label, parse_xml(data, label))
         _expect_root(doc, *_ROOTS[_classify(rel)])
         return doc
