@@ -274,8 +274,8 @@ _DIRECTORY_SCHEMA_TAG = re.compile(
 )
 _XML_DECLARATION = re.compile(rb"<\?xml\s[^>]*?\?>")
 _DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_RAW_CLASS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?class[\s/>]")
-_RAW_ATTRIBUTE_TYPE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?attribute-type[\s/>]")
+#: Start tags of a schema's classes and attribute types (possessive: one pass, no backtracking).
+_RAW_COUNTED = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?+(class|attribute-type)[\s/>]")
 
 
 def _utf8_body(data: bytes) -> bool:
@@ -388,8 +388,8 @@ def schema_fingerprint(
         classes = _count_children(directory, "class")
         attribute_types = _count_children(directory, "attribute-type")
     else:
-        classes = len(_RAW_CLASS.findall(raw))
-        attribute_types = len(_RAW_ATTRIBUTE_TYPE.findall(raw))
+        names = _RAW_COUNTED.findall(raw)
+        classes, attribute_types = names.count(b"class"), names.count(b"attribute-type")
     return SchemaFingerprint(_schema_digest(directory, raw), classes, attribute_types, export, file)
 
 
