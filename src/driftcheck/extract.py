@@ -50,17 +50,6 @@ def local(el: Element) -> str:
     return tag.rpartition("}")[2]
 
 
-def _attr(el: Element, name: str) -> str | None:
-    """An attribute by local name, whatever its namespace."""
-    value = el.get(name)
-    if value is not None:
-        return value
-    for key, val in el.attrib.items():
-        if str(key).rpartition("}")[2] == name:
-            return str(val)
-    return None
-
-
 def line_of(el: Element | None) -> int | None:
     """The element's line in its file, for error messages."""
     line = getattr(el, "sourceline", None)
@@ -172,12 +161,22 @@ def _leaves(el: Element) -> dict[str, str]:
     return {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in el if isinstance(c.tag, str)}
 
 
-def _dsml_flag(el: Element, name: str) -> bool:
-    """``ms-dsml:<name>="true"`` (or unprefixed, or under another prefix)."""
-    value = el.get(MMS_DSML + name) or el.get(name)
-    if value is None and len(el.attrib) > 2:
-        value = _attr(el, name)
-    return value is not None and value.lower() == "true"
+def _dsml_flags(el: Element) -> tuple[bool, bool]:
+    """``ms-dsml:indexed`` and ``ms-dsml:indexable`` = "true" (or unprefixed, or under another
+    prefix), looking through the attributes once for both."""
+    indexed = el.get(MMS_DSML + "indexed") or el.get("indexed")
+    indexable = el.get(MMS_DSML + "indexable") or el.get("indexable")
+    if (indexed is None or indexable is None) and len(el.attrib) > 2:
+        for key, value in el.items():
+            local = str(key).rpartition("}")[2]
+            if indexed is None and local == "indexed":
+                indexed = str(value)
+            elif indexable is None and local == "indexable":
+                indexable = str(value)
+    return (
+        indexed is not None and indexed.lower() == "true",
+        indexable is not None and indexable.lower() == "true",
+    )
 
 
 def schema(dsml_parent: Element | None) -> Schema:
@@ -198,17 +197,14 @@ def schema(dsml_parent: Element | None) -> Schema:
         leaves = _leaves(el)
         name = leaves.get("name", "")
         names["#" + (el.get("id") or name)] = name
+        indexed, indexable = _dsml_flags(el)
         attribute_types.append(
             AttributeType(
-                name,
-                leaves.get("syntax", ""),
-                el.get("single-value") == "true",
-                _dsml_flag(el, "indexed"),
-                _dsml_flag(el, "indexable"),
+                name, leaves.get("syntax", ""), el.get("single-value") == "true", indexed, indexable
             )
         )
     for el in directory.iterchildren("{*}class"):
-        name = _leaves(el).get("name", "")
+        name = text(el, "name")  # not _leaves: a class has dozens of <attribute> children
         names["#" + (el.get("id") or name)] = name
         classes.append((el, name))
     for el in directory.iterchildren("{*}dit-content-rule"):
