@@ -7,11 +7,11 @@ some tool), and prefixes carry no meaning.
 
 from __future__ import annotations
 
-import functools
+import codecs
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
@@ -50,17 +50,6 @@ def local(el: Element) -> str:
     if not isinstance(tag, str):
         return ""
     return tag.rpartition("}")[2]
-
-
-def _attr(el: Element, name: str) -> str | None:
-    """An attribute by local name, whatever its namespace."""
-    value = el.get(name)
-    if value is not None:
-        return value
-    for key, val in el.attrib.items():
-        if str(key).rpartition("}")[2] == name:
-            return str(val)
-    return None
 
 
 def line_of(el: Element | None) -> int | None:
@@ -312,12 +301,22 @@ def _leaves(el: Element) -> dict[str, str]:
     return {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in el if isinstance(c.tag, str)}
 
 
-def _dsml_flag(el: Element, name: str) -> bool:
-    """``ms-dsml:<name>="true"`` (or unprefixed, or under another prefix)."""
-    value = el.get(MMS_DSML + name) or el.get(name)
-    if value is None and len(el.attrib) > 2:
-        value = _attr(el, name)
-    return value is not None and value.lower() == "true"
+def _dsml_flags(el: Element) -> tuple[bool, bool]:
+    """``ms-dsml:indexed`` and ``ms-dsml:indexable`` = "true" (or unprefixed, or under another
+    prefix), looking through the attributes once for both."""
+    indexed = el.get(MMS_DSML + "indexed") or el.get("indexed")
+    indexable = el.get(MMS_DSML + "indexable") or el.get("indexable")
+    if (indexed is None or indexable is None) and len(el.attrib) > 2:
+        for key, value in el.items():
+            local = str(key).rpartition("}")[2]
+            if indexed is None and local == "indexed":
+                indexed = str(value)
+            elif indexable is None and local == "indexable":
+                indexable = str(value)
+    return (
+        indexed is not None and indexed.lower() == "true",
+        indexable is not None and indexable.lower() == "true",
+    )
 
 
 def schema(dsml_parent: Element | None) -> Schema:
@@ -338,17 +337,14 @@ def schema(dsml_parent: Element | None) -> Schema:
         leaves = _leaves(el)
         name = leaves.get("name", "")
         names["#" + (el.get("id") or name)] = name
+        indexed, indexable = _dsml_flags(el)
         attribute_types.append(
             AttributeType(
-                name,
-                leaves.get("syntax", ""),
-                el.get("single-value") == "true",
-                _dsml_flag(el, "indexed"),
-                _dsml_flag(el, "indexable"),
+                name, leaves.get("syntax", ""), el.get("single-value") == "true", indexed, indexable
             )
         )
     for el in directory.iterchildren("{*}class"):
-        name = _leaves(el).get("name", "")
+        name = text(el, "name")  # not _leaves: a class has dozens of <attribute> children
         names["#" + (el.get("id") or name)] = name
         classes.append((el, name))
     for el in directory.iterchildren("{*}dit-content-rule"):
@@ -406,37 +402,160 @@ def fingerprint(directory: Element) -> str:
     return hashlib.sha256(etree.tostring(directory, encoding="utf-8", with_tail=False)).hexdigest()
 
 
+# --- connector schemas cut from the bytes, fingerprinted as written -------------------------
+
+_DIRECTORY_SCHEMA_TAG = re.compile(
+    rb"""<(?P<qname>(?:[A-Za-z_][\w.-]*:)?directory-schema)"""
+    rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(?P<empty>/?)>"""
+)
+_XML_DECLARATION = re.compile(rb"<\?xml\s[^>]*?\?>")
+_DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+#: Start tags of a schema's classes and attribute types (possessive: one pass, no backtracking).
+_RAW_COUNTED = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?+(class|attribute-type)[\s/>]")
+
+
+def _utf8_body(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 (or ASCII) XML, with or without a BOM or a declaration."""
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if body.lstrip(b" \t\r\n")[:1] != b"<":
+        return False  # UTF-16 (BOM or not), or not XML at all
+    declaration = _XML_DECLARATION.match(body.lstrip(b" \t\r\n"))
+    encoding = declaration and _DECLARED_ENCODING.search(declaration.group())
+    return not encoding or encoding.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def as_utf8(data: bytes) -> bytes | None:
+    """``data`` as UTF-8 XML: itself, or a UTF-16 file (with its BOM) transcoded, its
+    declaration dropped; None for anything else. Line breaks stay where they were."""
+    if _utf8_body(data):
+        return data
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+    declaration = re.match(r"\s*<\?xml\s[^>]*?\?>", text)
+    if declaration is not None:
+        text = text[declaration.end() :]
+    return text.encode("utf-8")
+
+
+def raw_schema_span(data: bytes) -> tuple[int, int, int] | None:
+    """Where a UTF-8 connector file holds its ``directory-schema``: (start, end of the start
+    tag, end), or None when its bytes cannot be cut out safely.
+
+    Safe means: exactly one ``directory-schema`` element with content, and no comment,
+    CDATA section or DOCTYPE (``<!``) before its end that could hide or fake a tag.
+    """
+    if data.count(b"directory-schema") != 2:
+        return None
+    tag = _DIRECTORY_SCHEMA_TAG.search(data)
+    if tag is None or tag.group("empty"):
+        return None
+    close = re.compile(rb"</" + re.escape(tag.group("qname")) + rb"\s*>").search(data, tag.end())
+    if close is None or data.find(b"<!", 0, close.end()) != -1:
+        return None
+    return tag.start(), tag.end(), close.end()
+
+
+class SchemaCut:
+    """Given to :meth:`ExportFiles.load`: keeps a connector file's ``directory-schema`` as
+    written (``raw``) and, with ``cut``, parses the file without its content.
+
+    An AD forest's schema is almost all of its connector file: parsing it, then serialising
+    it for a fingerprint, cost more than everything else a run does with the file. Two files
+    with the same schema bytes (and the same namespaces in scope, see :func:`raw_fingerprint`)
+    hold the same schema, so the bytes are fingerprinted and the rest of the file is parsed
+    with an empty ``directory-schema`` in their place, the same start tag and as many line
+    breaks (error messages keep their line numbers). A UTF-16 file is transcoded to UTF-8
+    first and line breaks are read as a parser reads them, so neither changes the
+    fingerprint. Files that cannot be cut safely (:func:`raw_schema_span`) are parsed whole
+    and fingerprinted by :func:`fingerprint`.
+    """
+
+    def __init__(self, *, cut: bool) -> None:
+        self.cut = cut
+        self.raw: bytes | None = None
+
+    def __call__(self, data: bytes) -> bytes:
+        utf8 = as_utf8(data)
+        span = None if utf8 is None else raw_schema_span(utf8)
+        if utf8 is None or span is None:
+            return data
+        start, tag_end, end = span
+        raw = utf8[start:end]
+        if b"\r" in raw:  # as an XML parser reads line breaks
+            raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        self.raw = raw
+        if not self.cut:
+            return data
+        tag = _DIRECTORY_SCHEMA_TAG.match(utf8, start)
+        assert tag is not None
+        closing = b"</" + tag.group("qname") + b">" + b"\n" * utf8.count(b"\n", tag_end, end)
+        return utf8[:tag_end] + closing + utf8[end:]
+
+
+def raw_fingerprint(directory: Element, raw: bytes) -> str:
+    """A digest of a ``directory-schema`` as written (in UTF-8), with the namespaces in scope
+    (the bytes alone do not say what their prefixes mean). Same digest, same schema; the same
+    schema written otherwise (other order, ids, quotes, prefixes) differs, and is then read."""
+    scope = sorted((prefix or "", uri) for prefix, uri in directory.nsmap.items())
+    context = "\n".join(f"{prefix}={uri}" for prefix, uri in scope).encode()
+    return "utf-8:" + hashlib.sha256(context + b"\0" + raw).hexdigest()
+
+
+def _schema_digest(directory: Element, raw: bytes | None) -> str:
+    return fingerprint(directory) if raw is None else raw_fingerprint(directory, raw)
+
+
 def schema_fingerprint(
-    dsml_parent: Element | None, export: str, file: str
+    dsml_parent: Element | None, export: str, file: str, raw: bytes | None = None
 ) -> Schema | SchemaFingerprint:
-    """A connector schema's fingerprint and size, to be read later only if it differs."""
+    """A connector schema's fingerprint and size, to be read later only if it differs.
+
+    ``raw`` is the schema as written, when :class:`SchemaCut` took it out of the file: then
+    it is fingerprinted and counted from those bytes.
+    """
     directory = _find_directory_schema(dsml_parent)
     if directory is None:
         return Schema((), ())
-    return SchemaFingerprint(
-        fingerprint(directory),
-        _count_children(directory, "class"),
-        _count_children(directory, "attribute-type"),
-        export,
-        file,
-    )
+    if raw is None:
+        classes = _count_children(directory, "class")
+        attribute_types = _count_children(directory, "attribute-type")
+    else:
+        names = _RAW_COUNTED.findall(raw)
+        classes, attribute_types = names.count(b"class"), names.count(b"attribute-type")
+    return SchemaFingerprint(_schema_digest(directory, raw), classes, attribute_types, export, file)
 
 
-@functools.lru_cache(maxsize=4)
-def _export_files(location: str) -> ExportFiles:
-    return read_export(Path(location))
+def read_schemas(refs: Sequence[SchemaFingerprint]) -> list[Schema]:
+    """The schemas behind fingerprints, read again from their connector files, in order.
+
+    Each export is opened once per call (finding a folder's files walks it). Every file is
+    checked against its fingerprint: an export rewritten while driftcheck runs is refused
+    rather than compared half old, half new.
+    """
+    exports: dict[str, ExportFiles] = {}
+    schemas = []
+    for ref in refs:
+        files = exports.get(ref.export)
+        if files is None:
+            files = exports[ref.export] = read_export(Path(ref.export))
+        kept = SchemaCut(cut=False)
+        schemas.append(_read_schema_from(files.load(ref.file, prepare=kept), kept.raw, ref))
+    return schemas
 
 
 def read_schema(ref: SchemaFingerprint) -> Schema:
-    """The schema behind a fingerprint, read again from its connector file.
+    """The schema behind one fingerprint (see :func:`read_schemas`)."""
+    return read_schemas([ref])[0]
 
-    The file is checked against the fingerprint: an export rewritten while driftcheck runs
-    is refused rather than compared half old, half new.
-    """
-    doc = _export_files(ref.export).load(ref.file)
+
+def _read_schema_from(doc: Document, raw: bytes | None, ref: SchemaFingerprint) -> Schema:
     parent = child(_ma_data(doc), "schema")
     directory = _find_directory_schema(parent)
-    if directory is None or fingerprint(directory) != ref.fingerprint:
+    if directory is None or _schema_digest(directory, raw) != ref.fingerprint:
         raise InputError(
             "changed while driftcheck was reading the export; run the comparison again",
             file=doc.name,
@@ -475,9 +594,12 @@ def _ma_data(doc: Document) -> Element:
     return root
 
 
-def connector(doc: Document, schema_from: tuple[str, str] | None = None) -> Connector:
+def connector(
+    doc: Document, schema_from: tuple[str, str] | None = None, raw_schema: bytes | None = None
+) -> Connector:
     """A connector from its file. With ``schema_from`` (export location, file), its schema is
-    only fingerprinted, to be read by :func:`read_schema` if needed."""
+    only fingerprinted, to be read by :func:`read_schemas` if needed; ``raw_schema`` is the
+    schema as written when :class:`SchemaCut` took it out of ``doc``."""
     root = _ma_data(doc)
     name = text(root, "name")
     if not name:
@@ -509,7 +631,7 @@ def connector(doc: Document, schema_from: tuple[str, str] | None = None) -> Conn
         ),
         schema=schema(child(root, "schema"))
         if schema_from is None
-        else schema_fingerprint(child(root, "schema"), *schema_from),
+        else schema_fingerprint(child(root, "schema"), *schema_from, raw_schema),
         configuration=_configuration(config),
         settings=tuple(
             item
@@ -708,6 +830,16 @@ def _flow(el: Element) -> AttributeFlow:
     )
 
 
+def _deferred_connector(files: ExportFiles, rel: str) -> Connector:
+    """A connector whose schema is fingerprinted, parsed without it where it can be cut out."""
+    cut = SchemaCut(cut=True)
+    doc = files.load(rel, prepare=cut)
+    if cut.raw is not None and _find_directory_schema(child(_ma_data(doc), "schema")) is None:
+        doc, cut.raw = files.load(rel), None  # what was cut was not the connector's schema
+    raw = cut.raw
+    return _within_budget(files, doc, lambda d: connector(d, (files.location, rel), raw))
+
+
 # --- metaverse and the whole export ---------------------------------------------------------
 
 
@@ -742,7 +874,9 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
     budget = _SETTINGS_BUDGET.set([files.limits.settings])
     try:
         connectors = tuple(
-            _bounded(files, rel, functools.partial(_connector_of, files, rel, defer_schemas))
+            _deferred_connector(files, rel)
+            if defer_schemas
+            else _bounded(files, rel, connector)
             for rel in files.connectors
         )
         references = {connector_key(c.id): c.name for c in connectors}
@@ -767,13 +901,13 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
 T = TypeVar("T")
 
 
-def _connector_of(files: ExportFiles, rel: str, defer_schema: bool, doc: Document) -> Connector:
-    return connector(doc, (files.location, rel) if defer_schema else None)
-
-
 def _bounded(files: ExportFiles, rel: str, build: Callable[[Document], T]) -> T:
     """``build`` applied to the file ``rel``, refusing it past the export's settings budget."""
-    doc = files.load(rel)
+    return _within_budget(files, files.load(rel), build)
+
+
+def _within_budget(files: ExportFiles, doc: Document, build: Callable[[Document], T]) -> T:
+    """``build`` applied to ``doc``, refusing it past the export's settings budget."""
     try:
         return build(doc)
     except _TooManySettings:

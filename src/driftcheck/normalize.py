@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
-from driftcheck.extract import read_schema
+from driftcheck.expression import normalize_expression
 from driftcheck.model import (
     AttributeFlow,
     Connector,
@@ -96,10 +96,12 @@ class Loose:
 
 @dataclass(frozen=True, eq=False)
 class DeferredSchema:
-    """A connector schema compared by fingerprint; :meth:`read` builds its node when needed.
+    """A connector schema known by its fingerprint only, compared by it.
 
     Equal fingerprints are equal schemas, so the usual case (both servers hold the forest's
-    same schema) never reads either. :mod:`driftcheck.compare` reads both when they differ.
+    same schema) never reads either. Where they differ, the pipeline reads both and puts
+    their nodes in their place (:func:`differing_schemas`, :func:`with_schemas`) before
+    :mod:`driftcheck.compare` sees them: nothing here or there reads a file.
     """
 
     source: SchemaFingerprint
@@ -118,9 +120,6 @@ class DeferredSchema:
             "object-classes": str(self.source.object_classes),
             "attributes": str(self.source.attribute_types),
         }
-
-    def read(self) -> Node:
-        return _schema_node(read_schema(self.source))
 
 
 Value = Union[str, None, MemberSet, Loose, DeferredSchema, tuple[str, ...], "Node"]
@@ -155,42 +154,6 @@ class CanonicalConfiguration:
 
 
 # --- small normalisers ----------------------------------------------------------------------
-
-
-def normalize_expression(expression: str) -> str:
-    """Drop whitespace outside string literals, keeping one space between two word tokens.
-
-    ``IIF( [a] ,"x  y")`` and ``IIF([a],"x  y")`` become the same; the literal keeps its two
-    spaces; ``x Mod 2`` keeps one space because removing it would join two tokens.
-    Literals are double-quoted with backslash escapes (``"\\\\0ACNF:"``).
-    """
-    out: list[str] = []
-    pending_space = False
-    i, n = 0, len(expression)
-    while i < n:
-        ch = expression[i]
-        if ch.isspace():
-            pending_space = True
-            i += 1
-            continue
-        if pending_space and out and _wordish(out[-1][-1]) and _wordish(ch):
-            out.append(" ")
-        pending_space = False
-        if ch == '"':
-            j = i + 1
-            while j < n and expression[j] != '"':
-                j += 2 if expression[j] == "\\" else 1
-            out.append(expression[i : j + 1])
-            i = j + 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _wordish(ch: str) -> bool:
-    """Characters of names and numbers: a space between two of them separates tokens."""
-    return ch.isalnum() or ch in "_%"
 
 
 def reference(name: str) -> Loose:
@@ -404,7 +367,8 @@ def _run_profile_node(profile: RunProfile, partition_names: Mapping[str, str]) -
     return node
 
 
-def _schema_node(schema: Schema) -> Node:
+def schema_node(schema: Schema) -> Node:
+    """A connector schema as compared: its classes and attributes, keyed by name."""
     return {
         "object-classes": keyed((t.name, _object_class_node(t)) for t in schema.object_types),
         "attributes": keyed(
@@ -466,7 +430,7 @@ def connector_object(c: Connector, connector_names: Mapping[str, str]) -> Config
     fields["schema"] = (
         DeferredSchema(c.schema)
         if isinstance(c.schema, SchemaFingerprint)
-        else _schema_node(c.schema)
+        else schema_node(c.schema)
     )
     fields.update(settings_node(c.settings))
     selected = sum(1 for p in c.partitions if p.selected)
@@ -617,12 +581,7 @@ def canonicalize(config: ServerConfiguration) -> CanonicalConfiguration:
     )
 
 
-# --- connector schemas read after loading ----------------------------------------------------
-
-
-def read_schema_nodes(sources: Iterable[SchemaFingerprint]) -> list[Node]:
-    """Read several deferred schemas (a picklable job for a worker process)."""
-    return [DeferredSchema(source).read() for source in sources]
+# --- connector schemas read after loading, by the pipeline -------------------------------
 
 
 def differing_schemas(

@@ -139,8 +139,9 @@ class ExportFiles:
     def label(self, rel: str) -> str:
         return f"{self.location}/{rel}"
 
-    def load(self, rel: str) -> Document:
-        """Read and parse one file; errors name it."""
+    def load(self, rel: str, prepare: Callable[[bytes], bytes] | None = None) -> Document:
+        """Read and parse one file; errors name it. ``prepare`` may see and rewrite its bytes
+        before they are parsed (see ``extract.SchemaCut``)."""
         label = self.label(rel)
         try:
             data = self._read(rel)
@@ -164,6 +165,8 @@ class ExportFiles:
                 ),
                 file=label,
             )
+        if prepare is not None:
+            data = prepare(data)
         doc = Document(label, parse_xml(data, label, self.limits, counted=True))
         _expect_root(doc, *_ROOTS[_classify(rel)])
         return doc
