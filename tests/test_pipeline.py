@@ -162,9 +162,7 @@ def test_name_map_reads_every_schema_while_loading(tmp_path: Path, cores: int) -
     loaded = load_both(primary, staging, name_map, schema_reader=refuse)
     for side in loaded:
         assert isinstance(side.objects["connector"]["contoso.com"].fields["schema"], dict)
-    report = compare_exports(
-        primary, staging, name_map=name_map, schema_reader=refuse
-    ).to_json()
+    report = compare_exports(primary, staging, name_map=name_map, schema_reader=refuse).to_json()
     paths = {(d["object"], d["path"]) for d in report["differences"]}
     assert ("contoso.com", "schema/attributes/contoso-costCenter") in paths
 

@@ -63,6 +63,8 @@ def upgrade_in_place(export: Path) -> None:
         common,
         "<attribute-mappings>",
         "<mapping><dest>employeeLeaveDateTime</dest><src><attr>msDS-cloudExtensionAttribute1</attr></src>"
+        "<valueMergeType>Update</valueMergeType></mapping>"
+        "<mapping><dest>employeeOrgDataDivision</dest><src><attr>division</attr></src>"
         "<valueMergeType>Update</valueMergeType></mapping>",
     )
     device = edit.clone_rule(edit.rule_file(export, "In from AD - Contact Common", "fabrikam.com"))
@@ -121,6 +123,7 @@ def test_product_changes_only_compare_consistent(upgraded: tuple[Path, Path]) ->
     assert {d.path for d in revised} == {
         "immutable-tag",
         "attribute-flows/employeeLeaveDateTime",
+        "attribute-flows/employeeOrgDataDivision",
     }
     assert all(d.rule == "upgrade-revised-default-rule" for d in revised)
     assert any(
@@ -328,6 +331,26 @@ def test_suspects_stay_loud_on_top_of_an_upgrade(
     assert exit_code(report) == 1
 
 
+def test_a_metaverse_attribute_no_default_rule_uses_stays_loud(
+    upgraded: tuple[Path, Path],
+) -> None:
+    """An upgrade adds attributes with the rules that flow them; this one came from an admin."""
+    older, newer = upgraded
+    _insert_after(
+        edit.mv_file(newer),
+        '<dsml:directory-schema ms-dsml:no-objectclass-validation="true">',
+        '<dsml:attribute-type id="costCenterCode" single-value="true">'
+        "<dsml:name>costCenterCode</dsml:name>"
+        "<dsml:syntax>1.3.6.1.4.1.1466.115.121.1.15</dsml:syntax></dsml:attribute-type>",
+    )
+    report = compare_exports(older, newer)
+    found = [d for d in diffs(report) if d.path == "costCenterCode"]
+    assert [(d.severity, d.rule) for d in found] == [("blocking", "metaverse-schema")]
+    product = [d for d in diffs(report) if d.path == "employeeOrgDataDivision"]
+    assert [d.rule for d in product] == ["upgrade-new-metaverse-attribute"]
+    assert exit_code(report) == 1
+
+
 def test_every_upgrade_rule_is_documented() -> None:
     text = (ROOT / "docs" / "upgrade-mode.md").read_text()
     for rule_id in UPGRADE_RULES:
@@ -340,6 +363,9 @@ def test_samples_compare_in_upgrade_mode() -> None:
     assert (version.severity, version.rule) == ("info", "upgrade-version")
     schema = [d for d in report.differences if d.path.startswith("schema/")]
     assert schema and all(d.severity == "warning" for d in schema)  # missing on the newer side
+    # costCenter was added to staging's metaverse by hand: no out-of-box rule uses it
+    cost_center = [d for d in report.differences if "costCenter" in (d.path, d.object)]
+    assert cost_center and all(d.severity == "blocking" for d in cost_center), cost_center
 
 
 # --- the bundled upgraded staging server (samples/staging-upgraded, its manifest) ------------

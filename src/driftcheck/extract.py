@@ -874,9 +874,7 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
     budget = _SETTINGS_BUDGET.set([files.limits.settings])
     try:
         connectors = tuple(
-            _deferred_connector(files, rel)
-            if defer_schemas
-            else _bounded(files, rel, connector)
+            _deferred_connector(files, rel) if defer_schemas else _bounded(files, rel, connector)
             for rel in files.connectors
         )
         references = {connector_key(c.id): c.name for c in connectors}

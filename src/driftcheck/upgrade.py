@@ -17,6 +17,8 @@ newer server is Microsoft's revision; the same full tag with other content is an
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -154,7 +156,8 @@ UPGRADE_RULES: dict[str, str] = {
     "upgrade-new-parameter": "A global parameter that only the newer version has.",
     "upgrade-connector-schema": "The upgrade refreshed the connector schema: attributes or "
     "classes added or changed on the newer server.",
-    "upgrade-new-metaverse-attribute": "A metaverse attribute that only the newer version has.",
+    "upgrade-new-metaverse-attribute": "A metaverse attribute that only the newer version has "
+    "and that one of its out-of-box rules uses.",
 }
 
 _VERSION_SETTINGS = ("microsoft.synchronize.serverconfigurationversion", "microsoft.version.")
@@ -214,16 +217,50 @@ def _global_setting_rule(change: Change, mode: UpgradeMode) -> str | None:
     return None
 
 
-def _metaverse_rule(change: Change, mode: UpgradeMode) -> str | None:
+def _metaverse_rule(change: Change, mode: UpgradeMode, product_words: frozenset[str]) -> str | None:
+    """A metaverse attribute the newer version added, and one of its own rules uses.
+
+    An upgrade adds metaverse attributes together with the out-of-box rules that flow them
+    (employeeLeaveDateTime, onPremisesObjectIdentifier); an attribute that no out-of-box rule
+    of the newer server mentions was added by someone, and stays loud.
+    """
     if change.object == "(attribute definitions)":
-        new_attribute = "/" not in change.path and bool(change.path)
+        attribute = change.path if change.path and "/" not in change.path else None
+    elif change.path.startswith("attributes/") and change.path.count("/") == 1:
+        attribute = change.path.split("/", 1)[1]
     else:
-        new_attribute = change.path.startswith("attributes/") and change.path.count("/") == 1
-    return (
-        "upgrade-new-metaverse-attribute"
-        if new_attribute and _only_on_newer(change, mode)
-        else None
-    )
+        attribute = None
+    if attribute is None or not _only_on_newer(change, mode):
+        return None
+    return "upgrade-new-metaverse-attribute" if attribute.casefold() in product_words else None
+
+
+_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _words(value: object, out: set[str]) -> None:
+    if isinstance(value, str):
+        out.update(w.casefold() for w in _WORD.findall(value))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _words(key, out)
+            _words(item, out)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _words(item, out)
+    else:
+        shown = getattr(value, "members", None) or getattr(value, "shown", None)
+        if shown is not None:
+            _words(shown, out)
+
+
+def out_of_box_words(config: CanonicalConfiguration) -> frozenset[str]:
+    """Every name the out-of-box sync rules of ``config`` mention (flows, scopes, joins)."""
+    words: set[str] = set()
+    for rule in config.objects.get("sync-rule", {}).values():
+        if rule_tag(rule) is not None:
+            _words(rule.fields, words)
+    return frozenset(words)
 
 
 def _connector_rule(change: Change, mode: UpgradeMode) -> str | None:
@@ -258,12 +295,18 @@ def _sync_rule_rule(change: Change, pairs: _Pairs, mode: UpgradeMode) -> str | N
     return "upgrade-revised-default-rule" if grown else None
 
 
-def product_change_rule(change: Change, pairs: _Pairs, mode: UpgradeMode) -> str | None:
-    """The ``upgrade-…`` rule explaining ``change`` as the product's own, or None."""
+def product_change_rule(
+    change: Change, pairs: _Pairs, mode: UpgradeMode, product_words: frozenset[str] = frozenset()
+) -> str | None:
+    """The ``upgrade-…`` rule explaining ``change`` as the product's own, or None.
+
+    ``product_words``: the names the newer server's out-of-box rules mention
+    (:func:`out_of_box_words`).
+    """
     if change.section == "global-settings":
         return _global_setting_rule(change, mode)
     if change.section == "metaverse":
-        return _metaverse_rule(change, mode)
+        return _metaverse_rule(change, mode, product_words)
     if change.section == "connector":
         return _connector_rule(change, mode)
     if change.section == "sync-rule":
@@ -279,7 +322,8 @@ def product_change_classifier(
     ``primary`` and ``staging`` are the configurations as compared (rules keyed by tag stem).
     """
     pairs = _Pairs.of(primary, staging)
-    return lambda change: product_change_rule(change, pairs, mode)
+    words = out_of_box_words(staging if mode.newer == "staging" else primary)
+    return lambda change: product_change_rule(change, pairs, mode, words)
 
 
 def product_changes(

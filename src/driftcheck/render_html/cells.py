@@ -12,7 +12,6 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from driftcheck.compare import Json
-
 from driftcheck.expression import token_texts
 
 Segment = tuple[str, str]
