@@ -18,7 +18,6 @@ newer server is Microsoft's revision; the same full tag with other content is an
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
