@@ -314,8 +314,10 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def report_of(primary: Path, staging: Path, out: Path) -> dict:  # type: ignore[type-arg]
-    """``driftcheck compare --json``'s report (the JSON document is the stable interface)."""
-    code = main(["compare", str(primary), str(staging), "--json", str(out), "--quiet"])
+    """``driftcheck compare --json``'s report (the JSON document is the stable interface),
+    as an equal-version comparison: the nights' findings carry those severities."""
+    args = ["compare", str(primary), str(staging), "--json", str(out), "--quiet"]
+    code = main([*args, "--no-upgrade-mode"])
     assert code in (0, 1)
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 

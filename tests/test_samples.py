@@ -32,7 +32,9 @@ KEYS = ("section", "object", "connector", "path", "change")
 
 
 def report_of(staging: Path, out: Path) -> dict[str, Any]:
-    code = main(["compare", str(SAMPLES / "primary"), str(staging), "--json", str(out), "-q"])
+    """The equal-version comparison (the manifest's ``baseline_severity``): upgrade mode off."""
+    args = ["compare", str(SAMPLES / "primary"), str(staging), "--json", str(out), "-q"]
+    code = main([*args, "--no-upgrade-mode"])
     assert code == 1
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 

@@ -24,8 +24,10 @@ from driftcheck.masking import MASKED, is_secret_name, is_secret_object, mask_al
 from driftcheck.masking import mask_secrets as mask_secrets
 from driftcheck.normalize import ConfigObject, DeferredSchema, Node, is_out_of_box_tag
 from driftcheck.policy import Difference, Verdict
+from driftcheck.readiness import Readiness
 from driftcheck.reportjson import JsonReader
 from driftcheck.ruledef import RuleDefinition
+from driftcheck.upgrade import UpgradeMode
 from driftcheck.vocab import (
     CONFIG_SECTIONS,
     SEVERITY_ORDER,
@@ -548,10 +550,14 @@ class Report:
     tool_version: str = __version__
     #: the migration script written with the report (``compare --script``), if any
     script: ScriptRecord | None = None
+    #: readiness checks of both servers and the pair (issue 10); None: not run
+    checks: Readiness | None = None
+    #: set when the product versions differ and upgrade mode compared them
+    upgrade: UpgradeMode | None = None
 
     @property
     def failing(self) -> bool:
-        return self.summary.failing > 0
+        return self.summary.failing > 0 or bool(self.checks and self.checks.failing)
 
     def to_json(self) -> dict[str, Json]:
         """The report as JSON data (schema ``driftcheck/report/v1``)."""
@@ -570,6 +576,10 @@ class Report:
         }
         if self.script is not None:
             data["script"] = self.script.to_json()
+        if self.checks is not None:
+            data["checks"] = self.checks.to_json()
+        if self.upgrade is not None:
+            data["upgrade"] = self.upgrade.to_json()
         return data
 
     @staticmethod
@@ -598,6 +608,12 @@ class Report:
                 for s in objects.names()
             },
             script=ScriptRecord.from_json(r.child("script")) if r.present("script") else None,
+            checks=Readiness.from_json(r.value("checks"), file=file)
+            if r.present("checks")
+            else None,
+            upgrade=UpgradeMode.from_json(r.value("upgrade"), file=file)
+            if r.present("upgrade")
+            else None,
         )
 
 

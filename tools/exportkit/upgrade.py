@@ -52,7 +52,7 @@ NEW_RULE_AFTER = "In from AAD - Group Join"
 #: (name, value, severity of today's equal-version comparison)
 NEW_PARAMETERS = [
     ("Microsoft.OptionalFeature.ApplicationBasedAuthentication", "False", "blocking"),
-    ("Microsoft.SystemInformation.OSVersion", "10.0.20348", "warning"),
+    ("Microsoft.SystemInformation.OSVersion", "10.0.20348", "info"),
 ]
 NEW_AAD_ATTRIBUTES = ["employeeLeaveDateTime", "onPremisesObjectIdentifier"]
 LEAVE_DATE = (

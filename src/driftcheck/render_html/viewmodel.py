@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from driftcheck.compare import Json
+from driftcheck.render_checks import ReadinessView, report_readiness_view
 from driftcheck.render_html.cells import (
     Cell,
     list_diff,
@@ -241,6 +242,8 @@ class View:
     ignore_rules: list[RuleView]
     warnings: tuple[str, ...]
     script: ScriptView | None = None
+    #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
+    readiness: ReadinessView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -712,4 +715,5 @@ def view(report: Report) -> View:
         ],
         warnings=report.warnings,
         script=script_view(report),
+        readiness=report_readiness_view(report),
     )
