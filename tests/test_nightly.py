@@ -128,6 +128,9 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert statuses(third, "self:fab-sync02")["new"] == 1
         self_report = json.loads((out / "2026-11-30" / f"self-{ACTIVE}.json").read_text())
         [finding] = self_report["differences"]
+        assert "checks" not in self_report  # readiness is checked in the pair comparison
+        pair_report = json.loads((out / "2026-11-30" / f"{PAIR}.json").read_text())
+        assert pair_report["checks"]["mode"] == "report"
         assert "UserWriteBack" in finding["object"] + finding["path"]
         assert (finding["primary"], finding["staging"]) == ("False", "True")
         assert len(box.messages) == 2

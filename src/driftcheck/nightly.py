@@ -23,6 +23,7 @@ from driftcheck.fileio import write_atomically
 from driftcheck.notify import FindingLine, Notification, empty_counts
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy
+from driftcheck.readiness import ChecksMode
 from driftcheck.render_html import render_html
 from driftcheck.render_nightly import render_index
 from driftcheck.report import Report, exit_code, load_report, to_json
@@ -194,14 +195,17 @@ def compare_one(
     policy_file: str | None,
 ) -> Report:
     """Compare one pair of exports. A self comparison has both sides from one server: the
-    name map (staging names to primary names) does not apply to it."""
+    name map (staging names to primary names) does not apply to it, and the readiness checks
+    are left to the pair comparisons, which already check each server's newest export."""
+    is_pair = comparison.kind == "pair"
     return compare_exports(
         comparison.left.path,
         comparison.right.path,
         fail_on=fail_on,
         policy=policy,
-        name_map=name_map if comparison.kind == "pair" else None,
+        name_map=name_map if is_pair else None,
         policy_file=policy_file,
+        checks=ChecksMode.REPORT if is_pair else ChecksMode.OFF,
     )
 
 
