@@ -16,6 +16,8 @@ Only what the JSON report carries is shown, so ``driftcheck render`` rebuilds th
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from markupsafe import Markup, escape
 from driftcheck.render_html.viewmodel import view
 from driftcheck.report import Report
 
-__all__ = ["cell_html", "environment", "render_html", "templates_dir"]
+__all__ = ["asset", "cell_html", "environment", "render_html", "templates_dir"]
 
 TEMPLATE = "report.html.j2"
 
@@ -56,6 +58,25 @@ def cell_html(segments: Iterable[tuple[str, str]]) -> Markup:
     return Markup("".join(parts))
 
 
+#: The page's own style sheet and script, written inline so the report stays one file.
+ASSETS = frozenset({"report.css", "report.js"})
+
+
+@functools.cache
+def asset(name: str) -> Markup:
+    """``templates/report.css`` or ``report.js``, to be written inside ``<style>``/``<script>``.
+
+    They are the project's own files, not data; still, a closing tag inside one would end its
+    element early, so that is refused rather than written.
+    """
+    if name not in ASSETS:
+        raise ValueError(f"unknown template asset {name!r}")
+    text = (templates_dir() / name).read_text(encoding="utf-8")
+    if re.search(r"</(style|script)|<!--", text, re.IGNORECASE):
+        raise ValueError(f"{name} must not contain a closing style/script tag or '<!--'")
+    return Markup(text)
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
@@ -65,6 +86,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = cell_html
+    env.globals["asset"] = asset
     return env
 
 
