@@ -1,24 +1,88 @@
 (function () {
   "use strict";
-  var doc = document, body = doc.body;
+  var doc = document, body = doc.body, root = doc.documentElement;
+  var slice = function (list) { return Array.prototype.slice.call(list); };
   var controls = doc.getElementById("controls");
   controls.hidden = false;
-  var items = Array.prototype.slice.call(doc.querySelectorAll("[data-st],tr.dr"));
-  var groups = Array.prototype.slice.call(doc.querySelectorAll("section.rg,details.gg"));
-  var texts = null;
+
+  // The sticky bar's height is the page's scroll padding: a link target or a focused element
+  // never lands under it, however the bar wraps on a narrow window.
+  function pad() { root.style.setProperty("--bar", controls.offsetHeight + "px"); }
+  pad();
+  if (window.ResizeObserver) { new ResizeObserver(pad).observe(controls); }
+  else { window.addEventListener("resize", pad); }
+
+  // --- objects that start closed: their table is built from its <noscript> text when opened --
+  function lazyData(d) { return d.querySelector(":scope > noscript.lazy"); }
+  function build(d) {
+    var data = lazyData(d);
+    if (!data) { return false; }
+    data.insertAdjacentHTML("afterend", data.textContent);
+    data.remove();
+    return true;
+  }
+  // Opened objects are built when they come near the screen: "Expand all" on thousands of
+  // objects builds only what is looked at.
+  var watch = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    var built = false;
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) { return; }
+      watch.unobserve(e.target);
+      if (e.target.open && build(e.target)) { built = true; }
+    });
+    if (built) { highlightSoon(); }
+  }, { rootMargin: "100% 0px" }) : null;
+  doc.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (d.open && d.classList.contains("obj") && lazyData(d)) {
+      if (watch) { watch.observe(d); } else { build(d); }
+    }
+  }, true);
+
+  // --- filters --------------------------------------------------------------------------------
+  var items = slice(doc.querySelectorAll("[data-st],tr.dr"));
+  var groups = slice(doc.querySelectorAll("section.rg,details.gg"));
+  var follows = slice(doc.querySelectorAll("[data-for]"));
+  var unchangedSummary = doc.getElementById("summary-unchanged");
   var f = {
     changes: doc.getElementById("f-changes"), oob: doc.getElementById("f-oob"),
     conn: doc.getElementById("f-conn"), text: doc.getElementById("f-text"),
-    sev: Array.prototype.slice.call(doc.querySelectorAll(".f-sev"))
+    print: doc.getElementById("f-print"),
+    sev: slice(doc.querySelectorAll(".f-sev"))
   };
   var shown = doc.getElementById("shown");
+  var ENTITIES = { lt: "<", gt: ">", amp: "&", quot: "\"", "#34": "\"", "#39": "'" };
+  function plain(html) {
+    return html.replace(/<[^>]*>/g, " ").replace(/&(lt|gt|amp|quot|#34|#39);/g,
+      function (m, name) { return ENTITIES[name]; });
+  }
+  function textOf(el) {
+    var data = el.tagName === "DETAILS" ? lazyData(el) : null;
+    if (!data) { return el.textContent.toLowerCase(); }
+    var head = el.querySelector(":scope > summary").textContent;
+    return (head + " " + plain(data.textContent)).toLowerCase();
+  }
+  // The searchable text of each item, prepared in idle time after load so that the first
+  // search does not wait for thousands of closed objects to be read.
+  var texts = [], lastQuery = "";
+  function prepareTexts(deadline) {
+    while (texts.length < items.length && (!deadline || deadline.timeRemaining() > 2)) {
+      texts.push(textOf(items[texts.length]));
+    }
+    if (texts.length < items.length && deadline) { idle(prepareTexts); }
+  }
+  var idle = window.requestIdleCallback || function (fn) {
+    setTimeout(function () { fn({ timeRemaining: function () { return 8; } }); }, 50);
+  };
+  //: Objects a search opens at most (the first matches); the rest stay listed, closed.
+  var SEARCH_OPENS = 20;
   function apply() {
     var changes = f.changes.checked, oob = f.oob.checked, conn = f.conn.value;
     var q = f.text.value.trim().toLowerCase();
     var sev = {};
     f.sev.forEach(function (b) { sev[b.value] = b.checked; });
-    if (q && !texts) { texts = items.map(function (el) { return el.textContent.toLowerCase(); }); }
-    var objects = 0, visible = 0;
+    if (q) { prepareTexts(null); }
+    var objects = 0, visible = 0, state = {}, matches = [];
     items.forEach(function (el, i) {
       var d = el.dataset, ok = true;
       if (changes && d.st === "unchanged") { ok = false; }
@@ -30,7 +94,9 @@
       if (d.st) {
         objects += 1;
         if (ok) { visible += 1; }
+        if (el.id) { state[el.id] = ok; }
         if (d.st !== "unchanged" && el.classList.contains("oc") !== (changes && ok)) { el.classList.toggle("oc"); }
+        if (ok && q && el.tagName === "DETAILS") { matches.push(el); }
       }
     });
     groups.forEach(function (g) {
@@ -38,24 +104,112 @@
       var keep = !(conn && d.c !== undefined && d.c !== conn);
       var hide = !keep || !g.querySelector("[data-st]:not([hidden])");
       if (g.hidden !== hide) { g.hidden = hide; }
+      state[g.id] = !hide;
     });
-    shown.textContent = visible === objects ? objects + " objects" : visible + " of " + objects + " objects shown";
+    // the summary's rows and the contents' entries follow what they link to
+    follows.forEach(function (el) {
+      var ok = state[el.dataset.for];
+      var hide = ok === false;
+      if (el.hidden !== hide) { el.hidden = hide; }
+    });
+    if (unchangedSummary) {
+      var none = !unchangedSummary.querySelector("tr[data-for]:not([hidden])");
+      if (unchangedSummary.hidden !== none) { unchangedSummary.hidden = none; }
+    }
+    if (q && q !== lastQuery) {
+      matches.slice(0, SEARCH_OPENS).forEach(function (d) { if (!d.open) { d.open = true; } });
+    }
+    lastQuery = q;
+    shown.textContent = (visible === objects ? objects + " objects" : visible + " of " + objects + " objects shown")
+      + (q ? ", " + matches.length + " matching" : "");
+    highlightSoon();
   }
   var timer = 0;
   function later() { clearTimeout(timer); timer = setTimeout(apply, 150); }
   [f.changes, f.oob, f.conn].concat(f.sev).forEach(function (el) { el.addEventListener("change", apply); });
   f.text.addEventListener("input", later);
+  f.text.addEventListener("change", function () { clearTimeout(timer); apply(); });
+
+  // --- search highlights (CSS Custom Highlight API: no change to the page's elements) ----------
+  var canHighlight = window.CSS && CSS.highlights && window.Highlight;
+  var MAX_MARKS = 2000;
+  function highlight() {
+    if (!canHighlight) { return; }
+    var q = f.text.value.trim().toLowerCase();
+    CSS.highlights.delete("dc-search");
+    if (!q) { return; }
+    var ranges = [];
+    var walker = doc.createTreeWalker(doc.querySelector("main"), NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: function (n) {
+        if (n.nodeType === 1) {
+          return n.hidden || n.tagName === "SCRIPT" || n.tagName === "NOSCRIPT" ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        }
+        return NodeFilter.FILTER_ACCEPT;
+      }
+    });
+    for (var n = walker.nextNode(); n && ranges.length < MAX_MARKS; n = walker.nextNode()) {
+      var text = n.data.toLowerCase();
+      for (var at = text.indexOf(q); at >= 0 && ranges.length < MAX_MARKS; at = text.indexOf(q, at + q.length)) {
+        var r = new Range();
+        r.setStart(n, at);
+        r.setEnd(n, at + q.length);
+        ranges.push(r);
+      }
+    }
+    CSS.highlights.set("dc-search", new Highlight(...ranges));
+  }
+  var pending = false;
+  function highlightSoon() {
+    if (pending || !canHighlight) { return; }
+    pending = true;
+    requestAnimationFrame(function () { pending = false; highlight(); });
+  }
+
+  // --- expand and collapse ---------------------------------------------------------------------
+  //: Opening more objects than this asks first.
+  var ASK_OVER = 300;
   function openAll(open) {
-    doc.querySelectorAll("details.obj,details.gg,details.rule").forEach(function (d) { d.open = open; });
+    var all = slice(doc.querySelectorAll("details.obj,details.gg,details.rule"));
+    var targets = all.filter(function (d) {
+      return d.open !== open && (!open || !d.closest("[hidden]"));
+    });
+    var objects = targets.filter(function (d) { return d.classList.contains("obj"); }).length;
+    if (open && objects > ASK_OVER && !window.confirm(
+      "Open all " + objects + " objects shown? Their tables are built as you scroll. " +
+      "Use the filters to open fewer.")) { return; }
+    targets.forEach(function (d) { d.open = open; });
   }
   doc.getElementById("b-open").addEventListener("click", function () { openAll(true); });
   doc.getElementById("b-close").addEventListener("click", function () { openAll(false); });
-  function reveal() {
-    var el = location.hash ? doc.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
-    for (var p = el; p; p = p.parentElement) { if (p.tagName === "DETAILS") { p.open = true; } }
-    if (el && el.offsetParent === null && el.hidden) { el.hidden = false; }
+
+  // --- links: open, build and show the target before the browser scrolls to it ----------------
+  function reveal(id) {
+    var el = id ? doc.getElementById(id) : null;
+    if (!el) { return null; }
+    for (var p = el; p; p = p.parentElement) {
+      if (p.hidden) { p.hidden = false; }
+      if (p.tagName === "DETAILS") { p.open = true; build(p); }
+    }
+    return el;
   }
-  window.addEventListener("hashchange", reveal);
-  reveal();
+  doc.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a[href^='#']") : null;
+    if (a) { reveal(decodeURIComponent(a.getAttribute("href").slice(1))); }
+  });
+  function revealHash() {
+    var el = reveal(location.hash ? decodeURIComponent(location.hash.slice(1)) : "");
+    if (el) { el.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", revealHash);
+
+  // --- printing: the changes only, unless "Print everything" is ticked ------------------------
+  f.print.addEventListener("change", function () { body.classList.toggle("print-all", f.print.checked); });
+  window.addEventListener("beforeprint", function () {
+    if (!f.print.checked) { return; }
+    slice(doc.querySelectorAll("details.obj,details.gg")).forEach(function (d) { d.open = true; build(d); });
+  });
+
+  if (location.hash) { revealHash(); }
   apply();
+  idle(prepareTexts);
 })();

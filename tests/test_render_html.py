@@ -35,6 +35,34 @@ class HTMLSnapshot(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
 
 
+class JSONSnapshot(SingleFileSnapshotExtension):
+    file_extension = "json"
+    _write_mode = WriteMode.TEXT
+
+
+def _has_dict(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_has_dict(v) for v in value)
+
+
+def compact_json(value: Any, indent: str = "") -> str:
+    """JSON with one line per innermost object (a row, a link): small, readable diffs."""
+    inner = indent + " "
+    if isinstance(value, dict) and any(_has_dict(v) for v in value.values()):
+        items = [f"{inner}{json.dumps(k)}: {compact_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and _has_dict(value):
+        items = [inner + compact_json(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def main_content(html: str) -> str:
+    """The page's ``<main>``: what the view model puts on the page, without style and script."""
+    return html[html.index("<main>") : html.index("</main>") + len("</main>")] + "\n"
+
+
 def stable(report: Report) -> Report:
     """The report with what depends on the machine or the release replaced."""
     return dataclasses.replace(
@@ -69,8 +97,15 @@ def report_with(sample_report: Report, **changes: Any) -> Report:
 # --- snapshots ---------------------------------------------------------------------------
 
 
-def test_samples_report_snapshot(sample_html: str, snapshot: SnapshotAssertion) -> None:
-    assert sample_html == snapshot(extension_class=HTMLSnapshot)
+def test_samples_view_model_snapshot(sample_report: Report, snapshot: SnapshotAssertion) -> None:
+    """Everything the template is given, as JSON: changes here are changes of content."""
+    data = dataclasses.asdict(viewmodel.view(stable(sample_report)))
+    assert compact_json(data) + "\n" == snapshot(extension_class=JSONSnapshot)
+
+
+def test_samples_main_content_snapshot(sample_html: str, snapshot: SnapshotAssertion) -> None:
+    """The samples page's main content; a style or script change does not touch it."""
+    assert main_content(sample_html) == snapshot(extension_class=HTMLSnapshot)
 
 
 def test_consistent_report_snapshot(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
@@ -109,7 +144,11 @@ def test_self_contained_nothing_from_the_network(sample_html: str) -> None:
     assert not re.search(r"<script[^>]*\bsrc=", sample_html)
     assert sample_html.count("<script>") == 1, "one inline script, no data blob"
     assert set(re.findall(r'href="(.)', sample_html)) == {"#"}, "links stay in the page"
-    assert not re.search(r"<[^>]*(https?:|//)[^>]*>", sample_html), "URLs only as text"
+    markup = re.sub(r"<(script|style)>.*?</\1>", "", sample_html, flags=re.DOTALL)
+    assert not re.search(r"<[^>]*(https?:|//)[^>]*>", markup), "URLs only as text"
+    for name in ("report.css", "report.js"):
+        assert rh.asset(name) in sample_html, f"{name} is written inline"
+        assert "http" not in rh.asset(name)
 
 
 def test_banner_servers_and_version_skew(sample_html: str) -> None:
@@ -168,7 +207,7 @@ def test_token_diff_marks_only_the_changed_tokens() -> None:
     assert [t for tag, t in right if tag == "ins"] == ["extensionAttribute5"] * 2
     assert "".join(t for tag, t in left) == old
     assert "".join(t for tag, t in right) == new
-    assert "".join(t for tag, t in inline if tag != "del") == new
+    assert "".join(t for tag, t in inline if tag not in ("del", "to")) == new
 
 
 def test_token_diff_changes_a_literal_as_one_token() -> None:
@@ -199,7 +238,7 @@ def test_token_diff_of_huge_texts_matches_start_and_end_directly() -> None:
     assert len(cells.tokenize(old)) * len(cells.tokenize(new)) > cells.MAX_PAIRS
     left, right, inline = cells.token_diff(old, new)
     assert "".join(t for _, t in left) == old and "".join(t for _, t in right) == new
-    marked = [(tag, t) for tag, t in inline if tag]
+    marked = [(tag, t) for tag, t in inline if tag in ("del", "ins")]
     assert [tag for tag, _ in marked] == ["del", "ins"]
     assert sum(len(t) for _, t in marked) < 40, "only the changed token is marked"
 
@@ -208,7 +247,7 @@ def test_token_diff_of_huge_texts_differing_at_both_ends_is_one_replacement() ->
     old = _huge_expression()
     new = "Z" + old[1:-1] + "Q"
     _, right, inline = cells.token_diff(old, new)
-    assert [tag for tag, _ in inline] == ["del", "ins"]
+    assert [tag for tag, _ in inline] == ["del", "to", "ins"]
     assert "".join(t for _, t in right) == new
 
 
@@ -247,8 +286,7 @@ def test_the_same_change_in_many_objects_is_one_entry(sample_report: Report) -> 
     report = report_with(
         sample_report, differences=[_flow_change(n) for n in range(1, 17)] + others
     )
-    section = next(s for s in viewmodel.view(report).sections if s.id == Section.SYNC_RULE)
-    groups = section.groups
+    groups = viewmodel.view(report).differences
     assert [len(g.objects) for g in groups] == [16, 1]
     assert {o.label for o in groups[0].objects} == {
         f"In from AD - User Common [forest{n:02}.example.com]" for n in range(1, 17)
@@ -301,8 +339,12 @@ def test_unknown_section_in_differences_renders(sample_report: Report) -> None:
     report = report_with(
         sample_report, differences=[*edited(sample_report)["differences"], finding]
     )
+    v = viewmodel.view(report)
+    pilot = [g for g in v.differences if g.section == "policy"]
+    assert [g.objects[0].label for g in pilot] == ["pilot"]
+    assert pilot[0].section_title == "Policy file"
     html = rh.render_html(report)
-    assert 'id="s-policy"' in html and "pilot" in html
+    assert "pilot" in html and "2026-01-01" in html
 
 
 # --- the configuration side by side -------------------------------------------------------

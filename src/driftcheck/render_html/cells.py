@@ -1,7 +1,8 @@
 """Cells: a value, a list, or the difference between two texts as ``(tag, text)`` segments.
 
-``tag`` is ``""`` (plain), ``"del"`` (removed, red and struck through), ``"ins"`` (added,
-green) or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
+``tag`` is ``""`` (plain), ``"del"`` (removed: struck through, red), ``"ins"`` (added:
+underlined, green; neither relies on colour alone), ``"to"`` (the arrow between an old and a
+new value: "changed to") or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
 token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`),
 both in bounded time (:func:`bounded_opcodes`).
 """
@@ -17,16 +18,23 @@ from driftcheck.compare import Json
 Segment = tuple[str, str]
 Cell = list[Segment]
 
+#: Between an old and a new value: "changed to". (Nothing else in a cell uses an arrow.)
+ARROW = " → "
+
 #: A list of more items than this, all short, is written on one line separated by commas.
 INLINE_LIST = 6
 SHORT_ITEM = 48
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+|.', re.DOTALL)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+(?:[.\-][\w%]+)*|.', re.DOTALL)
 
 
 def tokenize(text: str) -> list[str]:
     """Tokens of an expression: string literals whole (as normalize.normalize_expression reads
-    them), runs of whitespace, words and numbers, and single punctuation characters."""
+    them), runs of whitespace, words and numbers, and single punctuation characters.
+
+    A word keeps inner dots and hyphens, so a number (``2.4.18.0``), a GUID or an identifier
+    such as ``extensionAttribute4`` changes as a whole: shown old → new, never as fragments.
+    """
     return _TOKEN.findall(text)
 
 
@@ -134,7 +142,14 @@ def token_diff(primary: str, staging: str) -> tuple[Cell, Cell, Cell]:
             continue
         left.append(("del", old))
         right.append(("ins", new))
-        inline += [("del", old), ("ins", new)]
+        inline += (
+            [("del", old), ("to", ARROW), ("ins", new)]
+            if old and new
+            else [
+                ("del", old),
+                ("ins", new),
+            ]
+        )
     return _coalesce(left), _coalesce(right), _coalesce(inline)
 
 
@@ -210,5 +225,5 @@ def diff_cells(primary: Json, staging: Json) -> tuple[Cell, Cell, Cell]:
         return list_diff([text_of(v) for v in primary], [text_of(v) for v in staging])
     if primary is None or primary == "" or staging is None or staging == "":
         left, right = value_cell(primary, "del"), value_cell(staging, "ins")
-        return left, right, [*left, ("", " → "), *right]
+        return left, right, [*left, ("to", ARROW), *right]
     return token_diff(text_of(primary), text_of(staging))
