@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from driftcheck.render_html.viewmodel import view
 from driftcheck.report import Report
 
-__all__ = ["asset", "cell_html", "lazy_html", "environment", "render_html", "templates_dir"]
+__all__ = ["asset", "cell_html", "environment", "lazy_html", "render_html", "templates_dir"]
 
 TEMPLATE = "report.html.j2"
 

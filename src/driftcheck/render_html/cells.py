@@ -2,9 +2,9 @@
 
 ``tag`` is ``""`` (plain), ``"del"`` (removed: struck through, red), ``"ins"`` (added:
 underlined, green; neither relies on colour alone), ``"to"`` (the arrow between an old and a
-new value: "changed to") or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
-token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`),
-both in bounded time (:func:`bounded_opcodes`).
+new value: "changed to") or ``"em"`` (a placeholder such as "(absent)"). Differences between
+two texts are shown token by token (:func:`token_diff`), between two lists member by member
+(:func:`list_diff`), both in bounded time (:func:`bounded_opcodes`).
 """
 
 from __future__ import annotations
