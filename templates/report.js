@@ -43,6 +43,13 @@
   var items = slice(doc.querySelectorAll("[data-st],tr.dr"));
   var groups = slice(doc.querySelectorAll("section.rg,details.gg"));
   var follows = slice(doc.querySelectorAll("[data-for]"));
+  // the rule group (connector and direction) or feature block each item sits in, or -1
+  var groupIndex = new Map();
+  groups.forEach(function (g, n) { groupIndex.set(g, n); });
+  var groupOf = items.map(function (el) {
+    var g = el.closest("section.rg,details.gg");
+    return g ? groupIndex.get(g) : -1;
+  });
   var unchangedSummary = doc.getElementById("summary-unchanged");
   var f = {
     changes: doc.getElementById("f-changes"), oob: doc.getElementById("f-oob"),
@@ -64,7 +71,7 @@
   }
   // The searchable text of each item, prepared in idle time after load so that the first
   // search does not wait for thousands of closed objects to be read.
-  var texts = [], lastQuery = "";
+  var texts = [], lastQuery = "", matched = [];
   function prepareTexts(deadline) {
     while (texts.length < items.length && (!deadline || deadline.timeRemaining() > 2)) {
       texts.push(textOf(items[texts.length]));
@@ -83,14 +90,22 @@
     f.sev.forEach(function (b) { sev[b.value] = b.checked; });
     if (q) { prepareTexts(null); }
     var objects = 0, visible = 0, state = {}, matches = [];
+    // Few elements change per control: "only show changes" is one class on <body>, and a
+    // connector hides whole rule groups, not each of their rules.
+    if (body.classList.contains("only-changes") !== changes) { body.classList.toggle("only-changes"); }
+    var keepGroup = groups.map(function (g) {
+      return !(conn && g.dataset.c !== undefined && g.dataset.c !== conn);
+    });
+    var anyShown = groups.map(function () { return false; });
     items.forEach(function (el, i) {
-      var d = el.dataset, ok = true;
-      if (changes && d.st === "unchanged") { ok = false; }
-      else if (oob && d.oob !== undefined) { ok = false; }
-      else if (d.sev && !d.sev.split(" ").some(function (s) { return sev[s]; })) { ok = false; }
-      else if (conn && d.c !== undefined && d.c.split(" ").indexOf(conn) < 0) { ok = false; }
-      else if (q && texts[i].indexOf(q) < 0) { ok = false; }
-      if (el.hidden === ok) { el.hidden = !ok; }
+      var d = el.dataset, g = groupOf[i], own = true;
+      if (oob && d.oob !== undefined) { own = false; }
+      else if (d.sev && !d.sev.split(" ").some(function (s) { return sev[s]; })) { own = false; }
+      else if (conn && g < 0 && d.c !== undefined && d.c.split(" ").indexOf(conn) < 0) { own = false; }
+      else if (q && texts[i].indexOf(q) < 0) { own = false; }
+      if (el.hidden === own) { el.hidden = !own; }
+      var ok = own && !(changes && d.st === "unchanged") && (g < 0 || keepGroup[g]);
+      if (g >= 0 && ok) { anyShown[g] = true; }
       if (d.st) {
         objects += 1;
         if (ok) { visible += 1; }
@@ -99,10 +114,8 @@
         if (ok && q && el.tagName === "DETAILS") { matches.push(el); }
       }
     });
-    groups.forEach(function (g) {
-      var d = g.dataset;
-      var keep = !(conn && d.c !== undefined && d.c !== conn);
-      var hide = !keep || !g.querySelector("[data-st]:not([hidden])");
+    groups.forEach(function (g, n) {
+      var hide = !anyShown[n];
       if (g.hidden !== hide) { g.hidden = hide; }
       state[g.id] = !hide;
     });
@@ -116,6 +129,7 @@
       var none = !unchangedSummary.querySelector("tr[data-for]:not([hidden])");
       if (unchangedSummary.hidden !== none) { unchangedSummary.hidden = none; }
     }
+    matched = matches;
     if (q && q !== lastQuery) {
       matches.slice(0, SEARCH_OPENS).forEach(function (d) { if (!d.open) { d.open = true; } });
     }
@@ -139,21 +153,20 @@
     CSS.highlights.delete("dc-search");
     if (!q) { return; }
     var ranges = [];
-    var walker = doc.createTreeWalker(doc.querySelector("main"), NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-      acceptNode: function (n) {
-        if (n.nodeType === 1) {
-          return n.hidden || n.tagName === "SCRIPT" || n.tagName === "NOSCRIPT" ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+    // the lists at the top, then the matching objects only: the walk costs what it finds
+    var roots = slice(doc.querySelectorAll("#differences,#summary,#toc")).concat(matched);
+    for (var k = 0; k < roots.length && ranges.length < MAX_MARKS; k++) {
+      var walker = doc.createTreeWalker(roots[k], NodeFilter.SHOW_TEXT);
+      for (var n = walker.nextNode(); n && ranges.length < MAX_MARKS; n = walker.nextNode()) {
+        var text = n.data.toLowerCase();
+        var at = text.indexOf(q);
+        if (at < 0 || n.parentElement.closest("[hidden],noscript,script")) { continue; }
+        for (; at >= 0 && ranges.length < MAX_MARKS; at = text.indexOf(q, at + q.length)) {
+          var r = new Range();
+          r.setStart(n, at);
+          r.setEnd(n, at + q.length);
+          ranges.push(r);
         }
-        return NodeFilter.FILTER_ACCEPT;
-      }
-    });
-    for (var n = walker.nextNode(); n && ranges.length < MAX_MARKS; n = walker.nextNode()) {
-      var text = n.data.toLowerCase();
-      for (var at = text.indexOf(q); at >= 0 && ranges.length < MAX_MARKS; at = text.indexOf(q, at + q.length)) {
-        var r = new Range();
-        r.setStart(n, at);
-        r.setEnd(n, at + q.length);
-        ranges.push(r);
       }
     }
     CSS.highlights.set("dc-search", new Highlight(...ranges));
@@ -162,7 +175,8 @@
   function highlightSoon() {
     if (pending || !canHighlight) { return; }
     pending = true;
-    requestAnimationFrame(function () { pending = false; highlight(); });
+    // after the next paint: the filtered page shows first, the marks a moment later
+    requestAnimationFrame(function () { setTimeout(function () { pending = false; highlight(); }, 0); });
   }
 
   // --- expand and collapse ---------------------------------------------------------------------

@@ -25,8 +25,10 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from driftcheck import render_html as rh
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import cells, rows, viewmodel
-from driftcheck.report import MASKED, Report, mask_secrets, to_json
-from driftcheck.vocab import Section, Severity
+from driftcheck import findings
+from driftcheck.render_text import render_text
+from driftcheck.report import MASKED, Finding, Report, mask_secrets, to_json
+from driftcheck.vocab import CONFIG_SECTIONS, ChangeKind, Section, Severity
 from tests.conftest import SAMPLES, write_minimal_export
 
 
@@ -450,3 +452,191 @@ def test_large_estate_stays_lean(large_report: Report) -> None:
     assert elapsed < 10
     assert html.count("<script>") == 1
     assert "data-json" not in html
+
+
+# --- diffs that cannot be misread ---------------------------------------------------------------
+
+
+def _finding(**fields: Any) -> Finding:
+    base: dict[str, Any] = {
+        "section": "sync-rule",
+        "object": "In from AD - User Contractor Filter",
+        "connector": "fabrikam.com",
+        "path": "scoping-groups",
+        "change": "modified",
+        "primary": None,
+        "staging": None,
+        "severity": "blocking",
+        "rule": "sync-rule",
+    }
+    base.update(fields)
+    base["change"] = ChangeKind(base["change"])
+    base["severity"] = Severity(base["severity"])
+    return Finding(**base)
+
+
+def test_a_modified_value_has_an_arrow_between_old_and_new() -> None:
+    cell = viewmodel.change_cell(
+        _finding(
+            path="precedence/order",
+            primary="rank 3 of 20 (precedence 60)",
+            staging="rank 4 of 20 (precedence 66)",
+        )
+    )
+    html = str(rh.cell_html(cell))
+    assert '<del>3</del><span class="to"> → </span><ins>4</ins>' in html
+    assert '<del>60</del><span class="to"> → </span><ins>66</ins>' in html
+
+
+def test_short_values_numbers_and_guids_change_as_a_whole() -> None:
+    short = viewmodel.change_cell(_finding(path="x", primary="500", staging="1000"))
+    assert short == [("del", "500"), ("to", " → "), ("ins", "1000")]
+    old, new = "{7e5bd4c3-11aa-4f07-9d1c-2b1f0c9a0e11}", "{7e5bd4c3-11aa-4f07-9d1c-2b1f0c9a0e12}"
+    guid = viewmodel.change_cell(_finding(path="id", primary=old, staging=new))
+    assert ("del", old.strip("{}")) in guid and ("ins", new.strip("{}")) in guid
+    version = cells.token_diff("version 2.4.18.0 here", "version 2.4.27.0 here")[2]
+    assert ("del", "2.4.18.0") in version and ("ins", "2.4.27.0") in version
+    words = cells.token_diff("[extensionAttribute4]", "[extensionAttribute5]")[2]
+    assert ("del", "extensionAttribute4") in words
+
+
+def test_added_is_underlined_and_removed_struck_through_not_colour_only() -> None:
+    css = rh.asset("report.css")
+    ins = re.search(r"(?m)^ins \{([^}]*)\}", css)
+    dele = re.search(r"(?m)^del \{([^}]*)\}", css)
+    assert ins and "text-decoration: underline" in ins.group(1)
+    assert dele and "line-through" in dele.group(1)
+    assert str(rh.cell_html([("ins", "<b>")])) == "<ins>&lt;b&gt;</ins>"
+    with pytest.raises(ValueError):
+        rh.cell_html([("script", "x")])
+
+
+def test_a_scoping_group_changed_in_one_condition_is_one_modified_entry() -> None:
+    old = "employeeType EQUAL 'Contractor' AND extensionAttribute10 NOTEQUAL 'CloudAccess'"
+    new = "employeeType EQUAL 'Contractors' AND extensionAttribute10 NOTEQUAL 'CloudAccess'"
+    other = "department EQUAL 'Sales'"
+    reading = findings.for_reading(
+        [
+            _finding(change="removed", primary=old),
+            _finding(change="added", staging=other),
+            _finding(change="added", staging=new),
+        ]
+    )
+    assert reading.folded == 1
+    merged, added = reading.findings
+    assert merged.change == "modified" and (merged.primary, merged.staging) == (old, new)
+    assert added.staging == other
+    cell = viewmodel.change_cell(merged)
+    assert [t for tag, t in cell if tag in ("del", "ins")] == ["Contractor", "Contractors"]
+
+
+def test_groups_differing_in_more_than_one_condition_stay_apart() -> None:
+    reading = findings.for_reading(
+        [
+            _finding(change="removed", primary="a EQUAL '1' AND b EQUAL '2'"),
+            _finding(change="added", staging="a EQUAL '3' AND b EQUAL '4'"),
+        ]
+    )
+    assert reading.folded == 0 and len(reading.findings) == 2
+
+
+def test_a_flows_inputs_fold_into_its_expression_change(sample_report: Report) -> None:
+    reading = findings.for_reading(sample_report.differences)
+    paths = [d.path for d in reading.findings if d.object == "In from AD - User Department Fixup"]
+    assert paths == ["attribute-flows/department/expression"]
+    assert any(d.path.endswith("/inputs") for d in sample_report.differences), "JSON keeps them"
+    text = render_text(sample_report)
+    assert "attribute-flows/department/inputs" not in text
+    assert "related entries shown with the change that explains them" in text
+    v = viewmodel.view(sample_report)
+    assert sum(s.count for s in v.severities) == len(v.differences) == len(reading.findings)
+    assert "3 related entries" in v.folded
+
+
+def test_inputs_without_an_expression_change_are_kept() -> None:
+    inputs = _finding(path="attribute-flows/mail/inputs", change="added", staging="mail")
+    assert findings.for_reading([inputs]).findings == (inputs,)
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def test_summary_says_which_columns_count_objects_and_which_differences(
+    sample_report: Report, sample_html: str
+) -> None:
+    v = viewmodel.view(sample_report)
+    assert v.summary_units == [("objects", 6), ("differences", 3)]
+    assert [c.label for c in v.summary_columns][:2] == ["On primary", "On staging"]
+    assert 'colspan="6" class="unit">objects' in sample_html
+    assert all(len(r.cells) == len(v.summary_columns) for r in v.summary_rows)
+    assert all(r.changed for r in v.summary_rows if r.depth)
+    assert v.summary_unchanged and not any(r.changed for r in v.summary_unchanged)
+
+
+def test_words_paths_plurals_and_arrows(sample_report: Report, sample_html: str) -> None:
+    v = viewmodel.view(sample_report)
+    paths = {g.path for g in v.differences if g.section == Section.GLOBAL_SETTINGS}
+    assert "value" not in paths
+    assert "GlobalSettings/Microsoft.OptionalFeature.ExportDeletionThresholdValue" in paths
+    assert not re.search(r"\b1 flows", sample_html)
+    assert re.search(r"\b1 flow\b", sample_html)
+    summaries = [o.summary for s in v.sections for g in s.rule_groups for o in g.objects]
+    assert summaries and not any("→" in s for s in summaries), "→ means changed to only"
+    for s in v.severities:
+        assert s.meaning and s.level in sample_html
+
+
+def test_equal_values_are_shown_in_both_columns(sample_html: str) -> None:
+    laid_out = rows.tree_rows({"a": "same"}, {"a": "same"}, rows.NO_MARKS)
+    assert [(r.state, r.primary) for r in laid_out] == [("same", [("", "same")])]
+    assert re.search(r"<tr><th>link-type<td>(\w+)<td>\1\n", sample_html)
+    assert "<td colspan=2>Join" not in sample_html
+
+
+def test_the_same_server_twice_is_said_prominently(sample_report: Report) -> None:
+    twice = dataclasses.replace(sample_report, staging=sample_report.primary)
+    html = rh.render_html(twice)
+    assert 'id="same-server"' in html and "compares an export with itself" in html
+    later = dataclasses.replace(
+        sample_report,
+        staging=dataclasses.replace(sample_report.primary, export_date="2025-01-01 00:00:00"),
+    )
+    assert "over time" in viewmodel.view(later).same_server
+    assert viewmodel.view(sample_report).same_server == ""
+
+
+# --- large pages: closed objects as text until opened ---------------------------------------
+
+
+def test_closed_objects_keep_their_table_as_text_that_cannot_break_out(
+    sample_report: Report,
+) -> None:
+    data = edited(sample_report)
+    rule = next(o for o in data["objects"]["sync-rule"] if o["state"] == "unchanged")
+    evil = "</noscript><script>window.__xss=1</script><!-- </script> <template>"
+    rule["primary"]["description"] = rule["staging"]["description"] = evil
+    html = rh.render_html(Report.from_json(data))
+    lazy = re.findall(r'<noscript class="lazy">(.*?)</noscript>', html, flags=re.DOTALL)
+    assert lazy and all(part.endswith("</table>\n") for part in lazy)
+    assert all("<script" not in part and "<!--" not in part for part in lazy)
+    assert "&lt;/noscript&gt;&lt;script&gt;window.__xss=1" in html
+    assert html.count("<script>") == 1
+    with pytest.raises(ValueError):
+        rh.lazy_html("<td></noscript>")
+
+
+def test_objects_that_start_closed_are_built_only_when_opened(sample_html: str) -> None:
+    for match in re.finditer(r'<details class="obj"[^>]*>.*?</details>', sample_html, re.DOTALL):
+        block = match.group(0)
+        is_open = " open" in block[: block.index(">")]
+        assert ('<noscript class="lazy">' in block) == (not is_open)
+        assert ("<table" in block.split("<noscript")[0]) == is_open
+
+
+def test_differences_are_sorted_by_severity_then_section(sample_report: Report) -> None:
+    order = [s.value for s in CONFIG_SECTIONS]
+    keys = [
+        (-g.severity.rank, order.index(g.section))
+        for g in viewmodel.view(sample_report).differences
+    ]
+    assert keys == sorted(keys)
