@@ -22,10 +22,10 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from driftcheck import findings
 from driftcheck import render_html as rh
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import cells, rows, viewmodel
-from driftcheck import findings
 from driftcheck.render_text import render_text
 from driftcheck.report import MASKED, Finding, Report, mask_secrets, to_json
 from driftcheck.vocab import CONFIG_SECTIONS, ChangeKind, Section, Severity
