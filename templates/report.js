@@ -19,6 +19,12 @@
     if (!data) { return false; }
     data.insertAdjacentHTML("afterend", data.textContent);
     data.remove();
+    // an equal value is kept once (a smaller page); it is shown in both columns
+    slice(d.querySelectorAll("td.eq2")).forEach(function (td) {
+      td.removeAttribute("colspan");
+      td.removeAttribute("class");
+      td.after(td.cloneNode(true));
+    });
     return true;
   }
   // Opened objects are built when they come near the screen: "Expand all" on thousands of
@@ -147,29 +153,42 @@
   // --- search highlights (CSS Custom Highlight API: no change to the page's elements) ----------
   var canHighlight = window.CSS && CSS.highlights && window.Highlight;
   var MAX_MARKS = 2000;
+  var marks = canHighlight ? new Highlight() : null;
+  if (canHighlight) { CSS.highlights.set("dc-search", marks); }
+  var markJob = 0;
+  // Marks the query in the lists at the top and in the matching objects, a few milliseconds
+  // at a time, so that the page stays responsive while a large report is searched.
   function highlight() {
     if (!canHighlight) { return; }
+    var job = ++markJob;
+    marks.clear();
     var q = f.text.value.trim().toLowerCase();
-    CSS.highlights.delete("dc-search");
     if (!q) { return; }
-    var ranges = [];
-    // the lists at the top, then the matching objects only: the walk costs what it finds
     var roots = slice(doc.querySelectorAll("#differences,#summary,#toc")).concat(matched);
-    for (var k = 0; k < roots.length && ranges.length < MAX_MARKS; k++) {
-      var walker = doc.createTreeWalker(roots[k], NodeFilter.SHOW_TEXT);
-      for (var n = walker.nextNode(); n && ranges.length < MAX_MARKS; n = walker.nextNode()) {
+    var k = 0, walker = null;
+    function step() {
+      if (job !== markJob) { return; }
+      var until = performance.now() + 8;
+      for (var seen = 0; marks.size < MAX_MARKS; seen++) {
+        if (seen % 64 === 63 && performance.now() > until) { setTimeout(step, 0); return; }
+        if (!walker) {
+          if (k >= roots.length) { return; }
+          walker = doc.createTreeWalker(roots[k++], NodeFilter.SHOW_TEXT);
+        }
+        var n = walker.nextNode();
+        if (!n) { walker = null; continue; }
         var text = n.data.toLowerCase();
         var at = text.indexOf(q);
         if (at < 0 || n.parentElement.closest("[hidden],noscript,script")) { continue; }
-        for (; at >= 0 && ranges.length < MAX_MARKS; at = text.indexOf(q, at + q.length)) {
+        for (; at >= 0 && marks.size < MAX_MARKS; at = text.indexOf(q, at + q.length)) {
           var r = new Range();
           r.setStart(n, at);
           r.setEnd(n, at + q.length);
-          ranges.push(r);
+          marks.add(r);
         }
       }
     }
-    CSS.highlights.set("dc-search", new Highlight(...ranges));
+    step();
   }
   var pending = false;
   function highlightSoon() {
