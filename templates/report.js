@@ -40,7 +40,7 @@
   }, { rootMargin: "100% 0px" }) : null;
   doc.addEventListener("toggle", function (e) {
     var d = e.target;
-    if (d.open && d.classList.contains("obj") && lazyData(d)) {
+    if (d.open && (d.classList.contains("obj") || d.classList.contains("rule")) && lazyData(d)) {
       if (watch) { watch.observe(d); } else { build(d); }
     }
   }, true);

@@ -351,6 +351,13 @@ def test_a_closed_objects_table_is_built_when_opened(page: Any) -> None:
         f"#{target}",
     )
     assert len(cells) == 2 and cells[0] == cells[1] != ""
+    # a suppressed-differences rule is built the same way
+    rule = page.find_element(By.CSS_SELECTOR, "details.rule > summary")
+    page.execute_script("arguments[0].scrollIntoView({block: 'center'})", rule)
+    rule.click()
+    WebDriverWait(page, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "details.rule[open] table.sup").is_displayed()
+    )
 
 
 def test_search_highlights_opens_and_filters_contents(page: Any) -> None:
