@@ -642,3 +642,15 @@ def test_differences_are_sorted_by_severity_then_section(sample_report: Report) 
         for g in viewmodel.view(sample_report).differences
     ]
     assert keys == sorted(keys)
+
+
+def test_a_list_item_edited_in_place_marks_only_what_changed() -> None:
+    old = ["employeeType EQUAL 'Contractor' AND extensionAttribute10 NOTEQUAL 'CloudAccess'"]
+    new = ["employeeType EQUAL 'Contractors' AND extensionAttribute10 NOTEQUAL 'CloudAccess'"]
+    left, right, inline = cells.list_diff(old, new)
+    assert [t for tag, t in left if tag == "del"] == ["Contractor"]
+    assert [t for tag, t in right if tag == "ins"] == ["Contractors"]
+    assert ("to", cells.ARROW) in inline
+    # unrelated items stay whole
+    left, right, _ = cells.list_diff(["OU=Sales,DC=x"], ["CN=Builtin"])
+    assert left == [("del", "OU=Sales,DC=x")] and right == [("ins", "CN=Builtin")]

@@ -170,26 +170,51 @@ def list_cell(items: Sequence[str], tag: str = "") -> Cell:
     return _coalesce(cell)
 
 
+#: Two list items at the same place are shown as one edited item (changed tokens marked) when
+#: at least this share of their tokens is unchanged: a scoping group with one condition changed.
+SIMILAR = 0.6
+
+
+def similar(old: str, new: str) -> bool:
+    """Whether ``new`` reads as an edit of ``old`` rather than another item."""
+    a, b = tokenize(old), tokenize(new)
+    if len(a) * len(b) > MAX_PAIRS:
+        return False
+    return difflib.SequenceMatcher(None, a, b, False).ratio() >= SIMILAR
+
+
 def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cell, Cell]:
-    """Two lists item by item: items only on primary ``del``, only on staging ``ins``."""
+    """Two lists item by item: items only on primary ``del``, only on staging ``ins``.
+
+    Where one item took the place of a similar one (:func:`similar`), it is one edited item:
+    its changed tokens are marked, on each side, rather than the whole item.
+    """
     sep = _separator([*primary, *staging])
     left: list[Segment] = []
     right: list[Segment] = []
     inline: list[Segment] = []
 
-    def put(cell: list[Segment], tag: str, item: str) -> None:
+    def put(cell: list[Segment], segments: Cell) -> None:
         if cell:
             cell.append(("", sep))
-        cell.append((tag, item))
+        cell.extend(segments)
 
     for op, i1, i2, j1, j2 in bounded_opcodes(primary, staging):
-        for item in primary[i1:i2]:
-            put(left, "" if op == "equal" else "del", item)
+        olds, news = primary[i1:i2], staging[j1:j2]
+        if op == "replace" and len(olds) == len(news) and all(map(similar, olds, news)):
+            for old, new in zip(olds, news, strict=True):
+                mine, theirs, both = token_diff(old, new)
+                put(left, mine)
+                put(right, theirs)
+                put(inline, both)
+            continue
+        for item in olds:
+            put(left, [("" if op == "equal" else "del", item)])
             if op != "equal":
-                put(inline, "del", item)
-        for item in staging[j1:j2]:
-            put(right, "" if op == "equal" else "ins", item)
-            put(inline, "" if op == "equal" else "ins", item)
+                put(inline, [("del", item)])
+        for item in news:
+            put(right, [("" if op == "equal" else "ins", item)])
+            put(inline, [("" if op == "equal" else "ins", item)])
     return (
         _coalesce(left) or [("em", "(empty)")],
         _coalesce(right) or [("em", "(empty)")],
