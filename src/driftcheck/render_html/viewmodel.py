@@ -162,7 +162,6 @@ class RuleGroupView:
     ckey: str
     objects: list[ObjectView]
     state: str
-    open: bool
 
 
 @dataclass(frozen=True)
@@ -280,8 +279,7 @@ class View:
     #: said prominently when both exports name the same server (probably a mistake)
     same_server: str
     verdict: str
-    fail_on: str
-    #: the levels that make the verdict "drift": fail_on and above, most severe first
+    #: the levels that make the verdict "drift" (``--fail-on`` and above), most severe first
     failing_levels: list[Severity]
     severities: list[SeverityView]
     suppressed_count: int
@@ -553,7 +551,6 @@ def rule_groups_view(entries: Sequence[ObjectEntry], index: Index) -> list[RuleG
                 ckey=index.ckey(shown[fold]),
                 objects=objects,
                 state=_state_of(o.state for o in objects),
-                open=True,
             )
         )
     return views
@@ -835,7 +832,6 @@ def view(report: Report) -> View:
         version_skew=primary.product_version != staging.product_version,
         same_server=_same_server(primary, staging),
         verdict=report.summary.verdict,
-        fail_on=fail_on,
         failing_levels=[level for level in SEVERITY_ORDER if level.at_least(fail_on)],
         severities=[
             SeverityView(level, counts[level], SEVERITY_MEANING[level]) for level in SEVERITY_ORDER
