@@ -36,6 +36,7 @@ FLAGS = (
 )
 EVIL = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
 RULE = "In from AD - User Department Fixup"
+LAZY_RULE = "In from AD - Contact Join"
 #: What "Expand all" and "Collapse all" open and close (not the contents' own lists).
 FOLDABLE = ":is(details.obj, details.gg, details.rule)"
 
@@ -115,7 +116,19 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
             rule.write_bytes(data[:start] + escaped.encode() + data[end:])
             planted += 1
     assert planted == 1, "the description was planted"
-    report = compare_exports(SAMPLES / "primary", staging)
+    # and in an unchanged rule on both servers: its table is built in the page when opened
+    primary = root / "primary"
+    shutil.copytree(SAMPLES / "primary", primary)
+    lazy = 0
+    for export in (primary, staging):
+        for rule in (export / "SynchronizationRules").iterdir():
+            data = rule.read_bytes()
+            if f"<name>{LAZY_RULE}</name>".encode() in data and b"<description />" in data:
+                text = f"<description>{escaped}</description>".encode()
+                rule.write_bytes(data.replace(b"<description />", text, 1))
+                lazy += 1
+    assert lazy == 4, "planted in both servers' two Contact Join rules"
+    report = compare_exports(primary, staging)
     path = root / "report.html"
     path.write_text(render_html(report), encoding="utf-8")
     return path
@@ -168,6 +181,19 @@ def test_injected_script_does_not_run_and_shows_as_text(page: Any) -> None:
     assert "<script>window.__xss = 1</script>" in text
     errors = [e for e in page.get_log("browser") if e.get("level") == "SEVERE"]
     assert errors == [], errors
+
+
+def test_script_in_a_closed_objects_text_stays_text_when_built(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    page.get(page.current_url.split("#")[0])
+    target = rule_id(page, LAZY_RULE, "fabrikam.com")
+    assert page.find_elements(By.CSS_SELECTOR, f"#{target} > noscript.lazy")
+    page.execute_script(f"location.hash = '#{target}'")
+    table = page.find_element(By.CSS_SELECTOR, f"#{target} table.cfg")
+    assert "<script>window.__xss = 1</script>" in table.text
+    assert page.execute_script("return window.__xss") is None
+    assert page.find_elements(By.CSS_SELECTOR, 'main img, main script, img[src="x"]') == []
 
 
 def test_controls_filter_the_report(page: Any) -> None:
