@@ -443,3 +443,21 @@ def test_no_serious_accessibility_findings(page: Any) -> None:
     )
     serious = [v for v in result if v[1] in ("serious", "critical") or v[0] == "error"]
     assert serious == [], serious
+
+
+def test_printing_shows_the_changes_unless_everything_is_asked_for(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    page.get(page.current_url.split("#")[0])
+    unchanged = "#" + rule_id(page, "In from AD - Contact Join", "fabrikam.com")
+    fixup = "#" + rule_id(page, RULE, "fabrikam.com")
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not shown(page, unchanged) and shown(page, fixup)
+        assert shown(page, "tr.dr") and not shown(page, "nav#toc")
+        page.execute_script("document.getElementById('f-print').click()")
+        assert shown(page, unchanged)
+    finally:
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        page.execute_script("document.getElementById('f-print').click()")
+    assert page.find_element(By.ID, "controls").is_displayed()
