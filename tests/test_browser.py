@@ -461,3 +461,35 @@ def test_printing_shows_the_changes_unless_everything_is_asked_for(page: Any) ->
         page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         page.execute_script("document.getElementById('f-print').click()")
     assert page.find_element(By.ID, "controls").is_displayed()
+
+
+def test_expand_all_asks_before_opening_hundreds_of_objects(
+    start_browser: Callable[..., Any], tmp_path: Path
+) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from driftcheck import synth
+
+    synth.write_pair(tmp_path, connectors=9, rules_per_connector=36, drift=4, seed=3)
+    path = tmp_path / "report.html"
+    report = compare_exports(tmp_path / "primary", tmp_path / "staging")
+    path.write_text(render_html(report), encoding="utf-8")
+    driver = start_browser()
+    driver.get(path.as_uri())
+    count = "return document.querySelectorAll('details.obj[open]').length"
+    closed = driver.execute_script("return document.querySelectorAll('details.obj').length")
+    before = driver.execute_script(count)
+    assert closed - before > 300
+    click(driver, "b-open")
+    alert = WebDriverWait(driver, 5).until(lambda d: d.switch_to.alert)
+    assert "Open all" in alert.text
+    alert.dismiss()
+    assert driver.execute_script(count) == before
+    # with a filter showing fewer objects it opens them without asking
+    click(driver, "f-changes")
+    click(driver, "b-open")
+    assert driver.execute_script(count) >= before
+    click(driver, "f-changes")
+    click(driver, "b-open")
+    WebDriverWait(driver, 5).until(lambda d: d.switch_to.alert).accept()
+    assert driver.execute_script(count) == closed
