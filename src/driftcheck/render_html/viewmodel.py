@@ -609,7 +609,7 @@ def _severities(
     ]
 
 
-def _section_row(report: Report, section: str) -> SummaryRow:
+def _section_row(report: Report, section: str, findings: Sequence[Finding]) -> SummaryRow:
     entries = report.objects.get(section, ())
     known = report.summary.objects.get(section)
     return SummaryRow(
@@ -618,7 +618,7 @@ def _section_row(report: Report, section: str) -> SummaryRow:
         depth=0,
         primary=known.primary if known else "",
         staging=known.staging if known else "",
-        counts=_counts((e.state for e in entries), _severities(report.differences, section)),
+        counts=_counts((e.state for e in entries), _severities(findings, section)),
     )
 
 
@@ -631,11 +631,14 @@ def _children(view: SectionView) -> list[tuple[str, str, str, list[ObjectView]]]
     return []
 
 
-def summary_rows(report: Report, sections: Sequence[SectionView]) -> list[SummaryRow]:
-    """Counts per section, per connector and per rule group, each linking to its place."""
+def summary_rows(
+    report: Report, sections: Sequence[SectionView], findings: Sequence[Finding]
+) -> list[SummaryRow]:
+    """Counts per section, per connector and per rule group, each linking to its place;
+    differences counted as the differences table lists them (``findings``)."""
     rows = []
     for view in sections:
-        rows.append(_section_row(report, view.id))
+        rows.append(_section_row(report, view.id, findings))
         for title, href, ckey, objs in _children(view):
             idents = {_ident(view.id, o.connector, o.name) for o in objs}
             rows.append(
@@ -645,9 +648,7 @@ def summary_rows(report: Report, sections: Sequence[SectionView]) -> list[Summar
                     depth=1,
                     primary=sum(1 for o in objs if o.state != ChangeKind.ADDED),
                     staging=sum(1 for o in objs if o.state != ChangeKind.REMOVED),
-                    counts=_counts(
-                        (o.state for o in objs), _severities(report.differences, view.id, idents)
-                    ),
+                    counts=_counts((o.state for o in objs), _severities(findings, view.id, idents)),
                     ckey=ckey,
                 )
             )
@@ -820,7 +821,7 @@ def view(report: Report) -> View:
     has_objects = bool(report.objects)
     fail_on = report.summary.fail_on
     columns = summary_columns()
-    all_rows = summary_rows(report, sections)
+    all_rows = summary_rows(report, sections, reading.findings)
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for d in reading.findings:
         counts[d.severity] += 1
