@@ -655,3 +655,24 @@ def test_a_list_item_edited_in_place_marks_only_what_changed() -> None:
     # unrelated items stay whole
     left, right, _ = cells.list_diff(["OU=Sales,DC=x"], ["CN=Builtin"])
     assert left == [("del", "OU=Sales,DC=x")] and right == [("ins", "CN=Builtin")]
+
+
+def test_inputs_more_severe_than_their_expression_change_are_kept() -> None:
+    expression = _finding(
+        path="attribute-flows/mail/expression",
+        primary="Trim([mail])",
+        staging="LCase([mail])",
+        severity="warning",
+    )
+    inputs = _finding(path="attribute-flows/mail/inputs", change="added", staging="upn")
+    assert findings.for_reading([expression, inputs]).findings == (expression, inputs)
+    assert findings.severity_counts([expression, inputs])[Severity.BLOCKING] == 1
+
+
+def test_text_and_html_views_count_one_change_once(sample_report: Report) -> None:
+    line = render_text(sample_report).splitlines()[4]
+    counts = findings.severity_counts(sample_report.differences)
+    assert line.startswith(f"DRIFT: {counts[Severity.BLOCKING]} blocking")
+    assert counts[Severity.BLOCKING] < sample_report.summary.by_severity[Severity.BLOCKING]
+    html = rh.render_html(sample_report)
+    assert f"{counts[Severity.BLOCKING]} blocking</span>" in html

@@ -4,8 +4,8 @@ The comparison reports what differs field by field, and the JSON report keeps th
 patterns would make one edit look like several to a reader:
 
 * an attribute flow's ``inputs`` are derived from its expression: when the expression is
-  reported as modified, its inputs removed/added say nothing more (the side-by-side view still
-  shows them);
+  reported as modified (at least as severe), its inputs removed/added say nothing more (the
+  side-by-side view still shows them);
 * a scoping group is compared as a whole: changing one condition reports the old group removed
   and the new one added. When a removed and an added group of the same rule differ in exactly
   one condition, they are shown as one modified group.
@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from driftcheck.report import Finding
-from driftcheck.vocab import ChangeKind
+from driftcheck.vocab import SEVERITY_ORDER, ChangeKind, Severity
 
 #: Conditions of a scoping group as the comparison writes it: "a EQUAL 'x' AND b ...".
 CONDITION_JOIN = " AND "
@@ -59,8 +59,9 @@ def one_condition_apart(old: object, new: object) -> bool:
 def for_reading(differences: Sequence[Finding]) -> Reading:
     """The differences with derived and split entries folded into the change that explains
     them; order otherwise kept."""
+    # flow -> the severity of its expression's change: inputs at most as severe are folded
     changed_expressions = {
-        (_object_key(d), flow)
+        (_object_key(d), flow): d.severity.rank
         for d in differences
         if d.change == ChangeKind.MODIFIED and (flow := _flow_of(d.path, "expression"))
     }
@@ -69,7 +70,7 @@ def for_reading(differences: Sequence[Finding]) -> Reading:
     open_removals: dict[tuple[tuple[str, str, str], str], list[int]] = {}
     for d in differences:
         flow = _flow_of(d.path, "inputs")
-        if flow and (_object_key(d), flow) in changed_expressions:
+        if flow and changed_expressions.get((_object_key(d), flow), -1) >= d.severity.rank:
             folded += 1
             continue
         key = (_object_key(d), d.path)
@@ -106,3 +107,11 @@ def folded_phrase(folded: int) -> str:
         f"{folded} related {entries} shown with the change that explains them: a flow's inputs "
         "with its expression, a scoping group's old and new condition as one change"
     )
+
+
+def severity_counts(differences: Sequence[Finding]) -> dict[Severity, int]:
+    """Differences per severity, as the views list them (most severe first)."""
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    for d in for_reading(differences).findings:
+        counts[d.severity] += 1
+    return counts

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from driftcheck.compare import Json
-from driftcheck.findings import folded_phrase, for_reading
+from driftcheck.findings import folded_phrase, for_reading, severity_counts
 from driftcheck.render_html.cells import (
     ARROW,
     Cell,
@@ -822,9 +822,7 @@ def view(report: Report) -> View:
     fail_on = report.summary.fail_on
     columns = summary_columns()
     all_rows = summary_rows(report, sections, reading.findings)
-    counts = dict.fromkeys(SEVERITY_ORDER, 0)
-    for d in reading.findings:
-        counts[d.severity] += 1
+    counts = severity_counts(report.differences)
     return View(
         title=f"driftcheck: {primary.server} vs {staging.server}",
         tool_version=report.tool_version,
