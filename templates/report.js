@@ -203,8 +203,11 @@
   var ASK_OVER = 300;
   function openAll(open) {
     var all = slice(doc.querySelectorAll("details.obj,details.gg,details.rule"));
+    var onlyChanges = f.changes.checked;
     var targets = all.filter(function (d) {
-      return d.open !== open && (!open || !d.closest("[hidden]"));
+      if (d.open === open) { return false; }
+      if (!open) { return true; }
+      return !d.closest("[hidden]") && !(onlyChanges && d.dataset.st === "unchanged");
     });
     var objects = targets.filter(function (d) { return d.classList.contains("obj"); }).length;
     if (open && objects > ASK_OVER && !window.confirm(
