@@ -25,16 +25,12 @@ ARROW = " → "
 INLINE_LIST = 6
 SHORT_ITEM = 48
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+(?:[.\-][\w%]+)*|.', re.DOTALL)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+|.', re.DOTALL)
 
 
 def tokenize(text: str) -> list[str]:
     """Tokens of an expression: string literals whole (as normalize.normalize_expression reads
-    them), runs of whitespace, words and numbers, and single punctuation characters.
-
-    A word keeps inner dots and hyphens, so a number (``2.4.18.0``), a GUID or an identifier
-    such as ``extensionAttribute4`` changes as a whole: shown old → new, never as fragments.
-    """
+    them), runs of whitespace, words and numbers, and single punctuation characters."""
     return _TOKEN.findall(text)
 
 
@@ -123,13 +119,40 @@ def _blank(tokens: Sequence[str]) -> bool:
     return all(t.isspace() for t in tokens)
 
 
+_WORD_START = re.compile(r"[\w%]")
+_WORD_END = re.compile(r"[\w%]$")
+
+
+def words(tokens: Sequence[str]) -> list[str]:
+    """Tokens with runs of words joined by dots or hyphens made one: a version (``2.4.18.0``),
+    a GUID or a dotted name changes as a whole, shown old → new, never as fragments."""
+    out: list[str] = []
+    n = 0
+    while n < len(tokens):
+        token = tokens[n]
+        if (
+            out
+            and token in (".", "-")
+            and n + 1 < len(tokens)
+            and not out[-1].startswith('"')
+            and _WORD_END.search(out[-1])
+            and _WORD_START.match(tokens[n + 1])
+        ):
+            out[-1] += token + tokens[n + 1]
+            n += 2
+            continue
+        out.append(token)
+        n += 1
+    return out
+
+
 def token_diff(primary: str, staging: str) -> tuple[Cell, Cell, Cell]:
     """(primary cell, staging cell, inline cell) for two texts, compared token by token.
 
     The primary cell marks what staging lost (``del``), the staging cell what it gained
     (``ins``); the inline cell has both in reading order. Whitespace-only edits are not marked.
     """
-    a, b = tokenize(primary), tokenize(staging)
+    a, b = words(tokenize(primary)), words(tokenize(staging))
     left: list[Segment] = []
     right: list[Segment] = []
     inline: list[Segment] = []
@@ -177,7 +200,7 @@ SIMILAR = 0.6
 
 def similar(old: str, new: str) -> bool:
     """Whether ``new`` reads as an edit of ``old`` rather than another item."""
-    a, b = tokenize(old), tokenize(new)
+    a, b = words(tokenize(old)), words(tokenize(new))
     if len(a) * len(b) > MAX_PAIRS:
         return False
     return difflib.SequenceMatcher(None, a, b, False).ratio() >= SIMILAR
