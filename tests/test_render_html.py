@@ -676,3 +676,17 @@ def test_text_and_html_views_count_one_change_once(sample_report: Report) -> Non
     assert counts[Severity.BLOCKING] < sample_report.summary.by_severity[Severity.BLOCKING]
     html = rh.render_html(sample_report)
     assert f"{counts[Severity.BLOCKING]} blocking</span>" in html
+
+
+def test_why_a_row_is_hidden_is_text_not_only_a_tooltip(sample_html: str) -> None:
+    ignored = rows.Row("id", 0, "ign", [], [], title="ignored: server-local-ids", why="x")
+    assert ignored.hover == "ignored: server-local-ids", "a title that says more is kept"
+    ignored = rows.Row(
+        "id", 0, "ign", [], [], title="ignored: server-local-ids", why="server-local-ids"
+    )
+    assert ignored.hover == ""
+    assert rows.Row("n", 0, "eq", [], [], title=rows.EQUAL_TITLE).hover == ""
+    link = re.search(
+        r'<a class="why" href="#(ir-\d+)">≈ ignored: server-local-ids</a>', sample_html
+    )
+    assert link and f'id="{link.group(1)}"' in sample_html

@@ -69,6 +69,14 @@ class Row:
     why: str = ""
 
     @property
+    def hover(self) -> str:
+        """The row's tooltip: its explanation, unless the row already shows it as text (the
+        "why" of a row hidden by an ignore rule or compared equal)."""
+        if self.state == "eq" or (self.state == "ign" and self.title == IGNORED + self.why):
+            return ""
+        return self.title
+
+    @property
     def css(self) -> str:
         """The row's classes. "Only show changes" keeps ``mod``, ``add``, ``rem`` and ``k``."""
         state = {"same": "", "group": "grp"}.get(self.state, self.state)
