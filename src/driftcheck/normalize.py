@@ -524,8 +524,9 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         f"{connector.casefold()}|{rule.direction.casefold()}|{rule.name.casefold()}",
         rule.name,
         connector,
-        f"{rule.direction} {rule.source_object_type} → {rule.target_object_type}, "
-        f"{rule.link_type}, precedence {rule.precedence}, {len(rule.flows)} flows"
+        f"{rule.direction} {rule.source_object_type} to {rule.target_object_type}, "
+        f"{rule.link_type}, precedence {rule.precedence}, {len(rule.flows)} "
+        + ("flow" if len(rule.flows) == 1 else "flows")
         + (", disabled" if rule.disabled else ""),
         fields,
         precedence_group=precedence_group(rule, connector),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from driftcheck.compare import Json
+from driftcheck.findings import folded_phrase, for_reading
+from driftcheck.findings import severity_counts as listed_counts
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
 from driftcheck.render_checks import readiness_text
@@ -70,12 +72,16 @@ def render_text(report: Report, *, top: int = 15) -> str:
         "",
         f"  {'':18}" + _count_columns([level.value for level in SEVERITY_ORDER]),
     ]
-    for section, counts in report.summary.by_section.items():
-        row = [counts.get(level, 0) for level in SEVERITY_ORDER]
+    for section in report.summary.by_section:
+        counts = listed_counts([d for d in report.differences if d.section == section])
+        row = [counts[level] for level in SEVERITY_ORDER]
         lines.append(f"  {section_title(section):18}" + _count_columns(row))
-    ranked = sorted(report.differences, key=lambda d: severity_sort_key(d.severity))
+    reading = for_reading(report.differences)
+    ranked = sorted(reading.findings, key=lambda d: severity_sort_key(d.severity))
     if ranked:
         lines += ["", f"Top differences ({min(top, len(ranked))} of {len(ranked)}):"]
+        if reading.folded:
+            lines.append(f"  ({folded_phrase(reading.folded)})")
         for d in ranked[:top]:
             lines += difference_lines(d)
         if len(ranked) > top:

@@ -3,14 +3,16 @@ one-line verdict and the counts per severity."""
 
 from __future__ import annotations
 
+from driftcheck.findings import severity_counts as listed_counts
 from driftcheck.readiness import verdict_notes
 from driftcheck.report import Report
 from driftcheck.vocab import SEVERITY_ORDER
 
 
 def severity_counts(report: Report) -> str:
-    """``19 blocking, 4 warning, 2 info``: most severe first."""
-    counts = report.summary.by_severity
+    """``16 blocking, 4 warning, 2 info``: most severe first, one change counted once
+    (:mod:`driftcheck.findings`; the JSON report's summary keeps every finding)."""
+    counts = listed_counts(report.differences)
     return ", ".join(f"{counts.get(level, 0)} {level}" for level in SEVERITY_ORDER)
 
 

@@ -16,6 +16,8 @@ Only what the JSON report carries is shown, so ``driftcheck render`` rebuilds th
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from markupsafe import Markup, escape
 from driftcheck.render_html.viewmodel import view
 from driftcheck.report import Report
 
-__all__ = ["cell_html", "environment", "render_html", "templates_dir"]
+__all__ = ["asset", "cell_html", "environment", "lazy_html", "render_html", "templates_dir"]
 
 TEMPLATE = "report.html.j2"
 
@@ -39,7 +41,8 @@ def templates_dir() -> Path:
     raise FileNotFoundError(f"{TEMPLATE} is not installed beside driftcheck")
 
 
-_CELL_TAGS = frozenset({"", "del", "ins", "em"})
+#: A cell segment's tag and the element it is written as.
+_CELL_TAGS = {"": "", "del": "del", "ins": "ins", "em": "em", "to": 'span class="to"'}
 
 
 def cell_html(segments: Iterable[tuple[str, str]]) -> Markup:
@@ -50,10 +53,47 @@ def cell_html(segments: Iterable[tuple[str, str]]) -> Markup:
     """
     parts = []
     for tag, text in segments:
-        if tag not in _CELL_TAGS:
+        element = _CELL_TAGS.get(tag)
+        if element is None:
             raise ValueError(f"unexpected cell tag {tag!r}")
-        parts.append(f"<{tag}>{escape(text)}</{tag}>" if tag else str(escape(text)))
+        parts.append(
+            f"<{element}>{escape(text)}</{element.split()[0]}>" if tag else str(escape(text))
+        )
     return Markup("".join(parts))
+
+
+#: The page's own style sheet and script, written inline so the report stays one file.
+ASSETS = frozenset({"report.css", "report.js"})
+
+
+@functools.cache
+def asset(name: str) -> Markup:
+    """``templates/report.css`` or ``report.js``, to be written inside ``<style>``/``<script>``.
+
+    They are the project's own files, not data; still, a closing tag inside one would end its
+    element early, so that is refused rather than written.
+    """
+    if name not in ASSETS:
+        raise ValueError(f"unknown template asset {name!r}")
+    text = (templates_dir() / name).read_text(encoding="utf-8")
+    if re.search(r"</(style|script)|<!--", text, re.IGNORECASE):
+        raise ValueError(f"{name} must not contain a closing style/script tag or '<!--'")
+    return Markup(text)
+
+
+def lazy_html(html: str) -> Markup:
+    """An object's side-by-side table kept for later, to write inside ``<noscript>``.
+
+    Where the script runs, a ``<noscript>`` element's content is text that the browser does not
+    turn into elements, so a closed object costs nothing until it is opened (report.js then
+    builds its table from that text); without JavaScript it is the table itself. Every value in
+    it is escaped (no ``<`` from an export reaches it), so only the page's own markup could end
+    the element early, and that is checked.
+    """
+    text = str(html)
+    if "</noscript" in text.lower():
+        raise ValueError("a lazy table must not contain </noscript>")
+    return Markup(text)
 
 
 def environment() -> jinja2.Environment:
@@ -65,6 +105,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = cell_html
+    env.filters["lazy"] = lazy_html
+    env.globals["asset"] = asset
     return env
 
 

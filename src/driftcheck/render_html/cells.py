@@ -1,14 +1,16 @@
 """Cells: a value, a list, or the difference between two texts as ``(tag, text)`` segments.
 
-``tag`` is ``""`` (plain), ``"del"`` (removed, red and struck through), ``"ins"`` (added,
-green) or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
-token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`),
-both in bounded time (:func:`bounded_opcodes`).
+``tag`` is ``""`` (plain), ``"del"`` (removed: struck through, red), ``"ins"`` (added:
+underlined, green; neither relies on colour alone), ``"to"`` (the arrow between an old and a
+new value: "changed to") or ``"em"`` (a placeholder such as "(absent)"). Differences between
+two texts are shown token by token (:func:`token_diff`), between two lists member by member
+(:func:`list_diff`), both in bounded time (:func:`bounded_opcodes`).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 
 from driftcheck.compare import Json
@@ -16,6 +18,9 @@ from driftcheck.expression import token_texts
 
 Segment = tuple[str, str]
 Cell = list[Segment]
+
+#: Between an old and a new value: "changed to". (Nothing else in a cell uses an arrow.)
+ARROW = " → "
 
 #: A list of more items than this, all short, is written on one line separated by commas.
 INLINE_LIST = 6
@@ -113,13 +118,40 @@ def _blank(tokens: Sequence[str]) -> bool:
     return all(t.isspace() for t in tokens)
 
 
+_WORD_START = re.compile(r"[\w%]")
+_WORD_END = re.compile(r"[\w%]$")
+
+
+def words(tokens: Sequence[str]) -> list[str]:
+    """Tokens with runs of words joined by dots or hyphens made one: a version (``2.4.18.0``),
+    a GUID or a dotted name changes as a whole, shown old → new, never as fragments."""
+    out: list[str] = []
+    n = 0
+    while n < len(tokens):
+        token = tokens[n]
+        if (
+            out
+            and token in (".", "-")
+            and n + 1 < len(tokens)
+            and not out[-1].startswith('"')
+            and _WORD_END.search(out[-1])
+            and _WORD_START.match(tokens[n + 1])
+        ):
+            out[-1] += token + tokens[n + 1]
+            n += 2
+            continue
+        out.append(token)
+        n += 1
+    return out
+
+
 def token_diff(primary: str, staging: str) -> tuple[Cell, Cell, Cell]:
     """(primary cell, staging cell, inline cell) for two texts, compared token by token.
 
     The primary cell marks what staging lost (``del``), the staging cell what it gained
     (``ins``); the inline cell has both in reading order. Whitespace-only edits are not marked.
     """
-    a, b = tokenize(primary), tokenize(staging)
+    a, b = words(tokenize(primary)), words(tokenize(staging))
     left: list[Segment] = []
     right: list[Segment] = []
     inline: list[Segment] = []
@@ -132,7 +164,14 @@ def token_diff(primary: str, staging: str) -> tuple[Cell, Cell, Cell]:
             continue
         left.append(("del", old))
         right.append(("ins", new))
-        inline += [("del", old), ("ins", new)]
+        inline += (
+            [("del", old), ("to", ARROW), ("ins", new)]
+            if old and new
+            else [
+                ("del", old),
+                ("ins", new),
+            ]
+        )
     return _coalesce(left), _coalesce(right), _coalesce(inline)
 
 
@@ -153,26 +192,51 @@ def list_cell(items: Sequence[str], tag: str = "") -> Cell:
     return _coalesce(cell)
 
 
+#: Two list items at the same place are shown as one edited item (changed tokens marked) when
+#: at least this share of their tokens is unchanged: a scoping group with one condition changed.
+SIMILAR = 0.6
+
+
+def similar(old: str, new: str) -> bool:
+    """Whether ``new`` reads as an edit of ``old`` rather than another item."""
+    a, b = words(tokenize(old)), words(tokenize(new))
+    if len(a) * len(b) > MAX_PAIRS:
+        return False
+    return difflib.SequenceMatcher(None, a, b, False).ratio() >= SIMILAR
+
+
 def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cell, Cell]:
-    """Two lists item by item: items only on primary ``del``, only on staging ``ins``."""
+    """Two lists item by item: items only on primary ``del``, only on staging ``ins``.
+
+    Where one item took the place of a similar one (:func:`similar`), it is one edited item:
+    its changed tokens are marked, on each side, rather than the whole item.
+    """
     sep = _separator([*primary, *staging])
     left: list[Segment] = []
     right: list[Segment] = []
     inline: list[Segment] = []
 
-    def put(cell: list[Segment], tag: str, item: str) -> None:
+    def put(cell: list[Segment], segments: Cell) -> None:
         if cell:
             cell.append(("", sep))
-        cell.append((tag, item))
+        cell.extend(segments)
 
     for op, i1, i2, j1, j2 in bounded_opcodes(primary, staging):
-        for item in primary[i1:i2]:
-            put(left, "" if op == "equal" else "del", item)
+        olds, news = primary[i1:i2], staging[j1:j2]
+        if op == "replace" and len(olds) == len(news) and all(map(similar, olds, news)):
+            for old, new in zip(olds, news, strict=True):
+                mine, theirs, both = token_diff(old, new)
+                put(left, mine)
+                put(right, theirs)
+                put(inline, both)
+            continue
+        for item in olds:
+            put(left, [("" if op == "equal" else "del", item)])
             if op != "equal":
-                put(inline, "del", item)
-        for item in staging[j1:j2]:
-            put(right, "" if op == "equal" else "ins", item)
-            put(inline, "" if op == "equal" else "ins", item)
+                put(inline, [("del", item)])
+        for item in news:
+            put(right, [("" if op == "equal" else "ins", item)])
+            put(inline, [("" if op == "equal" else "ins", item)])
     return (
         _coalesce(left) or [("em", "(empty)")],
         _coalesce(right) or [("em", "(empty)")],
@@ -208,5 +272,5 @@ def diff_cells(primary: Json, staging: Json) -> tuple[Cell, Cell, Cell]:
         return list_diff([text_of(v) for v in primary], [text_of(v) for v in staging])
     if primary is None or primary == "" or staging is None or staging == "":
         left, right = value_cell(primary, "del"), value_cell(staging, "ins")
-        return left, right, [*left, ("", " → "), *right]
+        return left, right, [*left, ("to", ARROW), *right]
     return token_diff(text_of(primary), text_of(staging))

@@ -14,6 +14,8 @@ from driftcheck.report import ObjectEntry, Rank
 
 #: Hover text of a row whose values differ where the comparison says it does not matter.
 EQUAL_TITLE = "compared equal: letter case, whitespace or order only"
+#: Hover text of a row hidden by an ignore rule, before the rule's id.
+IGNORED = "ignored: "
 
 # --- rows of the side-by-side tables ---------------------------------------------------------
 
@@ -45,7 +47,7 @@ class Marks:
                 return "mod", severity, f"{severity} difference"
             rule = self.find(self.suppressed, path, exact=exact)
             if rule is not None:
-                return "ign", "", f"ignored: {rule}"
+                return "ign", "", f"{IGNORED}{rule}"
         return "eq", "", EQUAL_TITLE
 
 
@@ -63,6 +65,16 @@ class Row:
     title: str = ""
     #: a heading row above a change: kept by "only show changes"
     keep: bool = False
+    #: the ignore rule that hides this row's difference (state ``ign``)
+    why: str = ""
+
+    @property
+    def hover(self) -> str:
+        """The row's tooltip: its explanation, unless the row already shows it as text (the
+        "why" of a row hidden by an ignore rule or compared equal)."""
+        if self.state == "eq" or (self.state == "ign" and self.title == IGNORED + self.why):
+            return ""
+        return self.title
 
     @property
     def css(self) -> str:
@@ -118,7 +130,8 @@ def leaf_row(label: str, depth: int, path: str, p: Json, s: Json, marks: Marks) 
         return Row(label, depth, "same", value_cell(p), [])
     state, severity, title = marks.state(path)
     if state != "mod":
-        return Row(label, depth, state, value_cell(p), value_cell(s), severity, title)
+        why = title.removeprefix(IGNORED) if state == "ign" else ""
+        return Row(label, depth, state, value_cell(p), value_cell(s), severity, title, why=why)
     left, right, _ = diff_cells(p, s)
     return Row(label, depth, state, left, right, severity, title)
 
@@ -131,10 +144,11 @@ def one_side_rows(
     state = "rem" if side == "primary" else "add"
     tag = "del" if side == "primary" else "ins"
     title = "only on the primary server" if side == "primary" else "only on the staging server"
+    why = ""
     if reported is None:
         rule = marks.find(marks.suppressed, path, exact=False)
         if rule is not None:
-            state, tag, title = "ign", "", f"ignored: {rule}"
+            state, tag, title, why = "ign", "", f"{IGNORED}{rule}", rule
     rows: list[Row] = []
     if isinstance(value, dict) and value:
         rows.append(Row(label, depth, "head", entries(len(value)), [], reported or "", title))
@@ -143,7 +157,7 @@ def one_side_rows(
         return rows
     shown = value_cell(value, tag)
     p, s = (shown, _ABSENT) if side == "primary" else (_ABSENT, shown)
-    return [Row(label, depth, state, p, s, reported or "", title)]
+    return [Row(label, depth, state, p, s, reported or "", title, why=why)]
 
 
 def tree_rows(
@@ -198,7 +212,9 @@ def one_sided(rows: list[Row], primary: bool, staging: bool) -> list[Row]:
             continue
         cell = [(tag if t == "" else t, x) for t, x in row.primary]
         pair = (cell, _ABSENT) if primary else (_ABSENT, cell)
-        out.append(Row(row.label, row.depth, state, pair[0], pair[1], row.severity, row.title))
+        out.append(
+            Row(row.label, row.depth, state, pair[0], pair[1], row.severity, row.title, why=row.why)
+        )
     return out
 
 

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from driftcheck.compare import Json
+from driftcheck.findings import folded_phrase, for_reading, severity_counts
 from driftcheck.render_checks import ReadinessView, report_readiness_view
 from driftcheck.render_html.cells import (
+    ARROW,
     Cell,
     list_diff,
     text_of,
@@ -44,7 +46,6 @@ from driftcheck.report import (
     ServerInfo,
     SuppressedFinding,
 )
-from driftcheck.summary import verdict_line
 from driftcheck.vocab import (
     CONFIG_SECTIONS,
     SECTION_INFO,
@@ -61,6 +62,23 @@ UNCHANGED = "unchanged"
 STATES = (*(k.value for k in ChangeKind), UNCHANGED)
 #: The count columns of the summary table, in order.
 SUMMARY_COLUMNS = (*STATES, *(level.value for level in SEVERITY_ORDER))
+#: Objects of one difference listed open; more start folded behind "N objects, same change".
+OBJECTS_LISTED_OPEN = 12
+#: What each severity means for a switchover, next to the verdict.
+SEVERITY_MEANING: Mapping[Severity, str] = {
+    Severity.BLOCKING: "fix before switching over: staging would sync differently",
+    Severity.WARNING: "check before switching over: may matter, depending on the estate",
+    Severity.INFO: "no effect on what is synchronized; listed for the record",
+}
+#: Symbols of the object states, shown with the state's colour (never colour alone).
+STATE_SYMBOL: Mapping[str, str] = {
+    ChangeKind.MODIFIED: "±",
+    ChangeKind.ADDED: "+",
+    ChangeKind.REMOVED: "−",
+    UNCHANGED: "=",
+}
+#: A difference's path shown for a global setting, whose one field is its value.
+SETTING_VALUE_PATH = "value"
 #: Objects listed by name in one suppressed group before "N more".
 SUPPRESSED_EXAMPLES = 25
 #: More changed objects than this start collapsed, to keep a large estate's page fast.
@@ -94,12 +112,16 @@ class DifferenceGroup:
     """Differences with the same path, change and values in one or more objects."""
 
     severity: Severity
+    section: str
+    section_title: str
     rule: str
     would_be_hidden_by: str
     path: str
     change: str
     cell: Cell
     objects: list[ObjectLink]
+    #: the objects' list starts open (few objects)
+    objects_open: bool
     connectors: str
     oob: bool
 
@@ -115,7 +137,6 @@ class ObjectView:
     state: str
     severity: str
     severities: str
-    differences: int
     oob: bool
     tag: str
     summary: str
@@ -127,6 +148,8 @@ class ObjectView:
 class GlobalGroupView:
     id: str
     title: str
+    #: "1 setting", "4 settings"
+    count: str
     objects: list[ObjectView]
     state: str
     open: bool
@@ -136,12 +159,11 @@ class GlobalGroupView:
 class RuleGroupView:
     id: str
     title: str
-    connector: str
-    direction: str
+    #: "1 rule", "37 rules"
+    count: str
     ckey: str
     objects: list[ObjectView]
     state: str
-    open: bool
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,32 @@ class SummaryRow:
     staging: int | str
     #: per column of :data:`SUMMARY_COLUMNS`
     counts: Mapping[str, int]
+    #: the connector filter's key of the row's connector ("" for a section)
+    ckey: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """Anything added, removed, modified or reported under this row."""
+        return any(self.counts[k] for k in SUMMARY_COLUMNS if k != UNCHANGED)
+
+    @property
+    def cells(self) -> list[int | str]:
+        """The cells in the order of :func:`summary_columns`."""
+        return [self.primary, self.staging, *(self.counts[k] for k in SUMMARY_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class SummaryColumn:
+    label: str
+    #: "objects" or "differences": what the column counts
+    unit: str
+
+
+@dataclass(frozen=True)
+class SeverityView:
+    level: Severity
+    count: int
+    meaning: str
 
 
 @dataclass(frozen=True)
@@ -161,6 +209,12 @@ class TocEntry:
     href: str
     state: str
     objects: list[TocEntry] = field(default_factory=list)
+    #: "37 rules" for an entry with objects
+    count: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return STATE_SYMBOL.get(self.state, "")
 
 
 @dataclass(frozen=True)
@@ -201,13 +255,14 @@ class RuleView:
 
 @dataclass(frozen=True)
 class SectionView:
-    """One section of the page: its differences, then (``layout``) its configuration."""
+    """One section of the page's configuration (``layout``); its differences are listed in
+    the one table of differences at the top."""
 
     id: str
     title: str
     anchor: str
-    groups: list[DifferenceGroup]
-    count: int
+    #: how many entries of the differences table are in this section, in words
+    count: str
     #: "settings", "objects", "rule-groups", or "" for differences only
     layout: str = ""
     heading: str = ""
@@ -223,23 +278,34 @@ class View:
     primary: ServerInfo
     staging: ServerInfo
     version_skew: bool
+    #: said prominently when both exports name the same server (probably a mistake)
+    same_server: str
     verdict: str
-    verdict_text: str
-    fail_on: str
-    by_severity: Mapping[Severity, int]
-    severity_levels: tuple[Severity, ...]
-    summary_columns: tuple[str, ...]
+    #: the levels that make the verdict "drift" (``--fail-on`` and above), most severe first
+    failing_levels: list[Severity]
+    severities: list[SeverityView]
     suppressed_count: int
+    #: one sentence when the differences table folds related entries, else ""
+    folded: str
     policy_file: str
     name_map: list[tuple[str, str]]
     has_objects: bool
     collapsed: int
-    total_objects: int
+    #: every difference across sections, most severe first, then by section
+    differences: list[DifferenceGroup]
+    summary_columns: list[SummaryColumn]
+    #: ("objects", 6), ("differences", 3): what the columns count, for the header
+    summary_units: list[tuple[str, int]]
+    #: the sections, and the connectors and rule groups with a change
     summary_rows: list[SummaryRow]
+    #: the connectors and rule groups without any change (behind a toggle)
+    summary_unchanged: list[SummaryRow]
     toc: list[TocPart]
     sections: list[SectionView]
     connector_filter: list[tuple[str, str]]
     ignore_rules: list[RuleView]
+    #: the anchor of each ignore rule's entry, for the "why hidden" links of the rows
+    rule_anchors: Mapping[str, str]
     warnings: tuple[str, ...]
     script: ScriptView | None = None
     #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
@@ -339,7 +405,20 @@ def change_cell(d: Finding | SuppressedFinding) -> Cell:
         return token_diff(p, s)[2]
     if isinstance(p, list) and isinstance(s, list):
         return list_diff([text_of(v) for v in p], [text_of(v) for v in s])[2]
-    return [*value_cell(p, "del"), ("", " → "), *value_cell(s, "ins")]
+    return [*value_cell(p, "del"), ("to", ARROW), *value_cell(s, "ins")]
+
+
+def shown_path(d: Finding | SuppressedFinding) -> str:
+    """Where a difference is, as the admin finds it: a global setting's one field, ``value``,
+    is named by the setting, as the export's GlobalSettings folder names it."""
+    if d.section == Section.GLOBAL_SETTINGS and d.path == SETTING_VALUE_PATH:
+        return f"GlobalSettings/{d.object}"
+    return d.path or "(whole object)"
+
+
+def _section_rank(section: str) -> int:
+    order = [s.value for s in CONFIG_SECTIONS]
+    return order.index(section) if section in order else len(order)
 
 
 def _group_key(d: Finding) -> str:
@@ -368,17 +447,20 @@ def difference_groups(differences: Iterable[Finding], index: Index) -> list[Diff
         entries.append(
             DifferenceGroup(
                 severity=first.severity,
+                section=first.section,
+                section_title=section_title(first.section),
                 rule=", ".join(rules),
                 would_be_hidden_by=", ".join(hidden),
-                path=first.path or "(whole object)",
+                path=shown_path(first),
                 change=first.change,
                 cell=change_cell(first),
                 objects=objects,
+                objects_open=len(objects) <= OBJECTS_LISTED_OPEN,
                 connectors=" ".join(sorted({index.ckey(d.connector) for d in members} - {""})),
                 oob=all(i in index.oob for i in idents),
             )
         )
-    entries.sort(key=lambda e: severity_sort_key(e.severity))
+    entries.sort(key=lambda e: (severity_sort_key(e.severity), _section_rank(e.section)))
     return entries
 
 
@@ -397,7 +479,6 @@ def _object_view(section: str, entry: ObjectEntry, index: Index, rows: list[Row]
         state=entry.state,
         severity=_max_severity(severities),
         severities=" ".join(level for level in SEVERITY_ORDER if level in severities),
-        differences=len(index.reported.get(ident, {})),
         oob=entry.rule is not None and entry.rule.out_of_box,
         tag=entry.rule.immutable_tag if entry.rule else "",
         summary=entry.summary,
@@ -435,6 +516,7 @@ def global_settings_view(entries: Sequence[ObjectEntry], index: Index) -> list[G
         GlobalGroupView(
             id=f"gg{n}",
             title=title,
+            count=_plural(len(objects), "setting"),
             objects=objects,
             state=_state_of(o.state for o in objects),
             open=any(o.open for o in objects),
@@ -470,15 +552,17 @@ def rule_groups_view(entries: Sequence[ObjectEntry], index: Index) -> list[RuleG
             RuleGroupView(
                 id=f"rg{n}",
                 title=f"{shown[fold]} · {direction or 'rules'}",
-                connector=shown[fold],
-                direction=direction,
+                count=_plural(len(objects), "rule"),
                 ckey=index.ckey(shown[fold]),
                 objects=objects,
                 state=_state_of(o.state for o in objects),
-                open=True,
             )
         )
     return views
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def connectors_view(entries: Sequence[ObjectEntry], index: Index) -> list[ObjectView]:
@@ -530,7 +614,7 @@ def _severities(
     ]
 
 
-def _section_row(report: Report, section: str) -> SummaryRow:
+def _section_row(report: Report, section: str, findings: Sequence[Finding]) -> SummaryRow:
     entries = report.objects.get(section, ())
     known = report.summary.objects.get(section)
     return SummaryRow(
@@ -539,25 +623,28 @@ def _section_row(report: Report, section: str) -> SummaryRow:
         depth=0,
         primary=known.primary if known else "",
         staging=known.staging if known else "",
-        counts=_counts((e.state for e in entries), _severities(report.differences, section)),
+        counts=_counts((e.state for e in entries), _severities(findings, section)),
     )
 
 
-def _children(view: SectionView) -> list[tuple[str, str, list[ObjectView]]]:
+def _children(view: SectionView) -> list[tuple[str, str, str, list[ObjectView]]]:
     """The rows under a section in the summary: each connector, each rule group."""
     if view.id == Section.CONNECTOR:
-        return [(o.name, o.id, [o]) for o in view.objects]
+        return [(o.name, o.id, o.ckey, [o]) for o in view.objects]
     if view.id == Section.SYNC_RULE:
-        return [(g.title, g.id, g.objects) for g in view.rule_groups]
+        return [(g.title, g.id, g.ckey, g.objects) for g in view.rule_groups]
     return []
 
 
-def summary_rows(report: Report, sections: Sequence[SectionView]) -> list[SummaryRow]:
-    """Counts per section, per connector and per rule group, each linking to its place."""
+def summary_rows(
+    report: Report, sections: Sequence[SectionView], findings: Sequence[Finding]
+) -> list[SummaryRow]:
+    """Counts per section, per connector and per rule group, each linking to its place;
+    differences counted as the differences table lists them (``findings``)."""
     rows = []
     for view in sections:
-        rows.append(_section_row(report, view.id))
-        for title, href, objs in _children(view):
+        rows.append(_section_row(report, view.id, findings))
+        for title, href, ckey, objs in _children(view):
             idents = {_ident(view.id, o.connector, o.name) for o in objs}
             rows.append(
                 SummaryRow(
@@ -566,9 +653,8 @@ def summary_rows(report: Report, sections: Sequence[SectionView]) -> list[Summar
                     depth=1,
                     primary=sum(1 for o in objs if o.state != ChangeKind.ADDED),
                     staging=sum(1 for o in objs if o.state != ChangeKind.REMOVED),
-                    counts=_counts(
-                        (o.state for o in objs), _severities(report.differences, view.id, idents)
-                    ),
+                    counts=_counts((o.state for o in objs), _severities(findings, view.id, idents)),
+                    ckey=ckey,
                 )
             )
     return rows
@@ -579,7 +665,17 @@ def _toc_groups(view: SectionView) -> list[TocEntry]:
         return [TocEntry(g.title, g.id, g.state) for g in view.global_groups]
     if view.layout == "rule-groups":
         return [
-            TocEntry(g.title, g.id, g.state, [TocEntry(o.name, o.id, o.state) for o in g.objects])
+            TocEntry(
+                g.title,
+                g.id,
+                g.state,
+                # a group without changes is one entry: listing thousands of unchanged rules
+                # makes the contents long and the filters slow
+                [TocEntry(o.name, o.id, o.state) for o in g.objects]
+                if g.state != UNCHANGED
+                else [],
+                g.count,
+            )
             for g in view.rule_groups
         ]
     return [TocEntry(o.name, o.id, o.state) for o in view.objects]
@@ -614,7 +710,11 @@ def suppressed_groups(entries: Iterable[SuppressedFinding]) -> list[SuppressedGr
     return [
         SuppressedGroup(
             section=section_title(section),
-            path=path or "(whole object)",
+            path=(
+                "GlobalSettings/<setting>"
+                if section == Section.GLOBAL_SETTINGS and path == SETTING_VALUE_PATH
+                else path or "(whole object)"
+            ),
             change=change,
             count=len(members),
             examples=[
@@ -649,8 +749,7 @@ def _section_view(
         id=section,
         title=section_title(section),
         anchor=_anchor(section),
-        groups=difference_groups(findings, index),
-        count=len(findings),
+        count=_plural(len(findings), "difference") if findings else "no differences",
         layout=layout,
         heading=heading,
         objects=objects,
@@ -674,10 +773,47 @@ def _collapse(sections: Sequence[SectionView]) -> int:
     return len(changed)
 
 
+def summary_columns() -> list[SummaryColumn]:
+    """The count columns of the summary table: objects first, then differences."""
+    sides = [SummaryColumn("On primary", "objects"), SummaryColumn("On staging", "objects")]
+    states = [SummaryColumn(state.capitalize(), "objects") for state in STATES]
+    levels = [SummaryColumn(level.capitalize(), "differences") for level in SEVERITY_ORDER]
+    return [*sides, *states, *levels]
+
+
+def _units(columns: Sequence[SummaryColumn]) -> list[tuple[str, int]]:
+    """(unit, how many columns) runs, for the header row above the column names."""
+    runs: list[tuple[str, int]] = []
+    for column in columns:
+        if runs and runs[-1][0] == column.unit:
+            runs[-1] = (column.unit, runs[-1][1] + 1)
+        else:
+            runs.append((column.unit, 1))
+    return runs
+
+
+def _same_server(primary: ServerInfo, staging: ServerInfo) -> str:
+    """A warning when both exports name one server: usually the same folder given twice."""
+    if not primary.server or primary.server.casefold() != staging.server.casefold():
+        return ""
+    if primary.export_date == staging.export_date:
+        return (
+            f"Both exports are of the same server, {primary.server}, exported at the same "
+            "time: this compares an export with itself. Unless that was the intent, pass the "
+            "staging server's export as the second folder."
+        )
+    return (
+        f"Both exports are of the same server, {primary.server} (exported "
+        f"{primary.export_date} and {staging.export_date}): this shows what changed on that "
+        "server over time, not the difference between a primary and its staging server."
+    )
+
+
 def view(report: Report) -> View:
     index = Index(report)
+    reading = for_reading(report.differences)
     by_section: dict[str, list[Finding]] = {}
-    for d in report.differences:
+    for d in reading.findings:
         by_section.setdefault(d.section, []).append(d)
     order = [s.value for s in CONFIG_SECTIONS]
     order += sorted(set(by_section) - set(order))
@@ -688,31 +824,40 @@ def view(report: Report) -> View:
         suppressed_by_rule.setdefault(s.ignored_by, []).append(s)
     primary, staging = report.primary, report.staging
     has_objects = bool(report.objects)
+    fail_on = report.summary.fail_on
+    columns = summary_columns()
+    all_rows = summary_rows(report, sections, reading.findings)
+    counts = severity_counts(report.differences)
     return View(
         title=f"driftcheck: {primary.server} vs {staging.server}",
         tool_version=report.tool_version,
         primary=primary,
         staging=staging,
         version_skew=primary.product_version != staging.product_version,
+        same_server=_same_server(primary, staging),
         verdict=report.summary.verdict,
-        verdict_text=verdict_line(report),
-        fail_on=report.summary.fail_on,
-        by_severity=report.summary.by_severity,
-        severity_levels=SEVERITY_ORDER,
-        summary_columns=SUMMARY_COLUMNS,
+        failing_levels=[level for level in SEVERITY_ORDER if level.at_least(fail_on)],
+        severities=[
+            SeverityView(level, counts[level], SEVERITY_MEANING[level]) for level in SEVERITY_ORDER
+        ],
         suppressed_count=report.summary.suppressed,
+        folded=folded_phrase(reading.folded) if reading.folded else "",
         policy_file=report.policy.file or "",
         name_map=sorted(report.policy.map.items()),
         has_objects=has_objects,
         collapsed=collapsed,
-        total_objects=sum(len(v) for v in report.objects.values()),
-        summary_rows=summary_rows(report, sections),
+        differences=difference_groups(reading.findings, index),
+        summary_columns=columns,
+        summary_units=_units(columns),
+        summary_rows=[r for r in all_rows if r.depth == 0 or r.changed],
+        summary_unchanged=[r for r in all_rows if r.depth and not r.changed],
         toc=_toc(sections) if has_objects else [],
         sections=sections,
         connector_filter=index.connectors,
         ignore_rules=[
             _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
+        rule_anchors={rule.id: f"ir-{n}" for n, rule in enumerate(report.ignore_rules, start=1)},
         warnings=report.warnings,
         script=script_view(report),
         readiness=report_readiness_view(report),
