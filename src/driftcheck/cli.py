@@ -7,8 +7,9 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import json
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,10 @@ import typer
 from driftcheck import __version__
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
+from driftcheck.history import DEFAULT_KEEP_DAYS
+from driftcheck.history_page import history_document, history_html, history_text
+from driftcheck.history_report import track
+from driftcheck.junit import junit_xml
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy
 from driftcheck.policyfile import (
@@ -84,6 +89,15 @@ POLICY_HELP = (
 PrimaryArg = Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")]
 StagingArg = Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
+RunTimeOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--run-time",
+        formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+        hidden=True,
+        help="Time (UTC) to record the run at in the history.",
+    ),
+]
 TodayOpt = Annotated[
     datetime | None,
     typer.Option(
@@ -159,6 +173,36 @@ def compare(
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
     today: TodayOpt = None,
+    history_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="FILE",
+            help="Record this run in the drift history FILE (SQLite, created if missing) and "
+            "mark each difference new, open or reopened, with when it was first seen; list "
+            "what was resolved since the previous run of the same two servers.",
+        ),
+    ] = None,
+    keep_days: Annotated[
+        int,
+        typer.Option(
+            "--keep-days",
+            min=1,
+            metavar="N",
+            help="With --history: forget runs older than N days.",
+        ),
+    ] = DEFAULT_KEEP_DAYS,
+    junit_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            metavar="PATH",
+            help="Write a JUnit XML file for CI dashboards (Jenkins, GitLab, Azure DevOps): "
+            "one test suite per section, one test case per object, failing on differences "
+            "at or above --fail-on.",
+        ),
+    ] = None,
+    run_time: RunTimeOpt = None,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -178,7 +222,12 @@ def compare(
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
     )
+    if history_path is not None:
+        at = run_time.replace(tzinfo=UTC) if run_time else None
+        report, _ = track(report, history_path, keep_days=keep_days, at=at)
     outputs: list[tuple[Path, str]] = []
+    if junit_path is not None:
+        outputs.append((junit_path, junit_xml(report)))
     if json_path is not None and str(json_path) != "-":
         outputs.append((json_path, to_json(report)))
     if html_path is not None:
@@ -294,6 +343,43 @@ def render(
     report = load_report(report_path)
     _write(html_path, render_html(report))
     typer.echo(f"Report written: {html_path}")
+
+
+@app.command("history")
+def history_command(
+    history_path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A drift history written by compare --history.")
+    ],
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the history as JSON (schema driftcheck/history/v1) here; '-' writes it "
+            "to stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write an HTML page with the trend chart here."),
+    ] = None,
+) -> None:
+    """Show the drift history: runs and their counts, open findings with their age, a trend.
+
+    Reads FILE without changing it. Each pair of servers compared into the same file (and each
+    server compared with its own past) is shown on its own.
+    """
+    doc = history_document(history_path)
+    if html_path is not None:
+        _write(html_path, history_html(doc))
+    if json_path is not None and str(json_path) != "-":
+        _write(json_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    if json_path is not None and str(json_path) == "-":
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        return
+    typer.echo(history_text(doc), nl=False)
+    for path in (html_path, json_path):
+        if path is not None:
+            typer.echo(f"Written: {path}")
 
 
 def _write(path: Path, text: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
+from driftcheck.render_history import history_lines
 from driftcheck.report import Report
 
 SECTION_TITLES = {
@@ -79,6 +80,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
         lines.append(
             f"  {title:18}{counts['blocking']:>9}{counts['warning']:>9}{counts['info']:>6}"
         )
+    lines += history_lines(report, difference_lines, top=top)
     ranked = sorted(
         report["differences"],
         key=lambda d: ("blocking", "warning", "info").index(d["severity"]),

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from driftcheck.render_history import history_view, row_history
 from driftcheck.render_html.cells import (
     Cell,
     list_diff,
@@ -183,6 +184,7 @@ def difference_groups(
                     sorted({index.ckey(d.get("connector")) for d in members} - {""})
                 ),
                 "oob": all(i in index.oob for i in idents),
+                "history": row_history(members),
             }
         )
     entries.sort(key=lambda e: SEVERITY_ORDER.index(e["severity"]))
@@ -526,4 +528,5 @@ def view(report: Report) -> dict[str, Any]:
             for rule in report.get("ignore_rules", [])
         ],
         "warnings": report.get("warnings", []),
+        "history": history_view(report),
     }

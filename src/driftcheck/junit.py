@@ -1,0 +1,210 @@
+"""The report as JUnit XML, for the test dashboards of Jenkins, GitLab and Azure DevOps.
+
+Layout: one ``<testsuite>`` per section (global settings, metaverse, connectors, sync rules,
+then any other section with differences, then the readiness checks when the report has
+them), one ``<testcase>`` per compared object. An object with differences at or above the
+report's ``--fail-on`` severity (warning by default) fails: its testcase carries ONE
+``<failure>`` whose message counts them and whose text lists each difference with both
+values. (Several ``<failure>`` elements in one testcase are valid for Jenkins' schema, but
+some readers then show the first only or none, so the differences are listed in one.)
+Differences below the threshold are listed in the testcase's ``<system-out>``.
+
+The file validates against the JUnit schema Jenkins' xunit plugin uses (``junit-10.xsd``
+shape; see tests/data). Values are masked as in the other reports, and characters that
+XML 1.0 cannot carry are written as visible escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from driftcheck.fileio import write_atomically
+from driftcheck.fingerprint import READINESS, check_id, from_check, mask_value
+from driftcheck.normalize import SECTIONS
+from driftcheck.policy import severity_rank
+from driftcheck.report import Report
+
+SUITE_TITLES = {
+    "global-settings": "Global settings",
+    "metaverse": "Metaverse",
+    "connector": "Connectors",
+    "sync-rule": "Sync rules",
+    "policy": "Policy file",
+    READINESS: "Readiness checks",
+}
+MAX_VALUE = 2000
+#: Code points XML 1.0 cannot carry (and lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: A check with one of these statuses was not evaluated.
+NOT_EVALUATED = frozenset({"skipped", "n/a", "not-applicable", "not-evaluable", "unknown"})
+
+
+def xml_text(value: Any) -> str:
+    """Text XML 1.0 can carry: each forbidden character becomes a visible ``\\xNN``."""
+    text = "" if value is None else str(value)
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _value(path: str, value: Any) -> str:
+    value = mask_value(path, value)
+    if value is None:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _ident(section: str, connector: Any, name: Any) -> tuple[str, str, str]:
+    return (section, str(connector or "").casefold(), str(name or "").casefold())
+
+
+def _case_name(section: str, name: str, connector: str) -> str:
+    if section == "sync-rule" and connector and connector != name:
+        return f"{name} [{connector}]"
+    return name
+
+
+def _difference_text(d: Mapping[str, Any]) -> str:
+    path = str(d.get("path") or "")
+    lines = [f"{str(d.get('severity')).upper()} {path or '(whole object)'}: {d.get('change')}"]
+    history = d.get("history")
+    if isinstance(history, Mapping):
+        lines[0] += f" [{history.get('status')}, first seen {history.get('first_seen')}]"
+    if d.get("change") != "added":
+        lines.append(f"  primary: {_value(path, d.get('primary'))}")
+    if d.get("change") != "removed":
+        lines.append(f"  staging: {_value(path, d.get('staging'))}")
+    return "\n".join(lines)
+
+
+def _testcase(
+    suite: etree._Element,
+    classname: str,
+    name: str,
+    failing: list[Mapping[str, Any]],
+    other: list[Mapping[str, Any]],
+) -> None:
+    case = etree.SubElement(suite, "testcase", name=xml_text(name), classname=classname)
+    case.set("time", "0")
+    if failing:
+        worst = max(failing, key=lambda d: severity_rank(str(d.get("severity"))))
+        first = failing[0]
+        where = str(first.get("path") or "(whole object)")
+        message = (
+            f"{len(failing)} difference{'' if len(failing) == 1 else 's'}, worst "
+            f"{worst.get('severity')}: {where} {first.get('change')}"
+        )
+        failure = etree.SubElement(
+            case, "failure", message=xml_text(message), type=str(worst.get("severity"))
+        )
+        failure.text = xml_text("\n\n".join(_difference_text(d) for d in failing))
+    if other:
+        out = etree.SubElement(case, "system-out")
+        out.text = xml_text("\n\n".join(_difference_text(d) for d in other))
+
+
+def _suite(parent: etree._Element, name: str, timestamp: str) -> etree._Element:
+    suite = etree.SubElement(parent, "testsuite", name=name)
+    if timestamp:
+        suite.set("timestamp", timestamp)
+    return suite
+
+
+def _close_suite(suite: etree._Element) -> tuple[int, int, int]:
+    cases = suite.findall("testcase")
+    failures = sum(1 for c in cases if c.find("failure") is not None)
+    skipped = sum(1 for c in cases if c.find("skipped") is not None)
+    for key, n in (("tests", len(cases)), ("failures", failures), ("errors", 0)):
+        suite.set(key, str(n))
+    suite.set("skipped", str(skipped))
+    suite.set("time", "0")
+    return len(cases), failures, skipped
+
+
+def _objects(report: Report, section: str) -> list[tuple[str, str]]:
+    """(name, connector) of every object of a section, then those named only by a difference."""
+    seen: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for entry in (report.get("objects") or {}).get(section, []):
+        name, connector = str(entry.get("name") or ""), str(entry.get("connector") or "")
+        seen.setdefault(_ident(section, connector, name), (name, connector))
+    for d in report.get("differences", []):
+        if d.get("section") == section:
+            name, connector = str(d.get("object") or ""), str(d.get("connector") or "")
+            seen.setdefault(_ident(section, connector, name), (name, connector))
+    return list(seen.values())
+
+
+def _sections(report: Report) -> list[str]:
+    extra = sorted({str(d.get("section")) for d in report.get("differences", [])} - set(SECTIONS))
+    return [*SECTIONS, *extra]
+
+
+def _check_cases(suite: etree._Element, checks: Iterable[Mapping[str, Any]], fail_on: str) -> None:
+    for check in checks:
+        ident = check_id(check)
+        title = str(check.get("title") or "")
+        name = f"{ident}: {title}" if title and title != ident else ident
+        case = etree.SubElement(suite, "testcase", name=xml_text(name), classname="readiness")
+        case.set("time", "0")
+        status = str(check.get("status") or check.get("result") or "").casefold()
+        detail = check.get("detail", check.get("message"))
+        text = xml_text(_value("", detail) if detail is not None else status)
+        if status in NOT_EVALUATED:
+            etree.SubElement(case, "skipped", message=text)
+            continue
+        tracked = from_check(check)
+        if tracked is None:
+            continue
+        if severity_rank(tracked.severity) >= severity_rank(fail_on):
+            failure = etree.SubElement(case, "failure", message=text, type=tracked.severity)
+            failure.text = xml_text(f"{tracked.severity.upper()} {name}: {status}\n{text}")
+        else:
+            etree.SubElement(case, "system-out").text = xml_text(f"{tracked.severity}: {text}")
+
+
+def junit_xml(report: Report, *, fail_on: str | None = None) -> str:
+    """The JUnit XML document for ``report`` (``fail_on`` defaults to the report's own)."""
+    threshold = fail_on or str(report["summary"].get("fail_on") or "warning")
+    primary, staging = report["primary"], report["staging"]
+    root = etree.Element("testsuites")
+    root.set("name", xml_text(f"driftcheck: {primary.get('server')} vs {staging.get('server')}"))
+    run = report.get("history_run")
+    timestamp = str(run.get("started") or "").rstrip("Z") if isinstance(run, Mapping) else ""
+    by_object: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for d in report.get("differences", []):
+        ident = _ident(str(d.get("section")), d.get("connector"), d.get("object"))
+        by_object.setdefault(ident, []).append(d)
+    totals = [0, 0, 0]
+    for section in _sections(report):
+        suite = _suite(root, SUITE_TITLES.get(section, section), timestamp)
+        for name, connector in _objects(report, section):
+            found = by_object.get(_ident(section, connector, name), [])
+            failing: list[Mapping[str, Any]] = []
+            other: list[Mapping[str, Any]] = []
+            for d in found:
+                failed = severity_rank(str(d["severity"])) >= severity_rank(threshold)
+                (failing if failed else other).append(d)
+            case_name = _case_name(section, name, connector)
+            _testcase(suite, f"driftcheck.{section}", case_name, failing, other)
+        totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
+    checks = report.get("checks") or []
+    if checks:
+        suite = _suite(root, SUITE_TITLES[READINESS], timestamp)
+        _check_cases(suite, checks, threshold)
+        totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
+    root.set("tests", str(totals[0]))
+    root.set("failures", str(totals[1]))
+    root.set("errors", "0")
+    root.set("time", "0")
+    body = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def write_junit(report: Report, path: Path, *, fail_on: str | None = None) -> None:
+    """Write :func:`junit_xml` to ``path`` atomically."""
+    write_atomically(path, junit_xml(report, fail_on=fail_on))
