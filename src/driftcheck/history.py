@@ -267,23 +267,43 @@ class RunResult:
 
 
 def _error(path: Path, reason: str) -> InputError:
-    return InputError(f"{reason}; the file was left as it is", file=str(path))
+    one_line = " ".join(reason.split())
+    return InputError(f"{one_line}; the file was left as it is", file=str(path))
 
 
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite without opening it (SQLite would not write to it
-    either, but the reason is clearer)."""
+def _check_header(path: Path) -> bytes:
+    """The file's first 100 bytes (empty for a new file); a file that is not SQLite is
+    refused here, without opening it (SQLite would not write to it either, but the reason
+    is clearer)."""
     if path.is_dir():
         raise InputError("is a folder, not a history database", file=str(path))
     try:
         with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
+            head = handle.read(100)
     except FileNotFoundError:
-        return
+        return b""
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
-    if head and head != SQLITE_HEADER:
+    if head and not head.startswith(SQLITE_HEADER):
         raise _error(path, "not a driftcheck history database (not an SQLite file)")
+    return head
+
+
+def _is_wal(head: bytes) -> bool:
+    """Bytes 18 and 19 of the header, the read and write format versions, are 2 in WAL mode."""
+    return len(head) >= 20 and head[18] == 2 and head[19] == 2
+
+
+def _use_wal(db: sqlite3.Connection, head: bytes, path: Path) -> None:
+    """Switch to the WAL journal (once per file). Switching rewrites the header, so an
+    existing file is checked first: a corrupt one must be refused untouched."""
+    if _is_wal(head):
+        return
+    if head:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            raise _error(path, f"unreadable history database ({problems[0]})")
+    db.execute("PRAGMA journal_mode = WAL")
 
 
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
@@ -577,7 +597,7 @@ def open_history(path: Path, *, read_only: bool = False) -> Iterator[HistoryStor
     Every SQLite error becomes an :class:`InputError` naming the file; nothing has been
     written to a file that is refused.
     """
-    _check_header(path)
+    head = _check_header(path)
     if read_only and not path.is_file():
         raise InputError("no such file", file=str(path))
     if not read_only and not path.parent.is_dir():
@@ -590,7 +610,7 @@ def open_history(path: Path, *, read_only: bool = False) -> Iterator[HistoryStor
         try:
             version = _validate(db, path)
             if not read_only:
-                db.execute("PRAGMA journal_mode = WAL")
+                _use_wal(db, head, path)
                 db.execute("PRAGMA synchronous = NORMAL")
                 if version < SCHEMA_VERSION:
                     HistoryStore(path, db).migrate()
