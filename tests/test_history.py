@@ -70,7 +70,11 @@ def test_resolved_then_reopened_keeps_its_first_sighting(tmp_path: Path) -> None
     assert record_run(db, run(3), [a]).resolved == []  # resolved is reported once
     back = record_run(db, run(4), [a, b])
     state = back.states[b.fingerprint]
-    assert (state.status, state.first_seen, state.age_days) == ("reopened", "2026-11-01T02:00:00Z", 3)
+    assert (state.status, state.first_seen, state.age_days) == (
+        "reopened",
+        "2026-11-01T02:00:00Z",
+        3,
+    )
     assert back.counts() == {"new": 0, "open": 1, "reopened": 1, "resolved": 0}
 
 
