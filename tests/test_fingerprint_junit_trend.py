@@ -65,23 +65,33 @@ def test_secret_values_are_masked_before_tracking() -> None:
     assert tracked.staging == "(masked)"
 
 
+def check(**changes: Any) -> dict[str, Any]:
+    """A check result in the readiness report's shape."""
+    c: dict[str, Any] = {
+        "id": "roles",
+        "title": "One active server",
+        "status": "fail",
+        "severity": "blocking",
+        "servers": ["FAB-SYNC01", "FAB-SYNC02"],
+        "message": "Both servers are active (checked 2026-11-01 02:00).",
+        "evidence": {"FAB-SYNC01": "False", "FAB-SYNC02": "False"},
+        "source": "Microsoft Learn",
+    }
+    c.update(changes)
+    return c
+
+
 def test_checks_are_tracked_generically_and_passing_ones_skipped() -> None:
-    checks = [
-        {
-            "id": "R03",
-            "title": "roles",
-            "status": "fail",
-            "severity": "blocking",
-            "detail": "two active",
-        },
-        {"id": "R04", "status": "pass", "severity": "blocking"},
-    ]
+    checks = [check(), check(id="delete-threshold", status="pass"), check(status="not-evaluable")]
     items = tracked_items([difference()], checks)
-    assert [(t.kind, t.object, t.severity) for t in items] == [
-        ("difference", "In from AD - User Join", "blocking"),
-        ("check", "R03", "blocking"),
+    assert [(t.kind, t.object, t.connector, t.severity) for t in items] == [
+        ("difference", "In from AD - User Join", "fabrikam.com", "blocking"),
+        ("check", "roles", "FAB-SYNC01,FAB-SYNC02", "blocking"),
     ]
-    assert from_check(checks[1]) is None
+    reworded = from_check(check(message="Both are active, said differently."))
+    assert reworded is not None and reworded.fingerprint == items[1].fingerprint
+    changed = from_check(check(evidence={"FAB-SYNC01": "False", "FAB-SYNC02": "True"}))
+    assert changed is not None and changed.fingerprint != items[1].fingerprint
 
 
 def report(differences: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -133,22 +143,20 @@ def test_junit_one_failure_per_object_listing_every_difference() -> None:
 
 def test_junit_readiness_checks_are_testcases() -> None:
     checks = [
-        {
-            "id": "R03",
-            "title": "One active server",
-            "status": "fail",
-            "severity": "blocking",
-            "detail": "both active",
-        },
-        {"id": "R12", "title": "PHS", "status": "fail", "severity": "info", "detail": "off"},
-        {"id": "R13", "title": "Scheduler", "status": "pass", "severity": "warning"},
-        {"id": "R20", "title": "TLS 1.2", "status": "not-evaluable", "severity": "warning"},
+        check(),
+        check(id="phs", title="PHS", severity="info", servers=["FAB-SYNC01"]),
+        check(id="scheduler", title="Scheduler", status="pass"),
+        check(id="tls", title="TLS 1.2", status="not-evaluable", servers=[]),
     ]
     root = valid(junit_xml(report([], checks=checks)))
     suite = root.find("testsuite[@name='Readiness checks']")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "1")
-    assert suite.find("testcase[@name='R03: One active server']/failure").get("type") == "blocking"
+    failed = suite.find("testcase[@name='roles: One active server (FAB-SYNC01, FAB-SYNC02)']")
+    assert failed is not None
+    assert failed.find("failure").get("type") == "blocking"
+    assert "Both servers are active" in failed.find("failure").get("message")
+    assert suite.find("testcase[@name='tls: TLS 1.2']/skipped") is not None
 
 
 def test_junit_fail_on_blocking_keeps_warnings_as_output() -> None:
@@ -190,3 +198,19 @@ def test_annotating_does_not_change_the_report_it_was_given(tmp_path: Path) -> N
     assert data == original
     assert annotated["differences"][0]["history"]["status"] == "new"
     assert result.pair == "sync<01>|sync&02"
+
+
+def test_failed_readiness_checks_get_a_history_too(tmp_path: Path) -> None:
+    from driftcheck.history import open_history
+    from driftcheck.history_report import track
+
+    data = report([], checks=[check(), check(id="scheduler", status="pass")])
+    data["summary"] = {"fail_on": "warning", "verdict": "drift", "by_severity": {}}
+    first, _ = track(data, tmp_path / "h.sqlite")
+    second, result = track(data, tmp_path / "h.sqlite")
+    assert [c.get("history", {}).get("status") for c in first["checks"]] == ["new", None]
+    assert [c.get("history", {}).get("status") for c in second["checks"]] == ["open", None]
+    assert result.counts() == {"new": 0, "open": 1, "reopened": 0, "resolved": 0}
+    with open_history(tmp_path / "h.sqlite", read_only=True) as store:
+        assert [r.checks_failed for r in store.runs()] == [1, 1]
+        assert [f.kind for f in store.open_findings()] == ["check"]

@@ -29,7 +29,9 @@ CHECK = "check"
 #: Readiness checks are tracked under this section name.
 READINESS = "readiness"
 #: A check whose status is one of these is not a finding.
-PASSING = frozenset({"pass", "passed", "ok", "n/a", "not-applicable", "skipped"})
+PASSING = frozenset({"pass", "passed", "ok"})
+#: A check with one of these statuses could not be evaluated: not a finding either.
+NOT_EVALUATED = frozenset({"not-evaluable", "skipped", "n/a", "not-applicable", "unknown"})
 
 _GUID = re.compile(
     r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?"
@@ -148,24 +150,33 @@ def check_id(c: Mapping[str, Any]) -> str:
 
 
 def from_check(c: Mapping[str, Any]) -> Tracked | None:
-    """A readiness check, or ``None`` when it passed.
+    """A failed readiness check, or ``None`` when it passed or could not be evaluated.
 
-    Read generically (``id``, ``status``, ``severity``, ``primary``/``staging`` or
-    ``detail``), so that the check list can grow without changing the history.
+    Read generically, so that the check list can grow without changing the history: the
+    check's ``id`` is the object, the server(s) it ran on (``servers``) stand in the connector's
+    place, and the values it read (``evidence``; else ``primary``/``staging``; else its
+    ``message``) are the values.
     """
     status = _text(c.get("status") or c.get("result")).casefold()
-    if status in PASSING or c.get("passed") is True:
+    if status in PASSING or status in NOT_EVALUATED or c.get("passed") is True:
         return None
-    detail = c.get("detail", c.get("message"))
+    servers = c.get("servers")
+    where = ",".join(str(s) for s in servers) if isinstance(servers, list) else ""
+    if "evidence" in c:
+        primary, staging = c.get("evidence"), None
+    elif "primary" in c or "staging" in c:
+        primary, staging = c.get("primary"), c.get("staging")
+    else:
+        primary, staging = c.get("detail", c.get("message")), None
     return Tracked(
         kind=CHECK,
         section=READINESS,
         object=check_id(c),
-        connector="",
+        connector=where,
         path=_text(c.get("path") or c.get("title")),
-        change=status or "failed",
-        primary=c.get("primary", detail),
-        staging=c.get("staging"),
+        change=status or "fail",
+        primary=primary,
+        staging=staging,
         severity=_text(c.get("severity")) or "warning",
     )
 

@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from driftcheck.fileio import write_atomically
-from driftcheck.fingerprint import READINESS, check_id, from_check, mask_value
+from driftcheck.fingerprint import NOT_EVALUATED, READINESS, check_id, from_check, mask_value
 from driftcheck.normalize import SECTIONS
 from driftcheck.policy import severity_rank
 from driftcheck.report import Report
@@ -41,8 +41,6 @@ SUITE_TITLES = {
 MAX_VALUE = 2000
 #: Code points XML 1.0 cannot carry (and lone surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: A check with one of these statuses was not evaluated.
-NOT_EVALUATED = frozenset({"skipped", "n/a", "not-applicable", "not-evaluable", "unknown"})
 
 
 def xml_text(value: Any) -> str:
@@ -149,10 +147,13 @@ def _check_cases(suite: etree._Element, checks: Iterable[Mapping[str, Any]], fai
         ident = check_id(check)
         title = str(check.get("title") or "")
         name = f"{ident}: {title}" if title and title != ident else ident
+        servers = check.get("servers")
+        if isinstance(servers, list) and servers:
+            name += f" ({', '.join(str(s) for s in servers)})"
         case = etree.SubElement(suite, "testcase", name=xml_text(name), classname="readiness")
         case.set("time", "0")
         status = str(check.get("status") or check.get("result") or "").casefold()
-        detail = check.get("detail", check.get("message"))
+        detail = check.get("message", check.get("detail"))
         text = xml_text(_value("", detail) if detail is not None else status)
         if status in NOT_EVALUATED:
             etree.SubElement(case, "skipped", message=text)
