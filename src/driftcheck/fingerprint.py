@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 
 from driftcheck.report import MASKED, is_secret_name
@@ -59,7 +60,7 @@ class Tracked:
     staging: Any
     severity: str
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(
             self.kind,
@@ -117,10 +118,14 @@ def fingerprint(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
+@cache
+def _secret_path(path: str) -> bool:
+    return is_secret_name(path.rsplit("/", 1)[-1])
+
+
 def mask_value(path: str, value: Any) -> Any:
     """``value`` masked when the last step of ``path`` names a secret (as the HTML does)."""
-    leaf = path.rsplit("/", 1)[-1]
-    if isinstance(value, str) and value and is_secret_name(leaf):
+    if isinstance(value, str) and value and _secret_path(path):
         return MASKED
     return value
 

@@ -12,11 +12,12 @@ report's findings in the history file (one transaction) and returns the report w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from driftcheck.fingerprint import from_check, from_difference, tracked_items
+from driftcheck.fingerprint import Tracked, from_check, from_difference
 from driftcheck.history import (
     DEFAULT_KEEP_DAYS,
     NEW,
@@ -71,23 +72,51 @@ def run_info(report: Report, *, pair: str | None = None, at: datetime | None = N
     )
 
 
-def annotate(report: Report, result: RunResult, *, history_file: str = "") -> Report:
-    """``report`` with each finding's history, the resolved findings and the run's counts."""
+@dataclass(frozen=True)
+class ReportItems:
+    """A report's tracked items, aligned with its ``differences`` and ``checks`` lists
+    (``None`` for a check that is not a finding)."""
 
-    def with_state(entry: Mapping[str, Any], fp: str) -> dict[str, Any]:
-        state = result.states.get(fp)
+    differences: list[Tracked]
+    checks: list[Tracked | None]
+
+    @classmethod
+    def of(cls, report: Report) -> ReportItems:
+        return cls(
+            [from_difference(d) for d in report.get("differences", [])],
+            [from_check(c) for c in report.get("checks") or []],
+        )
+
+    def tracked(self) -> list[Tracked]:
+        return [*self.differences, *(c for c in self.checks if c is not None)]
+
+
+def annotate(
+    report: Report,
+    result: RunResult,
+    *,
+    history_file: str = "",
+    items: ReportItems | None = None,
+) -> Report:
+    """``report`` with each finding's history, the resolved findings and the run's counts.
+
+    ``items`` (from :meth:`ReportItems.of`) saves fingerprinting the report again.
+    """
+    items = items or ReportItems.of(report)
+
+    def with_state(entry: Mapping[str, Any], item: Tracked | None) -> dict[str, Any]:
+        state = result.states.get(item.fingerprint) if item else None
         return {**entry, "history": state.as_json()} if state else dict(entry)
 
     annotated = dict(report)
     annotated["differences"] = [
-        with_state(d, from_difference(d).fingerprint) for d in report.get("differences", [])
+        with_state(d, item)
+        for d, item in zip(report.get("differences", []), items.differences, strict=True)
     ]
     if report.get("checks"):
-        checks = []
-        for c in report["checks"]:
-            tracked = from_check(c)
-            checks.append(with_state(c, tracked.fingerprint) if tracked else dict(c))
-        annotated["checks"] = checks
+        annotated["checks"] = [
+            with_state(c, item) for c, item in zip(report["checks"], items.checks, strict=True)
+        ]
     annotated["resolved"] = [f.as_json() for f in result.resolved]
     annotated["history_run"] = {
         "file": history_file,
@@ -109,11 +138,11 @@ def track(
     keep_days: int = DEFAULT_KEEP_DAYS,
 ) -> tuple[Report, RunResult]:
     """Record ``report``'s run in ``history_file`` and return the annotated report."""
-    items = tracked_items(report.get("differences", []), report.get("checks") or [])
+    items = ReportItems.of(report)
     result = record_run(
-        history_file, run_info(report, pair=pair, at=at), items, keep_days=keep_days
+        history_file, run_info(report, pair=pair, at=at), items.tracked(), keep_days=keep_days
     )
-    return annotate(report, result, history_file=str(history_file)), result
+    return annotate(report, result, history_file=str(history_file), items=items), result
 
 
 # --- what the renderers show -----------------------------------------------------------------
