@@ -20,7 +20,6 @@ Sizes are decimal: 1 MB = 10^6 bytes.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -50,6 +49,7 @@ except ImportError:  # running from a checkout without ``pip install -e .``
 from driftcheck.fingerprint import DIFFERENCE, Tracked, tracked_items  # noqa: E402
 from driftcheck.history import RunInfo, open_history  # noqa: E402
 from driftcheck.history_report import run_info  # noqa: E402
+from driftcheck.report import Report, load_report  # noqa: E402
 
 
 def estate(connectors: int) -> Path:
@@ -94,9 +94,9 @@ def filler(n: int) -> Tracked:
     )  # fmt: skip
 
 
-def seed_history(path: Path, report: dict[str, object], nights: int, open_count: int) -> float:
+def seed_history(path: Path, report: Report, nights: int, open_count: int) -> float:
     """Record ``nights`` runs ending yesterday, each with ``open_count`` open findings."""
-    base = tracked_items(report["differences"])  # type: ignore[arg-type]
+    base = tracked_items(report.differences)
     fill = [filler(n) for n in range(max(0, open_count - len(base)))]
     steady = (base + fill)[:open_count]
     info: RunInfo = run_info(report)
@@ -126,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     base = [str(script()), "compare", str(primary), str(staging), "--quiet"]
     base += ["--json", str(out / "report.json"), "--html", str(out / "report.html")]
     timed(base)  # warm the page cache, and get the report the history is seeded from
-    report = json.loads((out / "report.json").read_text())
+    report = load_report(out / "report.json")
     seeded = out / "seeded.sqlite"
     seconds = seed_history(seeded, report, args.nights, args.open)
     print(
         f"\n== compare --history: {args.connectors} connectors, "
-        f"{len(report['differences'])} differences reported =="
+        f"{len(report.differences)} differences reported =="
     )
     print(
         f"seeded {args.nights} nights x {args.open} open findings (+{CHURN} churning) in "

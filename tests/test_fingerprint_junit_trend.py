@@ -2,40 +2,89 @@
 
 from __future__ import annotations
 
-import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from driftcheck.fingerprint import from_check, from_difference, tracked_items
+from driftcheck.history import open_history
+from driftcheck.history_report import check_states, track
 from driftcheck.junit import junit_xml, xml_text
+from driftcheck.report import Finding, ObjectEntry, PolicyInfo, Report, ServerInfo, Summary
 from driftcheck.trend import TrendPoint, trend_svg
+from driftcheck.vocab import ChangeKind, Severity
 
 DATA = Path(__file__).parent / "data"
 
 
-def difference(**changes: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {
+def difference(**changes: Any) -> Finding:
+    fields: dict[str, Any] = {
         "section": "sync-rule",
         "object": "In from AD - User Join",
         "connector": "fabrikam.com",
         "path": "join-groups",
-        "change": "modified",
+        "change": ChangeKind.MODIFIED,
         "primary": "objectGUID -> sourceAnchor",
         "staging": "mS-DS-ConsistencyGuid -> sourceAnchor",
-        "severity": "blocking",
+        "severity": Severity.BLOCKING,
         "rule": "default",
     }
-    d.update(changes)
-    return d
+    fields.update(changes)
+    return Finding(**fields)
+
+
+@dataclass(frozen=True)
+class ReportWithChecks(Report):
+    """A report with readiness checks, as the readiness feature will add them."""
+
+    checks: tuple[Mapping[str, Any], ...] = ()
+
+
+def report(
+    differences: list[Finding],
+    *,
+    checks: list[dict[str, Any]] | None = None,
+    fail_on: Severity = Severity.WARNING,
+) -> ReportWithChecks:
+    by_severity = {level: sum(1 for d in differences if d.severity == level) for level in Severity}
+    failing = sum(1 for d in differences if d.severity.at_least(fail_on))
+    return ReportWithChecks(
+        primary=ServerInfo("p", "SYNC<01>", "2026-11-01", "2.4.18.0"),
+        staging=ServerInfo("s", "SYNC&02", "2026-11-01", "2.4.18.0"),
+        policy=PolicyInfo(),
+        summary=Summary(
+            verdict="drift" if failing else "consistent",
+            fail_on=fail_on,
+            differences=len(differences),
+            failing=failing,
+            suppressed=0,
+            by_severity=by_severity,
+            by_section={},
+            objects={},
+        ),
+        differences=tuple(differences),
+        suppressed=(),
+        ignore_rules=(),
+        warnings=(),
+        objects={
+            "sync-rule": tuple(
+                ObjectEntry(name, "fabrikam.com", "modified", None, None, {}, {})
+                for name in ("In from AD - User Join", "In from AD - User Common")
+            )
+        },
+        checks=tuple(checks or ()),
+    )
 
 
 def test_fingerprint_ignores_case_times_guids_severity_and_order() -> None:
     base = from_difference(difference()).fingerprint
     same = [
         difference(object="IN FROM AD - USER JOIN", connector=" Fabrikam.com"),
-        difference(severity="info", rule="other"),
+        difference(severity=Severity.INFO, rule="other"),
     ]
     assert {from_difference(d).fingerprint for d in same} == {base}
     stamped = difference(
@@ -52,7 +101,7 @@ def test_fingerprint_tells_different_drift_apart() -> None:
     others = [
         difference(staging="employeeID -> sourceAnchor"),
         difference(path="scoping-groups"),
-        difference(change="added"),
+        difference(change=ChangeKind.ADDED),
         difference(connector="emea.fabrikam.com"),
         difference(section="connector"),
     ]
@@ -60,9 +109,9 @@ def test_fingerprint_tells_different_drift_apart() -> None:
     assert len(prints) == len(others) and base not in prints
 
 
-def test_secret_values_are_masked_before_tracking() -> None:
-    tracked = from_difference(difference(path="connectivity/password", staging="hunter2"))
-    assert tracked.staging == "(masked)"
+def test_secrets_in_check_evidence_are_masked_before_tracking() -> None:
+    tracked = from_check(check(evidence={"Connector.ClientSecret": "hunter2"}))
+    assert tracked is not None and tracked.primary == {"Connector.ClientSecret": "(masked)"}
 
 
 def check(**changes: Any) -> dict[str, Any]:
@@ -94,22 +143,6 @@ def test_checks_are_tracked_generically_and_passing_ones_skipped() -> None:
     assert changed is not None and changed.fingerprint != items[1].fingerprint
 
 
-def report(differences: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {
-        "primary": {"server": "SYNC<01>"},
-        "staging": {"server": "SYNC&02"},
-        "summary": {"fail_on": "warning"},
-        "differences": differences,
-        "objects": {
-            "sync-rule": [
-                {"name": "In from AD - User Join", "connector": "fabrikam.com"},
-                {"name": "In from AD - User Common", "connector": "fabrikam.com"},
-            ]
-        },
-        **extra,
-    }
-
-
 def valid(xml: str) -> etree._Element:
     schema = etree.XMLSchema(etree.parse(str(DATA / "junit-jenkins.xsd")))
     root = etree.fromstring(xml.encode("utf-8"))
@@ -128,8 +161,8 @@ def test_junit_escapes_markup_and_control_characters() -> None:
 
 
 def test_junit_one_failure_per_object_listing_every_difference() -> None:
-    second = difference(path="scoping-groups", staging="x", severity="warning")
-    info = difference(path="description", severity="info")
+    second = difference(path="scoping-groups", staging="x", severity=Severity.WARNING)
+    info = difference(path="description", severity=Severity.INFO)
     root = valid(junit_xml(report([difference(), second, info])))
     case = root.find(".//testcase[@name='In from AD - User Join [fabrikam.com]']")
     assert case is not None
@@ -160,9 +193,9 @@ def test_junit_readiness_checks_are_testcases() -> None:
 
 
 def test_junit_fail_on_blocking_keeps_warnings_as_output() -> None:
-    data = report([difference(severity="warning")])
-    data["summary"]["fail_on"] = "blocking"
-    root = valid(junit_xml(data))
+    root = valid(
+        junit_xml(report([difference(severity=Severity.WARNING)], fail_on=Severity.BLOCKING))
+    )
     assert root.get("failures") == "0"
     assert root.find(".//system-out") is not None
 
@@ -188,29 +221,26 @@ def test_trend_chart_without_runs_and_with_one() -> None:
     assert len(one.findall(".//{http://www.w3.org/2000/svg}circle")) == 3
 
 
-def test_annotating_does_not_change_the_report_it_was_given(tmp_path: Path) -> None:
-    from driftcheck.history_report import track
-
-    data = report([difference()])
-    data["summary"] = {"fail_on": "warning", "verdict": "drift", "by_severity": {"blocking": 1}}
-    original = copy.deepcopy(data)
-    annotated, result = track(data, tmp_path / "h.sqlite")
-    assert data == original
-    assert annotated["differences"][0]["history"]["status"] == "new"
+def test_annotating_returns_a_new_report_whose_json_round_trips(tmp_path: Path) -> None:
+    original = report([difference()])
+    annotated, result = track(original, tmp_path / "h.sqlite")
+    assert original.differences[0].history is None and original.history_run is None
+    assert annotated.differences[0].history is not None
+    assert annotated.differences[0].history.status == "new"
     assert result.pair == "sync<01>|sync&02"
+    data = annotated.to_json()
+    assert Report.from_json(json.loads(json.dumps(data))).to_json() == data
 
 
 def test_failed_readiness_checks_get_a_history_too(tmp_path: Path) -> None:
-    from driftcheck.history import open_history
-    from driftcheck.history_report import track
-
     data = report([], checks=[check(), check(id="scheduler", status="pass")])
-    data["summary"] = {"fail_on": "warning", "verdict": "drift", "by_severity": {}}
-    first, _ = track(data, tmp_path / "h.sqlite")
-    second, result = track(data, tmp_path / "h.sqlite")
-    assert [c.get("history", {}).get("status") for c in first["checks"]] == ["new", None]
-    assert [c.get("history", {}).get("status") for c in second["checks"]] == ["open", None]
-    assert result.counts() == {"new": 0, "open": 1, "reopened": 0, "resolved": 0}
+    _, first = track(data, tmp_path / "h.sqlite")
+    second_report, second = track(data, tmp_path / "h.sqlite")
+    assert [h.status if h else None for h in check_states(data, first)] == ["new", None]
+    assert [h.status if h else None for h in check_states(data, second)] == ["open", None]
+    assert second.counts() == {"new": 0, "open": 1, "reopened": 0, "resolved": 0}
+    assert second_report.history_run is not None
+    assert second_report.history_run.counts["open"] == 1
     with open_history(tmp_path / "h.sqlite", read_only=True) as store:
         assert [r.checks_failed for r in store.runs()] == [1, 1]
         assert [f.kind for f in store.open_findings()] == ["check"]

@@ -285,3 +285,29 @@ def test_history_command_on_a_missing_file_exits_2(
     code, _, err = run(capsys, "history", tmp_path / "none.sqlite")
     assert code == 2 and "no such file" in err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda r: r["differences"][0]["history"].update(status="resolved"), "cannot be resolved"),
+        (lambda r: r["differences"][0]["history"].update(first_seen="yesterday"), "not a time"),
+        (lambda r: r["differences"][0]["history"].update(age_days=-1), "expected a count"),
+        (lambda r: r["resolved"].append({"kind": "difference"}), "resolved[0].section: missing"),
+        (lambda r: r["history_run"].pop("pair"), "history_run.pair: missing"),
+    ],
+)
+def test_a_damaged_history_in_a_saved_report_is_refused(
+    tmp_path: Path,
+    night: Night,
+    capsys: pytest.CaptureFixture[str],
+    damage: Callable[[dict[str, Any]], None],
+    problem: str,
+) -> None:
+    report = night(SAMPLES / "staging", "2026-11-01")
+    damage(report)
+    saved = tmp_path / "damaged.json"
+    saved.write_text(json.dumps(report))
+    code, _, err = run(capsys, "render", saved, "--html", tmp_path / "out.html")
+    assert code == 2
+    assert problem in err and str(saved) in err and err.count("\n") == 1

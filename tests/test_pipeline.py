@@ -111,7 +111,9 @@ def test_name_map_reads_every_schema_while_loading(
         loaded = pipeline.load_both(primary, staging, {"contoso-dev.com": "contoso.com"})
     for side in loaded:
         assert isinstance(side.objects["connector"]["contoso.com"].fields["schema"], dict)
-    report = compare_exports(primary, staging, name_map={"contoso-dev.com": "contoso.com"})
+    report = compare_exports(
+        primary, staging, name_map={"contoso-dev.com": "contoso.com"}
+    ).to_json()
     paths = {(d["object"], d["path"]) for d in report["differences"]}
     assert ("contoso.com", "schema/attributes/contoso-costCenter") in paths
 
@@ -122,7 +124,7 @@ def test_generated_estate_reports_exactly_the_planted_drift(
     kinds = len(synth.DRIFT_KINDS)
     summary = synth.write_pair(tmp_path, 2, 8, drift=kinds, seed=11)
     assert {p.kind for p in summary.planted} == set(synth.DRIFT_KINDS)
-    report = compare_exports(tmp_path / "primary", tmp_path / "staging")
+    report = compare_exports(tmp_path / "primary", tmp_path / "staging").to_json()
     planted = {(p.section, p.object) for p in summary.planted}
     # a metaverse attribute added is reported on its class and in the attribute definitions
     planted.add(("metaverse", "(attribute definitions)"))

@@ -233,7 +233,7 @@ MAP = {
 
 def test_dev_and_prod_differ_without_the_map(minimal_export: Path, tmp_path: Path) -> None:
     dev = make_dev_copy(minimal_export, tmp_path / "dev")
-    report = compare_exports(minimal_export, dev)
+    report = compare_exports(minimal_export, dev).to_json()
     assert report["summary"]["verdict"] == "drift"
     assert {d["object"] for d in report["differences"]} >= {"contoso.com", "contoso-dev.com"}
 
@@ -242,13 +242,13 @@ def test_name_map_makes_renamed_domain_and_tenant_compare_clean(
     minimal_export: Path, tmp_path: Path
 ) -> None:
     dev = make_dev_copy(minimal_export, tmp_path / "dev")
-    report = compare_exports(minimal_export, dev, name_map=MAP, policy_file="p.toml")
+    report = compare_exports(minimal_export, dev, name_map=MAP, policy_file="p.toml").to_json()
     assert report["differences"] == []
     assert report["policy"] == {"file": "p.toml", "map": MAP}
 
 
 def test_name_map_on_the_reference_export(reference_export: Path, tmp_path: Path) -> None:
     dev = make_dev_copy(reference_export, tmp_path / "dev")
-    mapped = compare_exports(reference_export, dev, name_map=MAP)
+    mapped = compare_exports(reference_export, dev, name_map=MAP).to_json()
     assert mapped["differences"] == []
-    assert compare_exports(reference_export, dev)["summary"]["verdict"] == "drift"
+    assert compare_exports(reference_export, dev).to_json()["summary"]["verdict"] == "drift"

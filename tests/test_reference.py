@@ -33,14 +33,14 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_identical_exports_have_no_differences(reference_export: Path) -> None:
-    report = compare_exports(reference_export, reference_export)
+    report = compare_exports(reference_export, reference_export).to_json()
     assert report["differences"] == []
     assert report["suppressed"] == []
     assert report["summary"]["verdict"] == "consistent"
 
 
 def test_staging_twin_has_no_difference_at_all(reference_export: Path, twin: Path) -> None:
-    report = compare_exports(reference_export, twin)
+    report = compare_exports(reference_export, twin).to_json()
     assert [
         (d["section"], d["object"], d["path"], d["primary"], d["staging"])
         for d in report["differences"]
@@ -49,7 +49,7 @@ def test_staging_twin_has_no_difference_at_all(reference_export: Path, twin: Pat
 
 
 def test_every_noise_kind_is_accounted_for_by_its_rule(reference_export: Path, twin: Path) -> None:
-    report = compare_exports(reference_export, twin)
+    report = compare_exports(reference_export, twin).to_json()
     hidden = {r["id"]: r["hidden"] for r in report["ignore_rules"]}
     for rule in BUILT_IN_IGNORE_RULES:  # the twin carries every kind of noise
         assert hidden[rule.id] > 0, rule.id
@@ -64,7 +64,7 @@ def test_no_guid_is_ever_reported(reference_export: Path, twin: Path) -> None:
         "In from AD - User Join",
         lambda t: t.replace("<disabled>False", "<disabled>True"),
     )
-    report = compare_exports(reference_export, drifted)
+    report = compare_exports(reference_export, drifted).to_json()
     guid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
     assert report["differences"]
     assert not guid.search(str(report["differences"]))
@@ -288,7 +288,7 @@ def test_each_drift_is_reported_against_the_right_object(
         _file_of(drifted, folder, marker).unlink()
     else:
         _edit(drifted, folder, marker, edit)
-    report = compare_exports(reference_export, drifted)
+    report = compare_exports(reference_export, drifted).to_json()
     matching = [d for d in report["differences"] if all(d[k] == v for k, v in expected.items())]
     assert matching, (label, report["differences"])
     assert report["summary"]["verdict"] == "drift"
@@ -310,7 +310,7 @@ def test_delete_threshold_and_mv_attribute(reference_export: Path, twin: Path) -
         1,
     )
     mv.write_text(text)
-    report = compare_exports(reference_export, drifted)
+    report = compare_exports(reference_export, drifted).to_json()
     found = {(d["section"], d["object"], d["path"], d["severity"]) for d in report["differences"]}
     assert (
         "global-settings",
@@ -339,7 +339,7 @@ def test_precedence_swap_is_reported(reference_export: Path, twin: Path) -> None
         "In From AD - User Common",
         lambda t: t.replace(f"<precedence>{b}<", f"<precedence>{a}<"),
     )
-    report = compare_exports(reference_export, drifted)
+    report = compare_exports(reference_export, drifted).to_json()
     moved = [d for d in report["differences"] if d["path"] == "precedence/order"]
     assert moved and all(d["severity"] == "blocking" for d in moved)
     assert {d["object"] for d in moved} & {"In from AD - User Join", "In from AD - User Common"}

@@ -8,6 +8,8 @@ dates shown are the exports' own).
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 import json
 import re
 import shutil
@@ -24,6 +26,7 @@ from driftcheck import render_html as rh
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import cells, rows, viewmodel
 from driftcheck.report import MASKED, Report, mask_secrets, to_json
+from driftcheck.vocab import Section, Severity
 from tests.conftest import SAMPLES, write_minimal_export
 
 
@@ -34,11 +37,17 @@ class HTMLSnapshot(SingleFileSnapshotExtension):
 
 def stable(report: Report) -> Report:
     """The report with what depends on the machine or the release replaced."""
-    fixed = copy.deepcopy(report)
-    fixed["primary"]["path"] = "exports/primary"
-    fixed["staging"]["path"] = "exports/staging"
-    fixed["tool"]["version"] = "0.0.0"
-    return fixed
+    return dataclasses.replace(
+        report,
+        primary=dataclasses.replace(report.primary, path="exports/primary"),
+        staging=dataclasses.replace(report.staging, path="exports/staging"),
+        tool_version="0.0.0",
+    )
+
+
+def edited(report: Report) -> dict[str, Any]:
+    """The report as JSON data, to edit as a hand or a newer driftcheck would."""
+    return copy.deepcopy(report.to_json())
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +61,9 @@ def sample_html(sample_report: Report) -> str:
 
 
 def report_with(sample_report: Report, **changes: Any) -> Report:
-    report = copy.deepcopy(sample_report)
-    report.update(changes)
-    return report
+    data = edited(sample_report)
+    data.update(changes)
+    return Report.from_json(data)
 
 
 # --- snapshots ---------------------------------------------------------------------------
@@ -74,7 +83,8 @@ def test_consistent_report_snapshot(tmp_path: Path, snapshot: SnapshotAssertion)
 
 
 def test_render_from_saved_json_is_identical(sample_report: Report, sample_html: str) -> None:
-    saved = json.loads(to_json(stable(sample_report)))
+    saved = Report.from_json(json.loads(to_json(stable(sample_report))))
+    assert saved == stable(sample_report)
     assert rh.render_html(saved) == sample_html
 
 
@@ -112,27 +122,27 @@ def test_banner_servers_and_version_skew(sample_html: str) -> None:
 
 def test_summary_links_each_connector_and_rule_group(sample_report: Report) -> None:
     v = viewmodel.view(sample_report)
-    labels = {row["label"]: row for row in v["summary_rows"]}
+    labels = {row.label: row for row in v.summary_rows}
     for name in ("fabrikam.com", "emea.fabrikam.com", "fabrikam.onmicrosoft.com - AAD"):
-        assert labels[name]["href"].startswith("c")
-    assert labels["fabrikam.com · Inbound"]["removed"] == 1
-    assert labels["emea.fabrikam.com · Inbound"]["added"] == 1
+        assert labels[name].href.startswith("c")
+    assert labels["fabrikam.com · Inbound"].counts["removed"] == 1
+    assert labels["emea.fabrikam.com · Inbound"].counts["added"] == 1
     rules = labels["Sync rules"]
-    assert rules["blocking"] + rules["warning"] + rules["info"] == sum(
-        1 for d in sample_report["differences"] if d["section"] == "sync-rule"
+    assert sum(rules.counts[level] for level in Severity) == sum(
+        1 for d in sample_report.differences if d.section == Section.SYNC_RULE
     )
 
 
 def test_every_value_is_escaped(sample_report: Report) -> None:
     evil = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-    report = copy.deepcopy(sample_report)
-    rule = next(o for o in report["objects"]["sync-rule"] if o["state"] == "modified")
+    data = edited(sample_report)
+    rule = next(o for o in data["objects"]["sync-rule"] if o["state"] == "modified")
     rule["staging"]["description"] = evil
     rule["name"] = evil
-    report["differences"][0]["staging"] = evil
-    report["ignore_rules"][0]["reason"] = evil
-    report["warnings"] = [evil]
-    html = rh.render_html(report)
+    data["differences"][0]["staging"] = evil
+    data["ignore_rules"][0]["reason"] = evil
+    data["warnings"] = [evil]
+    html = rh.render_html(Report.from_json(data))
     assert "<script>window" not in html
     assert "<img" not in html
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
@@ -177,6 +187,44 @@ def test_list_diff_marks_removed_and_added_members() -> None:
     assert not any(tag for tag, t in left if t in ("a", "c"))
 
 
+def _huge_expression() -> str:
+    """About 55 KB: a thousand clauses, as an estate's generated transformation might be."""
+    return " & ".join(f'IIF(IsPresent([attr{i}]), Trim([attr{i}]) & "-x", "")' for i in range(1000))
+
+
+def test_token_diff_of_huge_texts_matches_start_and_end_directly() -> None:
+    old = _huge_expression()
+    new = old[:30_000] + "CHANGED" + old[30_000:]
+    assert len(old) > 50_000
+    assert len(cells.tokenize(old)) * len(cells.tokenize(new)) > cells.MAX_PAIRS
+    left, right, inline = cells.token_diff(old, new)
+    assert "".join(t for _, t in left) == old and "".join(t for _, t in right) == new
+    marked = [(tag, t) for tag, t in inline if tag]
+    assert [tag for tag, _ in marked] == ["del", "ins"]
+    assert sum(len(t) for _, t in marked) < 40, "only the changed token is marked"
+
+
+def test_token_diff_of_huge_texts_differing_at_both_ends_is_one_replacement() -> None:
+    old = _huge_expression()
+    new = "Z" + old[1:-1] + "Q"
+    _, right, inline = cells.token_diff(old, new)
+    assert [tag for tag, _ in inline] == ["del", "ins"]
+    assert "".join(t for _, t in right) == new
+
+
+def test_bounded_opcodes_are_difflibs_for_small_inputs() -> None:
+    a, b = list("the quick brown fox"), list("the quack brown fix")
+    expected = difflib.SequenceMatcher(None, a, b, False).get_opcodes()
+    assert cells.bounded_opcodes(a, b) == expected
+
+
+def test_list_diff_of_huge_lists_is_bounded() -> None:
+    old = [f"member{n}" for n in range(2000)]
+    new = [*old[:1000], "inserted", *old[1000:]]
+    _, _, inline = cells.list_diff(old, new)
+    assert [t for tag, t in inline if tag] == ["inserted"]
+
+
 # --- grouping ----------------------------------------------------------------------------------
 
 
@@ -199,9 +247,10 @@ def test_the_same_change_in_many_objects_is_one_entry(sample_report: Report) -> 
     report = report_with(
         sample_report, differences=[_flow_change(n) for n in range(1, 17)] + others
     )
-    groups = viewmodel.view(report)["differences"]["sync-rule"]["groups"]
-    assert [len(g["objects"]) for g in groups] == [16, 1]
-    assert {o["label"] for o in groups[0]["objects"]} == {
+    section = next(s for s in viewmodel.view(report).sections if s.id == Section.SYNC_RULE)
+    groups = section.groups
+    assert [len(g.objects) for g in groups] == [16, 1]
+    assert {o.label for o in groups[0].objects} == {
         f"In from AD - User Common [forest{n:02}.example.com]" for n in range(1, 17)
     }
     html = rh.render_html(report)
@@ -210,27 +259,29 @@ def test_the_same_change_in_many_objects_is_one_entry(sample_report: Report) -> 
 
 def test_suppressed_grouped_by_rule_with_reason(sample_report: Report, sample_html: str) -> None:
     v = viewmodel.view(sample_report)
-    by_id = {r["id"]: r for r in v["ignore_rules"]}
+    by_id = {r.id: r for r in v.ignore_rules}
     ids = by_id["server-local-ids"]
-    assert ids["reason"].startswith("GUIDs are generated")
-    assert sum(g["count"] for g in ids["groups"]) == ids["hidden"]
+    assert ids.reason.startswith("GUIDs are generated")
+    assert sum(g.count for g in ids.groups) == ids.hidden
     assert '<details class="rule"' in sample_html
 
 
 def test_ignore_rules_with_new_keys_render(sample_report: Report) -> None:
-    report = copy.deepcopy(sample_report)
-    report["ignore_rules"][0].update(
+    data = edited(sample_report)
+    data["ignore_rules"][0].update(
         {"status": "expired", "expires": "2026-01-01", "ticket": "CHG-1"}
     )
-    report["ignore_rules"].append({"id": "bare"})
-    html = rh.render_html(report)
+    data["ignore_rules"].append(
+        {"id": "bare", "reason": "r", "source": "s", "status": "unused", "hidden": 0}
+    )
+    html = rh.render_html(Report.from_json(data))
     assert "expires 2026-01-01" in html and "ticket: CHG-1" in html and "bare" in html
 
 
 def test_old_report_without_objects_still_renders(sample_report: Report) -> None:
-    report = copy.deepcopy(sample_report)
-    del report["objects"]
-    html = rh.render_html(report)
+    data = edited(sample_report)
+    del data["objects"]
+    html = rh.render_html(Report.from_json(data))
     assert "only the differences are shown" in html
     assert "attribute-flows/department/expression" in html
 
@@ -247,7 +298,9 @@ def test_unknown_section_in_differences_renders(sample_report: Report) -> None:
         "severity": "warning",
         "rule": "expired-ignore-rule",
     }
-    report = report_with(sample_report, differences=[*sample_report["differences"], finding])
+    report = report_with(
+        sample_report, differences=[*edited(sample_report)["differences"], finding]
+    )
     html = rh.render_html(report)
     assert 'id="s-policy"' in html and "pilot" in html
 
@@ -256,7 +309,7 @@ def test_unknown_section_in_differences_renders(sample_report: Report) -> None:
 
 
 def test_objects_carry_both_configurations(sample_report: Report) -> None:
-    objects = sample_report["objects"]
+    objects = sample_report.to_json()["objects"]
     assert set(objects) == {"global-settings", "metaverse", "connector", "sync-rule"}
     rules = {(o["connector"], o["name"]): o for o in objects["sync-rule"]}
     added = rules[("emea.fabrikam.com", "In from AD - Contact Company Default")]
@@ -272,30 +325,29 @@ def test_objects_carry_both_configurations(sample_report: Report) -> None:
 
 
 def test_connector_schema_is_counted_not_copied(sample_report: Report) -> None:
-    for connector in sample_report["objects"]["connector"]:
+    for connector in sample_report.to_json()["objects"]["connector"]:
         schema = connector["primary"]["schema"]
         assert set(schema) == {"object-classes", "attributes"}
         assert all(value.isdigit() for value in schema.values())
 
 
-def test_secrets_are_masked(sample_report: Report) -> None:
-    report = copy.deepcopy(sample_report)
-    connector = report["objects"]["connector"][0]
-    # as it would be built from an export with a clear-text secret
+def test_secrets_in_a_hand_edited_report_are_masked_on_load(sample_report: Report) -> None:
+    data = edited(sample_report)
+    connector = data["objects"]["connector"][0]
     tree = mask_secrets({"connectivity": {"password": "hunter2", "ClientSecret": "s3", "x": "1"}})
     assert tree == {"connectivity": {"password": MASKED, "ClientSecret": MASKED, "x": "1"}}
-    connector["primary"]["connectivity"]["password"] = "(encrypted)"
-    report["differences"].append(
+    connector["primary"]["connectivity"]["password"] = "hunter1"
+    data["differences"].append(
         {
-            **report["differences"][0],
+            **data["differences"][0],
             "section": "connector",
             "path": "connectivity/password",
             "primary": "hunter2",
             "staging": "hunter3",
         }
     )
-    html = rh.render_html(report)
-    assert "hunter2" not in html and "hunter3" not in html
+    html = rh.render_html(Report.from_json(data))
+    assert "hunter1" not in html and "hunter2" not in html and "hunter3" not in html
 
 
 def test_rows_mark_reported_suppressed_and_equal_values() -> None:
@@ -350,7 +402,7 @@ def test_large_estate_stays_lean(large_report: Report) -> None:
     started = time.perf_counter()
     html = rh.render_html(large_report)
     elapsed = time.perf_counter() - started
-    rules = len(large_report["objects"]["sync-rule"])
+    rules = len(large_report.objects["sync-rule"])
     assert rules >= 600
     assert len(html.encode()) < 5_000_000, "about 5 kB a rule at most"
     assert elapsed < 10

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from driftcheck import __version__
+from driftcheck.compare import Json
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.history import DEFAULT_KEEP_DAYS
@@ -34,8 +35,10 @@ from driftcheck.policyfile import (
     load_policy,
 )
 from driftcheck.render_html import render_html
-from driftcheck.render_text import render_text, rules_listing, verdict_line
-from driftcheck.report import Report, exit_code, load_report, to_json
+from driftcheck.render_text import render_text, rules_listing
+from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
+from driftcheck.summary import verdict_line
+from driftcheck.vocab import Section, Severity
 
 EXIT_USAGE = 2
 ACCEPT_DAYS = 30
@@ -53,12 +56,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class FailOn(StrEnum):
-    info = "info"
-    warning = "warning"
-    blocking = "blocking"
 
 
 def _version(value: bool) -> None:
@@ -122,7 +119,7 @@ def _run_compare(
     staging: Path,
     policy_path: Path | None,
     *,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     builtin_ignores: bool = True,
     today: date | None = None,
 ) -> Report:
@@ -153,13 +150,13 @@ def compare(
         Path | None, typer.Option("--html", help="Write the HTML consistency report here.")
     ] = None,
     fail_on: Annotated[
-        FailOn,
+        Severity,
         typer.Option(
             "--fail-on",
             help="Lowest severity that counts as drift (exit code 1).",
             case_sensitive=False,
         ),
-    ] = FailOn.warning,
+    ] = Severity.WARNING,
     policy_path: PolicyOpt = None,
     no_builtin_ignores: Annotated[
         bool,
@@ -186,10 +183,7 @@ def compare(
     keep_days: Annotated[
         int,
         typer.Option(
-            "--keep-days",
-            min=1,
-            metavar="N",
-            help="With --history: forget runs older than N days.",
+            "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
         ),
     ] = DEFAULT_KEEP_DAYS,
     junit_path: Annotated[
@@ -309,7 +303,7 @@ def accept(
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
     report = _run_compare(primary, staging, target if target.exists() else None, today=day)
-    differences = [d for d in report["differences"] if d["section"] != "policy"]
+    differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
         raise typer.Exit(0)
@@ -326,6 +320,16 @@ def accept(
     typer.echo(
         f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
     )
+
+
+def _acceptable(finding: Finding) -> Mapping[str, Json]:
+    """A difference for ``accept``: a masked secret's value is not matched on (the rule
+    would never match the real value), the rule matches its object and path only."""
+    data = finding.to_json()
+    for side in ("primary", "staging"):
+        if data[side] == MASKED:
+            data[side] = None
+    return data
 
 
 @app.command()
@@ -371,10 +375,11 @@ def history_command(
     doc = history_document(history_path)
     if html_path is not None:
         _write(html_path, history_html(doc))
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if json_path is not None and str(json_path) != "-":
-        _write(json_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        _write(json_path, text)
     if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(text)
         return
     typer.echo(history_text(doc), nl=False)
     for path in (html_path, json_path):

@@ -18,10 +18,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
-from driftcheck.report import MASKED, is_secret_name
+from driftcheck.masking import mask_secrets
+from driftcheck.report import Finding
+from driftcheck.vocab import Severity
 
 #: Bump when the normalisation changes: every finding would get a new identity.
 FINGERPRINT_VERSION = "fp1"
@@ -118,35 +120,22 @@ def fingerprint(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
-@cache
-def _secret_path(path: str) -> bool:
-    return is_secret_name(path.rsplit("/", 1)[-1])
-
-
-def mask_value(path: str, value: Any) -> Any:
-    """``value`` masked when the last step of ``path`` names a secret (as the HTML does)."""
-    if isinstance(value, str) and value and _secret_path(path):
-        return MASKED
-    return value
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def from_difference(d: Mapping[str, Any]) -> Tracked:
-    """A reported difference (a ``differences`` entry of the JSON report)."""
-    path = _text(d.get("path"))
+def from_difference(d: Finding) -> Tracked:
+    """A reported difference (its values are masked by the report already)."""
     return Tracked(
         kind=DIFFERENCE,
-        section=_text(d.get("section")),
-        object=_text(d.get("object")),
-        connector=_text(d.get("connector")),
-        path=path,
-        change=_text(d.get("change")),
-        primary=mask_value(path, d.get("primary")),
-        staging=mask_value(path, d.get("staging")),
-        severity=_text(d.get("severity")) or "info",
+        section=d.section,
+        object=d.object,
+        connector=d.connector or "",
+        path=d.path,
+        change=d.change,
+        primary=d.primary,
+        staging=d.staging,
+        severity=d.severity,
     )
 
 
@@ -168,9 +157,9 @@ def from_check(c: Mapping[str, Any]) -> Tracked | None:
     servers = c.get("servers")
     where = ",".join(str(s) for s in servers) if isinstance(servers, list) else ""
     if "evidence" in c:
-        primary, staging = c.get("evidence"), None
+        primary, staging = mask_secrets(c.get("evidence")), None
     elif "primary" in c or "staging" in c:
-        primary, staging = c.get("primary"), c.get("staging")
+        primary, staging = mask_secrets(c.get("primary")), mask_secrets(c.get("staging"))
     else:
         primary, staging = c.get("detail", c.get("message")), None
     return Tracked(
@@ -182,14 +171,15 @@ def from_check(c: Mapping[str, Any]) -> Tracked | None:
         change=status or "fail",
         primary=primary,
         staging=staging,
-        severity=_text(c.get("severity")) or "warning",
+        severity=_text(c.get("severity")) or Severity.WARNING,
     )
 
 
 def tracked_items(
-    differences: Iterable[Mapping[str, Any]], checks: Iterable[Mapping[str, Any]] = ()
+    differences: Iterable[Finding], checks: Iterable[Mapping[str, Any]] = ()
 ) -> list[Tracked]:
-    """Everything a run tracks: each reported difference and each failed readiness check."""
+    """Everything a run tracks: each reported difference and each failed readiness check
+    (checks as their JSON entries)."""
     items = [from_difference(d) for d in differences]
     items += [t for t in (from_check(c) for c in checks) if t is not None]
     return items

@@ -36,6 +36,7 @@ from typing import Any
 
 from driftcheck.errors import InputError
 from driftcheck.fingerprint import Tracked
+from driftcheck.vocab import SEVERITY_ORDER, Severity
 
 #: ``PRAGMA application_id`` of a driftcheck history ("DCHI"): tells it from other databases.
 APPLICATION_ID = 0x44434849
@@ -43,7 +44,6 @@ DEFAULT_KEEP_DAYS = 400
 #: How long a run waits for another run that holds the database, in seconds.
 BUSY_TIMEOUT = 300.0
 SQLITE_HEADER = b"SQLite format 3\x00"
-SEVERITY_LEVELS = ("blocking", "warning", "info")
 NEW, OPEN, REOPENED, RESOLVED = "new", "open", "reopened", "resolved"
 
 #: Schema migrations, oldest first: migration ``n`` brings ``user_version`` from n to n+1.
@@ -131,7 +131,7 @@ class RunInfo:
     primary_path: str = ""
     staging_path: str = ""
     verdict: str = "consistent"
-    fail_on: str = "warning"
+    fail_on: str = Severity.WARNING
     by_severity: Mapping[str, int] = field(default_factory=dict)
     suppressed: int = 0
     checks_failed: int = 0
@@ -235,7 +235,11 @@ class RunRecord:
             },
             "verdict": self.verdict,
             "fail_on": self.fail_on,
-            "by_severity": {"blocking": self.blocking, "warning": self.warning, "info": self.info},
+            "by_severity": {
+                Severity.BLOCKING: self.blocking,
+                Severity.WARNING: self.warning,
+                Severity.INFO: self.info,
+            },
             "suppressed": self.suppressed,
             "checks_failed": self.checks_failed,
             "findings": {
@@ -459,9 +463,7 @@ class HistoryStore:
                 run.staging_path,
                 run.verdict,
                 run.fail_on,
-                int(run.by_severity.get("blocking", 0)),
-                int(run.by_severity.get("warning", 0)),
-                int(run.by_severity.get("info", 0)),
+                *(int(run.by_severity.get(level, 0)) for level in SEVERITY_ORDER),
                 run.suppressed,
                 run.checks_failed,
             ),

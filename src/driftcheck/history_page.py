@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from driftcheck.history import RunRecord, open_history, parse_iso
 from driftcheck.trend import TrendPoint, trend_svg
+from driftcheck.vocab import SEVERITY_ORDER
 
 SCHEMA = "driftcheck/history/v1"
 TEMPLATE = "history.html.j2"
@@ -58,9 +59,7 @@ def _points(pair: Mapping[str, Any]) -> list[TrendPoint]:
     return [
         TrendPoint(
             str(r["started"])[:10],
-            r["by_severity"]["blocking"],
-            r["by_severity"]["warning"],
-            r["by_severity"]["info"],
+            *(r["by_severity"][level] for level in SEVERITY_ORDER),
         )
         for r in pair["runs"]
     ]

@@ -3,14 +3,18 @@
 :func:`track` is the one call ``compare --history`` and the nightly job make: it records the
 report's findings in the history file (one transaction) and returns the report with
 
-* ``history`` on every difference (and failed readiness check): ``status`` (new, open,
-  reopened), ``first_seen`` (ISO 8601 time of the first run that saw it) and ``age_days``;
+* ``history`` on every difference: ``status`` (new, open, reopened), ``first_seen`` (ISO 8601
+  time of the first run that saw it) and ``age_days``;
 * ``resolved``: the findings of the previous run of the same pair that are gone;
 * ``history_run``: the history file, the pair, this run's time and the counts.
+
+Failed readiness checks (a report's ``checks``, when it has them) are recorded the same way;
+their states are in the returned :class:`~driftcheck.history.RunResult` (``check_states``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,15 +24,15 @@ from typing import Any
 from driftcheck.fingerprint import Tracked, from_check, from_difference
 from driftcheck.history import (
     DEFAULT_KEEP_DAYS,
-    NEW,
-    OPEN,
-    REOPENED,
-    RESOLVED,
+    FindingState,
     RunInfo,
     RunResult,
+    StoredFinding,
     record_run,
 )
-from driftcheck.report import Report
+from driftcheck.history_types import FindingHistory, HistoryRun, ResolvedFinding
+from driftcheck.report import Finding, Report, ServerInfo
+from driftcheck.vocab import FindingStatus, Severity
 
 
 def pair_key(primary_server: str, staging_server: str) -> str:
@@ -41,40 +45,23 @@ def self_pair_key(server: str) -> str:
     return f"self:{server.strip().casefold()}"
 
 
-def _server_name(side: Mapping[str, Any]) -> str:
-    return str(side.get("server") or Path(str(side.get("path") or "?")).name)
+def _server_name(side: ServerInfo) -> str:
+    return side.server or Path(side.path or "?").name
 
 
 def report_pair(report: Report) -> str:
-    return pair_key(_server_name(report["primary"]), _server_name(report["staging"]))
+    return pair_key(_server_name(report.primary), _server_name(report.staging))
 
 
-def run_info(report: Report, *, pair: str | None = None, at: datetime | None = None) -> RunInfo:
-    """What the history records about the run that wrote ``report``."""
-    primary, staging, summary = report["primary"], report["staging"], report["summary"]
-    checks = report.get("checks") or []
-    return RunInfo(
-        pair=pair or report_pair(report),
-        started=at or datetime.now(UTC),
-        primary_server=str(primary.get("server") or ""),
-        staging_server=str(staging.get("server") or ""),
-        primary_export_date=str(primary.get("export_date") or ""),
-        staging_export_date=str(staging.get("export_date") or ""),
-        primary_version=str(primary.get("product_version") or ""),
-        staging_version=str(staging.get("product_version") or ""),
-        primary_path=str(primary.get("path") or ""),
-        staging_path=str(staging.get("path") or ""),
-        verdict=str(summary.get("verdict") or ""),
-        fail_on=str(summary.get("fail_on") or ""),
-        by_severity=dict(summary.get("by_severity") or {}),
-        suppressed=int(summary.get("suppressed") or 0),
-        checks_failed=sum(1 for c in checks if from_check(c) is not None),
-    )
+def report_checks(report: Report) -> list[Mapping[str, Any]]:
+    """The report's readiness checks as JSON entries (none before that feature exists)."""
+    checks = getattr(report, "checks", None) or ()
+    return [c.to_json() if hasattr(c, "to_json") else c for c in checks]
 
 
 @dataclass(frozen=True)
 class ReportItems:
-    """A report's tracked items, aligned with its ``differences`` and ``checks`` lists
+    """A report's tracked items, aligned with its ``differences`` and its checks
     (``None`` for a check that is not a finding)."""
 
     differences: list[Tracked]
@@ -83,12 +70,59 @@ class ReportItems:
     @classmethod
     def of(cls, report: Report) -> ReportItems:
         return cls(
-            [from_difference(d) for d in report.get("differences", [])],
-            [from_check(c) for c in report.get("checks") or []],
+            [from_difference(d) for d in report.differences],
+            [from_check(c) for c in report_checks(report)],
         )
 
     def tracked(self) -> list[Tracked]:
         return [*self.differences, *(c for c in self.checks if c is not None)]
+
+
+def run_info(report: Report, *, pair: str | None = None, at: datetime | None = None) -> RunInfo:
+    """What the history records about the run that wrote ``report``."""
+    primary, staging, summary = report.primary, report.staging, report.summary
+    return RunInfo(
+        pair=pair or report_pair(report),
+        started=at or datetime.now(UTC),
+        primary_server=primary.server,
+        staging_server=staging.server,
+        primary_export_date=primary.export_date,
+        staging_export_date=staging.export_date,
+        primary_version=primary.product_version,
+        staging_version=staging.product_version,
+        primary_path=primary.path,
+        staging_path=staging.path,
+        verdict=summary.verdict,
+        fail_on=summary.fail_on,
+        by_severity={level.value: n for level, n in summary.by_severity.items()},
+        suppressed=summary.suppressed,
+        checks_failed=sum(1 for c in report_checks(report) if from_check(c) is not None),
+    )
+
+
+def finding_history(state: FindingState) -> FindingHistory:
+    return FindingHistory(FindingStatus(state.status), state.first_seen, state.age_days)
+
+
+def resolved_finding(f: StoredFinding) -> ResolvedFinding:
+    try:
+        severity = Severity(f.severity)
+    except ValueError:
+        severity = Severity.WARNING
+    return ResolvedFinding(
+        kind=f.kind,
+        section=f.section,
+        object=f.object,
+        connector=f.connector or None,
+        path=f.path,
+        change=f.change,
+        primary=f.primary,
+        staging=f.staging,
+        severity=severity,
+        first_seen=f.first_seen,
+        last_seen=f.last_seen,
+        fingerprint=f.fingerprint,
+    )
 
 
 def annotate(
@@ -98,35 +132,42 @@ def annotate(
     history_file: str = "",
     items: ReportItems | None = None,
 ) -> Report:
-    """``report`` with each finding's history, the resolved findings and the run's counts.
+    """``report`` with each difference's history, the resolved findings and the run's place.
 
     ``items`` (from :meth:`ReportItems.of`) saves fingerprinting the report again.
     """
     items = items or ReportItems.of(report)
 
-    def with_state(entry: Mapping[str, Any], item: Tracked | None) -> dict[str, Any]:
-        state = result.states.get(item.fingerprint) if item else None
-        return {**entry, "history": state.as_json()} if state else dict(entry)
+    def with_history(d: Finding, item: Tracked) -> Finding:
+        state = result.states.get(item.fingerprint)
+        return dataclasses.replace(d, history=finding_history(state)) if state else d
 
-    annotated = dict(report)
-    annotated["differences"] = [
-        with_state(d, item)
-        for d, item in zip(report.get("differences", []), items.differences, strict=True)
-    ]
-    if report.get("checks"):
-        annotated["checks"] = [
-            with_state(c, item) for c, item in zip(report["checks"], items.checks, strict=True)
-        ]
-    annotated["resolved"] = [f.as_json() for f in result.resolved]
-    annotated["history_run"] = {
-        "file": history_file,
-        "pair": result.pair,
-        "run": result.run_id,
-        "started": result.started,
-        "first_run": result.previous_run is None,
-        "counts": result.counts(),
-    }
-    return annotated
+    return dataclasses.replace(
+        report,
+        differences=tuple(
+            with_history(d, item)
+            for d, item in zip(report.differences, items.differences, strict=True)
+        ),
+        resolved=tuple(resolved_finding(f) for f in result.resolved),
+        history_run=HistoryRun(
+            file=history_file,
+            pair=result.pair,
+            run=result.run_id,
+            started=result.started,
+            first_run=result.previous_run is None,
+            counts=result.counts(),
+        ),
+    )
+
+
+def check_states(report: Report, result: RunResult) -> list[FindingHistory | None]:
+    """Each of the report's checks' history (``None`` for a check that is not a finding),
+    for the readiness section to show beside its checks."""
+    states = []
+    for item in ReportItems.of(report).checks:
+        state = result.states.get(item.fingerprint) if item else None
+        states.append(finding_history(state) if state else None)
+    return states
 
 
 def track(
@@ -145,34 +186,22 @@ def track(
     return annotate(report, result, history_file=str(history_file), items=items), result
 
 
-# --- what the renderers show -----------------------------------------------------------------
-
-STATUS_ORDER = (NEW, REOPENED, OPEN)
+# --- what the renderers ask ---------------------------------------------------------------------
 
 
-def status_of(entry: Mapping[str, Any]) -> str:
-    history = entry.get("history")
-    return str(history.get("status")) if isinstance(history, Mapping) else ""
-
-
-def is_new(entry: Mapping[str, Any]) -> bool:
+def is_new(d: Finding) -> bool:
     """New or reopened since the previous run: what a nightly reader has not seen yet."""
-    return status_of(entry) in (NEW, REOPENED)
+    return d.history is not None and d.history.is_new
 
 
 def history_counts(report: Report) -> dict[str, int] | None:
-    """new/reopened/open/resolved counts, or ``None`` when the run kept no history."""
-    run = report.get("history_run")
-    if not isinstance(run, Mapping):
+    """This run's new/open/reopened/resolved counts (checks included), or ``None`` when it
+    kept no history."""
+    if report.history_run is None:
         return None
-    counts = {NEW: 0, REOPENED: 0, OPEN: 0}
-    for entry in [*report.get("differences", []), *(report.get("checks") or [])]:
-        status = status_of(entry)
-        if status in counts:
-            counts[status] += 1
-    return {**counts, RESOLVED: len(report.get("resolved") or [])}
+    return {s.value: report.history_run.counts.get(s.value, 0) for s in FindingStatus}
 
 
-def new_first(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """New and reopened findings first, then the rest, each in their given order."""
-    return sorted(entries, key=lambda e: 0 if is_new(e) else 1)
+def new_first(differences: Sequence[Finding]) -> list[Finding]:
+    """New and reopened differences first, then the rest, each in their given order."""
+    return sorted(differences, key=lambda d: 0 if is_new(d) else 1)

@@ -24,20 +24,14 @@ from typing import Any
 
 from lxml import etree
 
+from driftcheck.compare import Json
 from driftcheck.fileio import write_atomically
-from driftcheck.fingerprint import NOT_EVALUATED, READINESS, check_id, from_check, mask_value
-from driftcheck.normalize import SECTIONS
-from driftcheck.policy import severity_rank
-from driftcheck.report import Report
+from driftcheck.fingerprint import NOT_EVALUATED, check_id, from_check
+from driftcheck.history_report import report_checks
+from driftcheck.report import Finding, Report
+from driftcheck.vocab import CONFIG_SECTIONS, ChangeKind, Severity, section_title
 
-SUITE_TITLES = {
-    "global-settings": "Global settings",
-    "metaverse": "Metaverse",
-    "connector": "Connectors",
-    "sync-rule": "Sync rules",
-    "policy": "Policy file",
-    READINESS: "Readiness checks",
-}
+READINESS_TITLE = "Readiness checks"
 MAX_VALUE = 2000
 #: Code points XML 1.0 cannot carry (and lone surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -49,16 +43,16 @@ def xml_text(value: Any) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _value(path: str, value: Any) -> str:
-    value = mask_value(path, value)
+def _value(value: Json) -> str:
+    """A value as text (the report has masked secrets already), cut to a readable length."""
     if value is None:
         return "(absent)"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def _ident(section: str, connector: Any, name: Any) -> tuple[str, str, str]:
-    return (section, str(connector or "").casefold(), str(name or "").casefold())
+def _ident(section: str, connector: str | None, name: str) -> tuple[str, str, str]:
+    return (section, (connector or "").casefold(), name.casefold())
 
 
 def _case_name(section: str, name: str, connector: str) -> str:
@@ -67,38 +61,31 @@ def _case_name(section: str, name: str, connector: str) -> str:
     return name
 
 
-def _difference_text(d: Mapping[str, Any]) -> str:
-    path = str(d.get("path") or "")
-    lines = [f"{str(d.get('severity')).upper()} {path or '(whole object)'}: {d.get('change')}"]
-    history = d.get("history")
-    if isinstance(history, Mapping):
-        lines[0] += f" [{history.get('status')}, first seen {history.get('first_seen')}]"
-    if d.get("change") != "added":
-        lines.append(f"  primary: {_value(path, d.get('primary'))}")
-    if d.get("change") != "removed":
-        lines.append(f"  staging: {_value(path, d.get('staging'))}")
+def _difference_text(d: Finding) -> str:
+    lines = [f"{d.severity.upper()} {d.path or '(whole object)'}: {d.change}"]
+    if d.history is not None:
+        lines[0] += f" [{d.history.status}, first seen {d.history.first_seen}]"
+    if d.change != ChangeKind.ADDED:
+        lines.append(f"  primary: {_value(d.primary)}")
+    if d.change != ChangeKind.REMOVED:
+        lines.append(f"  staging: {_value(d.staging)}")
     return "\n".join(lines)
 
 
 def _testcase(
-    suite: etree._Element,
-    classname: str,
-    name: str,
-    failing: list[Mapping[str, Any]],
-    other: list[Mapping[str, Any]],
+    suite: etree._Element, classname: str, name: str, failing: list[Finding], other: list[Finding]
 ) -> None:
     case = etree.SubElement(suite, "testcase", name=xml_text(name), classname=classname)
     case.set("time", "0")
     if failing:
-        worst = max(failing, key=lambda d: severity_rank(str(d.get("severity"))))
+        worst = max(failing, key=lambda d: d.severity.rank)
         first = failing[0]
-        where = str(first.get("path") or "(whole object)")
         message = (
             f"{len(failing)} difference{'' if len(failing) == 1 else 's'}, worst "
-            f"{worst.get('severity')}: {where} {first.get('change')}"
+            f"{worst.severity}: {first.path or '(whole object)'} {first.change}"
         )
         failure = etree.SubElement(
-            case, "failure", message=xml_text(message), type=str(worst.get("severity"))
+            case, "failure", message=xml_text(message), type=worst.severity.value
         )
         failure.text = xml_text("\n\n".join(_difference_text(d) for d in failing))
     if other:
@@ -127,22 +114,24 @@ def _close_suite(suite: etree._Element) -> tuple[int, int, int]:
 def _objects(report: Report, section: str) -> list[tuple[str, str]]:
     """(name, connector) of every object of a section, then those named only by a difference."""
     seen: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for entry in (report.get("objects") or {}).get(section, []):
-        name, connector = str(entry.get("name") or ""), str(entry.get("connector") or "")
-        seen.setdefault(_ident(section, connector, name), (name, connector))
-    for d in report.get("differences", []):
-        if d.get("section") == section:
-            name, connector = str(d.get("object") or ""), str(d.get("connector") or "")
-            seen.setdefault(_ident(section, connector, name), (name, connector))
+    for entry in report.objects.get(section, ()):
+        seen.setdefault(
+            _ident(section, entry.connector, entry.name), (entry.name, entry.connector or "")
+        )
+    for d in report.differences:
+        if d.section == section:
+            seen.setdefault(_ident(section, d.connector, d.object), (d.object, d.connector or ""))
     return list(seen.values())
 
 
 def _sections(report: Report) -> list[str]:
-    extra = sorted({str(d.get("section")) for d in report.get("differences", [])} - set(SECTIONS))
-    return [*SECTIONS, *extra]
+    order = [s.value for s in CONFIG_SECTIONS]
+    return order + sorted({d.section for d in report.differences} - set(order))
 
 
-def _check_cases(suite: etree._Element, checks: Iterable[Mapping[str, Any]], fail_on: str) -> None:
+def _check_cases(
+    suite: etree._Element, checks: Iterable[Mapping[str, Json]], fail_on: Severity
+) -> None:
     for check in checks:
         ident = check_id(check)
         title = str(check.get("title") or "")
@@ -154,48 +143,48 @@ def _check_cases(suite: etree._Element, checks: Iterable[Mapping[str, Any]], fai
         case.set("time", "0")
         status = str(check.get("status") or check.get("result") or "").casefold()
         detail = check.get("message", check.get("detail"))
-        text = xml_text(_value("", detail) if detail is not None else status)
+        text = xml_text(_value(detail) if detail is not None else status)
         if status in NOT_EVALUATED:
             etree.SubElement(case, "skipped", message=text)
             continue
         tracked = from_check(check)
         if tracked is None:
             continue
-        if severity_rank(tracked.severity) >= severity_rank(fail_on):
-            failure = etree.SubElement(case, "failure", message=text, type=tracked.severity)
-            failure.text = xml_text(f"{tracked.severity.upper()} {name}: {status}\n{text}")
+        try:
+            severity = Severity(tracked.severity)
+        except ValueError:
+            severity = Severity.WARNING
+        if severity.at_least(fail_on):
+            failure = etree.SubElement(case, "failure", message=text, type=severity.value)
+            failure.text = xml_text(f"{severity.upper()} {name}: {status}\n{text}")
         else:
-            etree.SubElement(case, "system-out").text = xml_text(f"{tracked.severity}: {text}")
+            etree.SubElement(case, "system-out").text = xml_text(f"{severity}: {text}")
 
 
-def junit_xml(report: Report, *, fail_on: str | None = None) -> str:
+def junit_xml(report: Report, *, fail_on: Severity | None = None) -> str:
     """The JUnit XML document for ``report`` (``fail_on`` defaults to the report's own)."""
-    threshold = fail_on or str(report["summary"].get("fail_on") or "warning")
-    primary, staging = report["primary"], report["staging"]
+    threshold = fail_on or report.summary.fail_on
     root = etree.Element("testsuites")
-    root.set("name", xml_text(f"driftcheck: {primary.get('server')} vs {staging.get('server')}"))
-    run = report.get("history_run")
-    timestamp = str(run.get("started") or "").rstrip("Z") if isinstance(run, Mapping) else ""
-    by_object: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for d in report.get("differences", []):
-        ident = _ident(str(d.get("section")), d.get("connector"), d.get("object"))
-        by_object.setdefault(ident, []).append(d)
+    root.set("name", xml_text(f"driftcheck: {report.primary.server} vs {report.staging.server}"))
+    run = report.history_run
+    timestamp = run.started.rstrip("Z") if run is not None else ""
+    by_object: dict[tuple[str, str, str], list[Finding]] = {}
+    for d in report.differences:
+        by_object.setdefault(_ident(d.section, d.connector, d.object), []).append(d)
     totals = [0, 0, 0]
     for section in _sections(report):
-        suite = _suite(root, SUITE_TITLES.get(section, section), timestamp)
+        suite = _suite(root, section_title(section), timestamp)
         for name, connector in _objects(report, section):
-            found = by_object.get(_ident(section, connector, name), [])
-            failing: list[Mapping[str, Any]] = []
-            other: list[Mapping[str, Any]] = []
-            for d in found:
-                failed = severity_rank(str(d["severity"])) >= severity_rank(threshold)
-                (failing if failed else other).append(d)
+            failing: list[Finding] = []
+            other: list[Finding] = []
+            for d in by_object.get(_ident(section, connector, name), []):
+                (failing if d.severity.at_least(threshold) else other).append(d)
             case_name = _case_name(section, name, connector)
             _testcase(suite, f"driftcheck.{section}", case_name, failing, other)
         totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
-    checks = report.get("checks") or []
+    checks = report_checks(report)
     if checks:
-        suite = _suite(root, SUITE_TITLES[READINESS], timestamp)
+        suite = _suite(root, READINESS_TITLE, timestamp)
         _check_cases(suite, checks, threshold)
         totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
     root.set("tests", str(totals[0]))
@@ -206,6 +195,6 @@ def junit_xml(report: Report, *, fail_on: str | None = None) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
-def write_junit(report: Report, path: Path, *, fail_on: str | None = None) -> None:
+def write_junit(report: Report, path: Path, *, fail_on: Severity | None = None) -> None:
     """Write :func:`junit_xml` to ``path`` atomically."""
     write_atomically(path, junit_xml(report, fail_on=fail_on))

@@ -33,8 +33,9 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
+from driftcheck.vocab import CONFIG_SECTIONS
 
-SECTIONS = ("global-settings", "metaverse", "connector", "sync-rule")
+SECTIONS = CONFIG_SECTIONS  # the vocabulary's section table, in report order
 
 #: Shown instead of an encrypted parameter's value (an export never holds one).
 ENCRYPTED = "(encrypted)"

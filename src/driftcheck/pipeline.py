@@ -22,6 +22,7 @@ from driftcheck.normalize import (
 from driftcheck.policy import Policy, apply_policy
 from driftcheck.read import read_export
 from driftcheck.report import Report, build_report
+from driftcheck.vocab import Severity
 
 
 def load_side(
@@ -80,7 +81,7 @@ def compare_exports(
     primary: Path,
     staging: Path,
     *,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     policy: Policy | None = None,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,

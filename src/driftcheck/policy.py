@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from driftcheck.compare import Change, Json
+from driftcheck.vocab import ChangeKind, RuleStatus, Section, Severity
 
-SEVERITIES = ("info", "warning", "blocking")
+#: Least severe first (see :class:`driftcheck.vocab.Severity`).
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 BUILT_IN = "built-in"
 
 STAGING_DOC = "Microsoft Learn: Microsoft Entra Connect: Staging server and disaster recovery"
@@ -26,7 +28,7 @@ PROVISIONING_DOC = (
 
 
 def severity_rank(level: str) -> int:
-    return SEVERITIES.index(level)
+    return Severity(level).rank
 
 
 def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
@@ -168,7 +170,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "server-name",
         "Each export names the server it was taken from.",
         EXPORT_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"\(export\)",),
         paths=(r"server",),
     ),
@@ -176,7 +178,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "ad-connector-account",
         "Each server creates its own AD DS connector account (MSOL_ followed by 12 hex digits).",
         STAGING_DOC,
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"(.*/)?forest-login-user",),
         both_values=r"MSOL_[0-9a-f]{12}",
     ),
@@ -184,7 +186,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "cloud-sync-account",
         "Each server creates its own cloud sync account (Sync_<server>_<12 hex>@tenant).",
         STAGING_DOC,
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"connectivity/UserName",),
         both_values=r"Sync_[^@]+_[0-9a-f]{12}@.+",
     ),
@@ -192,14 +194,14 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "staging-mode",
         "Staging mode is what makes the staging server: it is expected to differ.",
         STAGING_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.StagingMode",),
     ),
     _rule(
         "scheduler-next-start",
         "The scheduler's next start time is a moment in each server's own cycle.",
         STAGING_DOC,
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.NextStartTime",),
     ),
     _rule(
@@ -207,7 +209,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "Precedence numbers are renumbered by upgrades and when rules are added; only the "
         "order of competing rules matters, and a change of order is reported on its own.",
         PROVISIONING_DOC,
-        section="sync-rule",
+        section=Section.SYNC_RULE,
         paths=(r"precedence",),
     ),
     _rule(
@@ -237,35 +239,35 @@ def _severity(
 BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
     _severity(
         "version-skew",
-        "warning",
+        Severity.WARNING,
         "The servers run different product versions: expected only during an upgrade.",
         objects=(r"Microsoft\.Synchronize\.ServerConfigurationVersion", r"Microsoft\.Version\..*"),
     ),
     _severity(
         "connector-version-skew",
-        "warning",
+        Severity.WARNING,
         "The connector's component version differs: expected only during an upgrade.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"configuration/.*assembly-version",),
     ),
     _severity(
         "documentation",
-        "info",
+        Severity.INFO,
         "A description documents the object; it changes nothing synced.",
         paths=(r"description",),
     ),
     _severity(
         "run-profile-tuning",
-        "info",
+        Severity.INFO,
         "Batch size, page size and time-outs of run steps tune performance only.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"run-profiles/.*/(batch-size|page-size|time-limit|timeout)",),
     ),
     _severity(
         "operational-setting",
-        "info",
+        Severity.INFO,
         "Run-history retention and maintenance change nothing synced.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(
             r"Microsoft\.Synchronize\.RunHistoryPurgeInterval",
             r"Microsoft\.Synchronize\.MaintenanceEnabled",
@@ -273,18 +275,18 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
     ),
     _severity(
         "scheduler",
-        "warning",
+        Severity.WARNING,
         "Scheduler settings decide when the server syncs; after a switchover the staging "
         "server's schedule applies.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\..*",),
     ),
     _severity(
         "global-feature",
-        "blocking",
+        Severity.BLOCKING,
         "Optional features, sync options, filtering, writeback, directory extensions, sign-in "
         "and the delete threshold must be the same on both servers.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
         objects=(
             r"Microsoft\.OptionalFeature\..*",
             r"Microsoft\.SynchronizationOption\..*",
@@ -296,36 +298,36 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
     ),
     _severity(
         "global-setting",
-        "warning",
+        Severity.WARNING,
         "A global setting differs; look at what it controls.",
-        section="global-settings",
+        section=Section.GLOBAL_SETTINGS,
     ),
     _severity(
         "metaverse-schema",
-        "blocking",
+        Severity.BLOCKING,
         "The metaverse schema defines what can flow: both servers must have the same.",
-        section="metaverse",
+        section=Section.METAVERSE,
     ),
     _severity(
         "rule-template-version",
-        "warning",
+        Severity.WARNING,
         "The out-of-box rule template version differs: expected only during an upgrade.",
-        section="sync-rule",
+        section=Section.SYNC_RULE,
         paths=(r"immutable-tag",),
     ),
     _severity(
         "sync-rule",
-        "blocking",
+        Severity.BLOCKING,
         "Sync rules decide what is synced and how: flows, scoping, joins, link type, state and "
         "precedence order must be the same.",
-        section="sync-rule",
+        section=Section.SYNC_RULE,
     ),
     _severity(
         "connector-scope",
-        "blocking",
+        Severity.BLOCKING,
         "Connectors, partitions, OU and object-class filtering, attribute inclusion, anchors, "
         "password hash sync, password writeback and group filtering decide what is synced.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(
             r"",
             r"type",
@@ -340,20 +342,20 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
     ),
     _severity(
         "connector-schema",
-        "warning",
+        Severity.WARNING,
         "The connector schema differs: refresh the schema on the server that lacks it.",
-        section="connector",
+        section=Section.CONNECTOR,
         paths=(r"schema/.*",),
     ),
     _severity(
         "connector-setting",
-        "warning",
+        Severity.WARNING,
         "A connector setting (connectivity, run profile, parameter) differs; look at it.",
-        section="connector",
+        section=Section.CONNECTOR,
     ),
     _severity(
         "unclassified",
-        "warning",
+        Severity.WARNING,
         "Not covered by a more specific rule: look at it.",
     ),
 )
@@ -413,7 +415,7 @@ class RuleUse:
 
     rule: IgnoreRule
     hidden: int
-    status: str  # "used" | "unused" | "expired" | "off"
+    status: RuleStatus
 
 
 @dataclass(frozen=True)
@@ -431,7 +433,7 @@ def severity_of(change: Change, rules: Sequence[SeverityRule]) -> tuple[str, str
     for rule in rules:
         if rule.matcher.matches(change):
             return rule.level, rule.id
-    return "warning", "unclassified"
+    return Severity.WARNING, "unclassified"
 
 
 def is_expired(rule: IgnoreRule, today: date) -> bool:
@@ -440,15 +442,15 @@ def is_expired(rule: IgnoreRule, today: date) -> bool:
 
 def _expired_finding(rule: IgnoreRule, today: date) -> Difference:
     change = Change(
-        "policy",
+        Section.POLICY,
         rule.id,
         None,
         "expires",
-        "modified",
+        ChangeKind.MODIFIED,
         rule.expires.isoformat() if rule.expires else None,
         f"expired (checked on {today.isoformat()}): no longer hides anything",
     )
-    return Difference(change, "warning", EXPIRED_RULE)
+    return Difference(change, Severity.WARNING, EXPIRED_RULE)
 
 
 def apply_policy(changes: Iterable[Change], policy: Policy | None = None) -> Verdict:
@@ -473,10 +475,10 @@ def apply_policy(changes: Iterable[Change], policy: Policy | None = None) -> Ver
     for rule in policy.ignore_rules:
         if is_expired(rule, policy.today):
             differences.append(_expired_finding(rule, policy.today))
-            status = "expired"
+            status = RuleStatus.EXPIRED
         elif rule.source == BUILT_IN and not policy.builtin_ignores:
-            status = "off"
+            status = RuleStatus.OFF
         else:
-            status = "used" if hidden[rule.id] else "unused"
+            status = RuleStatus.USED if hidden[rule.id] else RuleStatus.UNUSED
         uses.append(RuleUse(rule, hidden[rule.id], status))
     return Verdict(tuple(differences), tuple(suppressed), tuple(uses))

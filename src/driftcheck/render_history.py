@@ -1,41 +1,36 @@
 """What a report with history shows: counts, the new findings first, the resolved ones.
 
 Text lines for :func:`driftcheck.render_text.render_text` and view data for the HTML partial
-``templates/_history.html.j2``. Both read only the report document, so a saved JSON report
-renders the same.
+``templates/_history.html.j2``. Both read only the report, so a saved JSON report renders
+the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from driftcheck.history_report import history_counts, is_new, status_of
-from driftcheck.report import Report
+from driftcheck.history_report import history_counts, is_new
+from driftcheck.history_types import ResolvedFinding
+from driftcheck.report import Finding, Report
+from driftcheck.vocab import FindingStatus, section_title
 
-SECTION_TITLES = {
-    "global-settings": "Global settings",
-    "metaverse": "Metaverse",
-    "connector": "Connectors",
-    "sync-rule": "Sync rules",
-    "policy": "Policy file",
-    "readiness": "Readiness checks",
-}
-DifferenceLines = Callable[[dict[str, Any]], list[str]]
+DifferenceLines = Callable[[Finding], list[str]]
+READINESS_TITLE = "Readiness checks"
 
 
-def _day(iso_time: Any) -> str:
-    return str(iso_time or "")[:10]
+def _day(iso_time: str) -> str:
+    return iso_time[:10]
 
 
 def counts_line(report: Report) -> str | None:
     counts = history_counts(report)
-    if counts is None:
+    run = report.history_run
+    if counts is None or run is None:
         return None
-    run = report["history_run"]
-    where = f"History {run.get('file') or ''} ({run.get('pair')})".replace("  ", " ")
-    if run.get("first_run"):
-        total = counts["new"]
+    where = f"History {run.file} ({run.pair})" if run.file else f"History ({run.pair})"
+    if run.first_run:
+        total = counts[FindingStatus.NEW]
         return f"{where}: first run recorded, {total} finding{'' if total == 1 else 's'}"
     return (
         f"{where}: {counts['new']} new, {counts['reopened']} reopened, {counts['open']} open, "
@@ -43,79 +38,101 @@ def counts_line(report: Report) -> str | None:
     )
 
 
-def _where(entry: Mapping[str, Any]) -> str:
-    section = SECTION_TITLES.get(str(entry.get("section")), str(entry.get("section")))
-    obj, connector = str(entry.get("object") or ""), entry.get("connector")
-    if connector and connector != obj:
-        obj += f" [{connector}]"
-    path = entry.get("path") or "(whole object)"
-    return f"{section}: {obj} {path}: {entry.get('change')}"
+def resolved_where(r: ResolvedFinding) -> str:
+    section = READINESS_TITLE if r.kind == "check" else section_title(r.section)
+    obj = r.object + (f" [{r.connector}]" if r.connector and r.connector != r.object else "")
+    return f"{section}: {obj} {r.path or '(whole object)'}: {r.change}"
 
 
 def history_lines(report: Report, difference_lines: DifferenceLines, *, top: int = 15) -> list[str]:
     """The history block of the text summary (empty without history)."""
     line = counts_line(report)
-    if line is None:
+    if line is None or report.history_run is None:
         return []
     lines = ["", line]
-    fresh = [d for d in report.get("differences", []) if is_new(d)]
-    if fresh and not report["history_run"].get("first_run"):
+    fresh = [d for d in report.differences if is_new(d)]
+    if fresh and not report.history_run.first_run:
         lines.append(f"New since the previous run ({min(top, len(fresh))} of {len(fresh)}):")
         for d in fresh[:top]:
             first, *rest = difference_lines(d)
-            lines += [f"{first}  [{status_of(d).upper()}]", *rest]
-    resolved = report.get("resolved") or []
-    if resolved:
-        lines.append(f"Resolved since the previous run ({len(resolved)}):")
-        for r in resolved[:top]:
+            status = d.history.status.upper() if d.history else ""
+            lines += [f"{first}  [{status}]", *rest]
+    if report.resolved:
+        lines.append(f"Resolved since the previous run ({len(report.resolved)}):")
+        for r in report.resolved[:top]:
             lines.append(
-                f"  {str(r.get('severity')).upper():8} {_where(r)} "
-                f"(first seen {_day(r.get('first_seen'))})"
+                f"  {r.severity.upper():8} {resolved_where(r)} (first seen {_day(r.first_seen)})"
             )
-        if len(resolved) > top:
-            lines.append(f"  … {len(resolved) - top} more: see the JSON or HTML report")
+        if len(report.resolved) > top:
+            lines.append(f"  … {len(report.resolved) - top} more: see the JSON or HTML report")
     return lines
 
 
 # --- HTML --------------------------------------------------------------------------------------
 
 
-def history_view(report: Report) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ResolvedRow:
+    severity: str
+    where: str
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """The report's "Since the previous run" section."""
+
+    file: str
+    pair: str
+    started: str
+    first_run: bool
+    counts: dict[str, int]
+    resolved: list[ResolvedRow]
+
+
+@dataclass(frozen=True)
+class RowHistory:
+    """How a row of the differences table is marked."""
+
+    new: bool = False
+    status: str = ""
+    first_seen: str = ""
+    age_days: int | None = None
+
+
+NO_HISTORY = RowHistory()
+
+
+def history_view(report: Report) -> HistoryView | None:
     """View data for ``_history.html.j2``; ``None`` when the report kept no history."""
     counts = history_counts(report)
-    if counts is None:
+    run = report.history_run
+    if counts is None or run is None:
         return None
-    run = report["history_run"]
-    resolved = [
-        {
-            "severity": str(r.get("severity") or "info"),
-            "where": _where(r),
-            "first_seen": _day(r.get("first_seen")),
-            "last_seen": _day(r.get("last_seen")),
-        }
-        for r in report.get("resolved") or []
-    ]
-    return {
-        "file": str(run.get("file") or ""),
-        "pair": str(run.get("pair") or ""),
-        "started": str(run.get("started") or ""),
-        "first_run": bool(run.get("first_run")),
-        "counts": counts,
-        "resolved": resolved,
-    }
+    return HistoryView(
+        file=run.file,
+        pair=run.pair,
+        started=run.started,
+        first_run=run.first_run,
+        counts=counts,
+        resolved=[
+            ResolvedRow(r.severity, resolved_where(r), _day(r.first_seen), _day(r.last_seen))
+            for r in report.resolved
+        ],
+    )
 
 
-def row_history(members: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """How a row of the differences table is marked: new when any of its differences is
-    new or reopened; the oldest first sighting and the greatest age among them."""
-    states = [m.get("history") for m in members if isinstance(m.get("history"), Mapping)]
+def row_history(members: Sequence[Finding]) -> RowHistory:
+    """A row (one or more objects with the same change) is new when any of its differences
+    is new or reopened; it shows the oldest first sighting and the greatest age."""
+    states = [m.history for m in members if m.history is not None]
     if not states:
-        return {"new": False, "status": "", "first_seen": "", "age_days": None}
-    fresh = [m for m in members if is_new(m)]
-    status = status_of(fresh[0]) if fresh else status_of(members[0])
-    return {
-        "new": bool(fresh),
-        "status": status,
-        "first_seen": _day(min(str(s.get("first_seen") or "") for s in states if s)),
-        "age_days": max(int(s.get("age_days") or 0) for s in states if s),
-    }
+        return NO_HISTORY
+    fresh = [s for s in states if s.is_new]
+    return RowHistory(
+        new=bool(fresh),
+        status=(fresh or states)[0].status.value,
+        first_seen=_day(min(s.first_seen for s in states)),
+        age_days=max(s.age_days for s in states),
+    )

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from driftcheck.compare import Json
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
 from driftcheck.render_history import history_lines
-from driftcheck.report import Report
+from driftcheck.report import Finding, Report, ServerInfo
+from driftcheck.summary import verdict_line
+from driftcheck.vocab import (
+    SEVERITY_ORDER,
+    ChangeKind,
+    RuleStatus,
+    section_title,
+    severity_sort_key,
+)
 
-SECTION_TITLES = {
-    "global-settings": "Global settings",
-    "metaverse": "Metaverse",
-    "connector": "Connectors",
-    "sync-rule": "Sync rules",
-    "policy": "Policy file",
-}
 MAX_VALUE = 100
 
 
-def short(value: Any) -> str:
+def short(value: Json) -> str:
     """A value on one line, cut to a readable length."""
     if value is None:
         return "(absent)"
@@ -33,58 +33,46 @@ def short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def server_line(label: str, server: dict[str, str]) -> str:
-    version = server.get("product_version") or "unknown version"
-    exported = server.get("export_date") or "?"
-    return f"{label}: {server.get('server') or '?'} ({version}, exported {exported})"
+def server_line(label: str, server: ServerInfo) -> str:
+    version = server.product_version or "unknown version"
+    exported = server.export_date or "?"
+    return f"{label}: {server.server or '?'} ({version}, exported {exported})"
 
 
-def verdict_line(report: Report) -> str:
-    s = report["summary"]
-    counts = s["by_severity"]
-    found = ", ".join(f"{counts[level]} {level}" for level in ("blocking", "warning", "info"))
-    hidden = f"{s['suppressed']} expected differences suppressed"
-    if s["verdict"] == "consistent":
-        return f"CONSISTENT: no difference at or above {s['fail_on']} ({found}; {hidden})"
-    return f"DRIFT: {found} ({hidden})"
-
-
-def difference_lines(d: dict[str, Any]) -> list[str]:
-    where = d["object"] + (
-        f" [{d['connector']}]" if d["connector"] and d["connector"] != d["object"] else ""
-    )
-    path = d["path"] or "(whole object)"
+def difference_lines(d: Finding) -> list[str]:
+    where = d.object + (f" [{d.connector}]" if d.connector and d.connector != d.object else "")
+    path = d.path or "(whole object)"
     lines = [
-        f"  {d['severity'].upper():8} {SECTION_TITLES[d['section']]}: {where}",
-        f"           {path}: {d['change']}",
+        f"  {d.severity.upper():8} {section_title(d.section)}: {where}",
+        f"           {path}: {d.change}",
     ]
-    if d["change"] != "added":
-        lines.append(f"             primary: {short(d['primary'])}")
-    if d["change"] != "removed":
-        lines.append(f"             staging: {short(d['staging'])}")
+    if d.change != ChangeKind.ADDED:
+        lines.append(f"             primary: {short(d.primary)}")
+    if d.change != ChangeKind.REMOVED:
+        lines.append(f"             staging: {short(d.staging)}")
     return lines
+
+
+def _count_columns(cells: list[str] | list[int]) -> str:
+    widths = [9 if n < len(SEVERITY_ORDER) - 1 else 6 for n in range(len(SEVERITY_ORDER))]
+    return "".join(f"{cell:>{width}}" for cell, width in zip(cells, widths, strict=True))
 
 
 def render_text(report: Report, *, top: int = 15) -> str:
     lines = [
-        f"driftcheck {report['tool']['version']}",
-        server_line("primary", report["primary"]),
-        server_line("staging", report["staging"]),
+        f"driftcheck {report.tool_version}",
+        server_line("primary", report.primary),
+        server_line("staging", report.staging),
         "",
         verdict_line(report),
         "",
-        f"  {'':18}{'blocking':>9}{'warning':>9}{'info':>6}",
+        f"  {'':18}" + _count_columns([level.value for level in SEVERITY_ORDER]),
     ]
-    for section, counts in report["summary"]["by_section"].items():
-        title = SECTION_TITLES[section]
-        lines.append(
-            f"  {title:18}{counts['blocking']:>9}{counts['warning']:>9}{counts['info']:>6}"
-        )
+    for section, counts in report.summary.by_section.items():
+        row = [counts.get(level, 0) for level in SEVERITY_ORDER]
+        lines.append(f"  {section_title(section):18}" + _count_columns(row))
     lines += history_lines(report, difference_lines, top=top)
-    ranked = sorted(
-        report["differences"],
-        key=lambda d: ("blocking", "warning", "info").index(d["severity"]),
-    )
+    ranked = sorted(report.differences, key=lambda d: severity_sort_key(d.severity))
     if ranked:
         lines += ["", f"Top differences ({min(top, len(ranked))} of {len(ranked)}):"]
         for d in ranked[:top]:
@@ -93,20 +81,20 @@ def render_text(report: Report, *, top: int = 15) -> str:
             lines.append(
                 f"  … {len(ranked) - top} more: write the full report with --html or --json"
             )
-    hiding = [r for r in report["ignore_rules"] if r["hidden"]]
+    hiding = [r for r in report.ignore_rules if r.hidden]
     if hiding:
         lines += ["", "Suppressed by ignore rules:"]
-        lines += [f"  {r['hidden']:>5}  {r['id']}: {r['reason']}" for r in hiding]
-    admin = [r for r in report["ignore_rules"] if r.get("source") != BUILT_IN]
+        lines += [f"  {r.hidden:>5}  {r.id}: {r.reason}" for r in hiding]
+    admin = [r for r in report.ignore_rules if r.source != BUILT_IN]
     for status, title in (
-        ("unused", "Unused policy rules (hid nothing)"),
-        ("expired", "Expired policy rules"),
+        (RuleStatus.UNUSED, "Unused policy rules (hid nothing)"),
+        (RuleStatus.EXPIRED, "Expired policy rules"),
     ):
-        stale = [r["id"] for r in admin if r.get("status") == status]
+        stale = [r.id for r in admin if r.status == status]
         if stale:
             lines += ["", f"{title}: {', '.join(stale)}"]
-    if report["warnings"]:
-        lines += ["", "Warnings:"] + [f"  {w}" for w in report["warnings"]]
+    if report.warnings:
+        lines += ["", "Warnings:"] + [f"  {w}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 

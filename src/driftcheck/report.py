@@ -1,74 +1,533 @@
-"""The report: one JSON-shaped document (schema ``driftcheck/report/v1``) that every renderer reads.
+"""The report: typed, frozen, and the one document every renderer reads.
 
 Built from a comparison and a policy verdict. It carries everything the text and HTML
-renderers show, so a saved JSON report can be rendered again later.
+renderers show, so a saved JSON report (schema ``driftcheck/report/v1``) can be rendered again
+later: :meth:`Report.to_json` writes that shape, :meth:`Report.from_json` reads it back and
+turns a damaged, truncated or foreign file into an :class:`~driftcheck.errors.InputError`
+naming what is wrong. Secrets are masked here, once (:mod:`driftcheck.masking`).
+
+Later features extend :class:`Report` and :class:`Finding` with optional fields that default
+to empty and are written to JSON only when set, so older reports still load.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from driftcheck import __version__
 from driftcheck.compare import Change, Comparison, Json, plain
 from driftcheck.errors import InputError
-from driftcheck.normalize import (
-    ENCRYPTED,
-    SECTIONS,
-    CanonicalConfiguration,
-    ConfigObject,
-    DeferredSchema,
-    Node,
+from driftcheck.history_types import FindingHistory, HistoryRun, ResolvedFinding
+from driftcheck.masking import MASKED, is_secret_name, is_secret_object, mask_all, mask_value
+from driftcheck.masking import mask_secrets as mask_secrets
+from driftcheck.normalize import ConfigObject, DeferredSchema, Node
+from driftcheck.policy import Difference, Verdict
+from driftcheck.reportjson import JsonReader
+from driftcheck.vocab import (
+    CONFIG_SECTIONS,
+    SEVERITY_ORDER,
+    ChangeKind,
+    RuleStatus,
+    Section,
+    Severity,
 )
-from driftcheck.policy import SEVERITIES, Difference, Verdict, severity_rank
+
+__all__ = [
+    "MASKED",
+    "SCHEMA",
+    "Finding",
+    "ObjectCounts",
+    "ObjectEntry",
+    "PolicyInfo",
+    "Rank",
+    "Report",
+    "RuleAudit",
+    "ServerInfo",
+    "Summary",
+    "SuppressedFinding",
+    "SyncRuleInfo",
+    "build_report",
+    "exit_code",
+    "is_failing",
+    "is_secret_name",
+    "load_report",
+    "mask_secrets",
+    "to_json",
+]
 
 SCHEMA = "driftcheck/report/v1"
+#: Object states: a change kind, or unchanged.
+OBJECT_STATES = (*(k.value for k in ChangeKind), "unchanged")
 
-Report = dict[str, Any]
+
+# --- the report's parts ----------------------------------------------------------------------
 
 
-def _server(config: CanonicalConfiguration, path: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class ServerInfo:
+    path: str
+    server: str
+    export_date: str
+    product_version: str
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "path": self.path,
+            "server": self.server,
+            "export_date": self.export_date,
+            "product_version": self.product_version,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> ServerInfo:
+        return ServerInfo(
+            r.text("path"), r.text("server"), r.text("export_date"), r.text("product_version")
+        )
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """The admin's policy file (None without one) and its name map (staging → primary)."""
+
+    file: str | None = None
+    map: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Json]:
+        return {"file": self.file, "map": dict(self.map)}
+
+    @staticmethod
+    def from_json(r: JsonReader) -> PolicyInfo:
+        names = r.child("map")
+        return PolicyInfo(r.optional_text("file"), {k: names.text(k) for k in names.names()})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A reported difference: what changed, how severe it is and which rule said so."""
+
+    section: str
+    object: str
+    connector: str | None
+    path: str
+    change: ChangeKind
+    primary: Json
+    staging: Json
+    severity: Severity
+    #: the severity rule that set the severity
+    rule: str
+    #: under ``--no-builtin-ignores``: the built-in ignore rule that would hide it
+    would_be_hidden_by: str | None = None
+    #: with ``--history``: new, open or reopened, and since when (:mod:`driftcheck.history`)
+    history: FindingHistory | None = None
+
+    def to_json(self) -> dict[str, Json]:
+        entry = {**_change_json(self), "severity": self.severity, "rule": self.rule}
+        if self.would_be_hidden_by:
+            entry["would_be_hidden_by"] = self.would_be_hidden_by
+        if self.history is not None:
+            entry["history"] = self.history.to_json()
+        return entry
+
+    @staticmethod
+    def from_json(r: JsonReader) -> Finding:
+        return Finding(
+            *_change_from(r),
+            severity=r.choice("severity", Severity),
+            rule=r.text("rule"),
+            would_be_hidden_by=r.optional_text("would_be_hidden_by"),
+            history=FindingHistory.from_json(r.child("history")) if r.present("history") else None,
+        )
+
+
+@dataclass(frozen=True)
+class SuppressedFinding:
+    """A difference hidden by an ignore rule, kept so that it is counted and can be shown."""
+
+    section: str
+    object: str
+    connector: str | None
+    path: str
+    change: ChangeKind
+    primary: Json
+    staging: Json
+    severity: Severity
+    ignored_by: str
+
+    def to_json(self) -> dict[str, Json]:
+        return {**_change_json(self), "severity": self.severity, "ignored_by": self.ignored_by}
+
+    @staticmethod
+    def from_json(r: JsonReader) -> SuppressedFinding:
+        return SuppressedFinding(
+            *_change_from(r),
+            severity=r.choice("severity", Severity),
+            ignored_by=r.text("ignored_by"),
+        )
+
+
+def _change_json(c: Finding | SuppressedFinding) -> dict[str, Json]:
     return {
-        "path": path,
-        "server": config.server,
-        "export_date": config.export_date,
-        "product_version": config.product_version,
+        "section": c.section,
+        "object": c.object,
+        "connector": c.connector,
+        "path": c.path,
+        "change": c.change,
+        "primary": c.primary,
+        "staging": c.staging,
     }
 
 
-def _change_fields(change: Change) -> dict[str, Any]:
-    return {
-        "section": change.section,
-        "object": change.object,
-        "connector": change.connector,
-        "path": change.path,
-        "change": change.change,
-        "primary": change.primary,
-        "staging": change.staging,
-    }
+def _change_from(r: JsonReader) -> tuple[str, str, str | None, str, ChangeKind, Json, Json]:
+    """A change's fields read back, secrets masked again: the file may have been edited."""
+    where = (r.text("section"), r.text("object"), r.text("path"))
+    return (
+        where[0],
+        where[1],
+        r.optional_text("connector"),
+        where[2],
+        r.choice("change", ChangeKind),
+        mask_value(*where, r.value("primary")),
+        mask_value(*where, r.value("staging")),
+    )
 
 
-def _difference(d: Difference) -> dict[str, Any]:
-    entry = {**_change_fields(d.change), "severity": d.severity, "rule": d.rule}
-    if d.would_be_hidden_by:
-        entry["would_be_hidden_by"] = d.would_be_hidden_by
-    return entry
+@dataclass(frozen=True)
+class RuleAudit:
+    """What an ignore rule hid in this run."""
+
+    id: str
+    reason: str
+    source: str
+    reference: str | None
+    expires: str | None
+    status: RuleStatus
+    hidden: int
+    #: keys written by a newer driftcheck, shown as they are
+    extra: Mapping[str, Json] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "source": self.source,
+            "reference": self.reference,
+            "expires": self.expires,
+            "status": self.status,
+            "hidden": self.hidden,
+            **self.extra,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> RuleAudit:
+        known = ("id", "reason", "source", "reference", "expires", "status", "hidden")
+        return RuleAudit(
+            id=r.text("id"),
+            reason=r.text("reason"),
+            source=r.text("source"),
+            reference=r.optional_text("reference"),
+            expires=r.optional_text("expires"),
+            status=r.choice("status", RuleStatus),
+            hidden=r.count("hidden"),
+            extra={k: r.value(k) for k in r.names() if k not in known},
+        )
 
 
-def _counts(levels: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+@dataclass(frozen=True)
+class ObjectCounts:
+    primary: int
+    staging: int
+
+    def to_json(self) -> dict[str, Json]:
+        return {"primary": self.primary, "staging": self.staging}
+
+    @staticmethod
+    def from_json(r: JsonReader) -> ObjectCounts:
+        return ObjectCounts(r.count("primary"), r.count("staging"))
+
+
+SeverityCounts = Mapping[Severity, int]
+
+
+@dataclass(frozen=True)
+class Summary:
+    verdict: str  # "drift" | "consistent"
+    fail_on: Severity
+    differences: int
+    failing: int
+    suppressed: int
+    by_severity: SeverityCounts
+    #: counts per section; ``policy`` only when the policy file has findings
+    by_section: Mapping[str, SeverityCounts]
+    #: objects per configuration section on each server
+    objects: Mapping[str, ObjectCounts]
+
+    @property
+    def consistent(self) -> bool:
+        return self.verdict == "consistent"
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "verdict": self.verdict,
+            "fail_on": self.fail_on,
+            "differences": self.differences,
+            "failing": self.failing,
+            "suppressed": self.suppressed,
+            "by_severity": _severity_counts_json(self.by_severity),
+            "by_section": {s: _severity_counts_json(c) for s, c in self.by_section.items()},
+            "objects": {s: c.to_json() for s, c in self.objects.items()},
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> Summary:
+        by_section = r.child("by_section")
+        objects = r.child("objects")
+        return Summary(
+            verdict=r.text("verdict", choices=("drift", "consistent")),
+            fail_on=r.choice("fail_on", Severity),
+            differences=r.count("differences"),
+            failing=r.count("failing"),
+            suppressed=r.count("suppressed"),
+            by_severity=_severity_counts(r.child("by_severity")),
+            by_section={s: _severity_counts(by_section.child(s)) for s in by_section.names()},
+            objects={s: ObjectCounts.from_json(objects.child(s)) for s in objects.names()},
+        )
+
+
+def _severity_counts_json(counts: SeverityCounts) -> dict[str, int]:
+    return {level.value: counts.get(level, 0) for level in SEVERITY_ORDER}
+
+
+def _severity_counts(r: JsonReader) -> dict[Severity, int]:
+    return {level: r.count(level.value) for level in SEVERITY_ORDER}
+
+
+@dataclass(frozen=True)
+class Rank:
+    """A sync rule's place among the rules competing with it on precedence (1 = first)."""
+
+    precedence: int
+    rank: int
+    of: int
+
+    def to_json(self) -> dict[str, Json]:
+        return {"precedence": self.precedence, "rank": self.rank, "of": self.of}
+
+    @staticmethod
+    def from_json(r: JsonReader) -> Rank:
+        return Rank(r.integer("precedence"), r.count("rank"), r.count("of"))
+
+
+@dataclass(frozen=True)
+class SyncRuleInfo:
+    """What an object entry adds for a sync rule."""
+
+    direction: str
+    immutable_tag: str
+    out_of_box: bool
+    rank_primary: Rank | None
+    rank_staging: Rank | None
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    """One object of both servers: its state and each side's configuration tree (plain JSON,
+    secrets masked, a connector schema as counts); None on the side it is missing from."""
+
+    name: str
+    connector: str | None
+    state: str  # added | removed | modified | unchanged
+    summary_primary: str | None
+    summary_staging: str | None
+    primary: Mapping[str, Json] | None
+    staging: Mapping[str, Json] | None
+    rule: SyncRuleInfo | None = None
+
+    @property
+    def summary(self) -> str:
+        return self.summary_primary or self.summary_staging or ""
+
+    def to_json(self) -> dict[str, Json]:
+        entry: dict[str, Json] = {
+            "name": self.name,
+            "connector": self.connector,
+            "state": self.state,
+            "summary": {"primary": self.summary_primary, "staging": self.summary_staging},
+        }
+        if self.rule is not None:
+            rule = self.rule
+            entry["direction"] = rule.direction
+            entry["immutable_tag"] = rule.immutable_tag
+            entry["out_of_box"] = rule.out_of_box
+            entry["rank"] = {
+                "primary": rule.rank_primary.to_json() if rule.rank_primary else None,
+                "staging": rule.rank_staging.to_json() if rule.rank_staging else None,
+            }
+        entry["primary"] = self.primary
+        entry["staging"] = self.staging
+        return entry
+
+    @staticmethod
+    def from_json(r: JsonReader, section: str) -> ObjectEntry:
+        summary = r.child("summary")
+        name = r.text("name")
+        secret = is_secret_object(section, name)
+        rule = None
+        if "direction" in r.names() or "rank" in r.names():
+            rank = r.child("rank")
+            rule = SyncRuleInfo(
+                direction=r.text("direction"),
+                immutable_tag=r.text("immutable_tag"),
+                out_of_box=r.boolean("out_of_box"),
+                rank_primary=Rank.from_json(rank.child("primary"))
+                if rank.present("primary")
+                else None,
+                rank_staging=Rank.from_json(rank.child("staging"))
+                if rank.present("staging")
+                else None,
+            )
+        return ObjectEntry(
+            name=name,
+            connector=r.optional_text("connector"),
+            state=r.text("state", choices=OBJECT_STATES),
+            summary_primary=_masked_summary(secret, summary.optional_text("primary")),
+            summary_staging=_masked_summary(secret, summary.optional_text("staging")),
+            primary=_masked_tree(secret, r.optional_tree("primary")),
+            staging=_masked_tree(secret, r.optional_tree("staging")),
+            rule=rule,
+        )
+
+
+def _masked_tree(secret: bool, tree: Mapping[str, Json] | None) -> Mapping[str, Json] | None:
+    """A tree read back, secrets masked again (the file may have been edited)."""
+    if tree is None:
+        return None
+    masked: Mapping[str, Json] = mask_all(tree) if secret else mask_secrets(tree)
+    return masked
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run found, as every output shows it.
+
+    To extend it (readiness checks, history, a script), add a field with an empty default
+    after the others (``checks: tuple[Check, ...] = ()``); in :meth:`to_json` write its key
+    only when it is set, and in :meth:`from_json` read it only when present, so reports
+    written before and after the change load alike.
+    """
+
+    primary: ServerInfo
+    staging: ServerInfo
+    policy: PolicyInfo
+    summary: Summary
+    differences: tuple[Finding, ...]
+    suppressed: tuple[SuppressedFinding, ...]
+    ignore_rules: tuple[RuleAudit, ...]
+    warnings: tuple[str, ...]
+    #: every object of both servers, per section; empty in a report saved without them
+    objects: Mapping[str, tuple[ObjectEntry, ...]] = field(default_factory=dict)
+    tool_version: str = __version__
+    #: with ``--history``: the previous run's findings that are gone, and this run's place
+    resolved: tuple[ResolvedFinding, ...] = ()
+    history_run: HistoryRun | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.summary.failing > 0
+
+    def to_json(self) -> dict[str, Json]:
+        """The report as JSON data (schema ``driftcheck/report/v1``)."""
+        data: dict[str, Json] = {
+            "schema": SCHEMA,
+            "tool": {"name": "driftcheck", "version": self.tool_version},
+            "primary": self.primary.to_json(),
+            "staging": self.staging.to_json(),
+            "policy": self.policy.to_json(),
+            "summary": self.summary.to_json(),
+            "differences": [d.to_json() for d in self.differences],
+            "suppressed": [s.to_json() for s in self.suppressed],
+            "ignore_rules": [r.to_json() for r in self.ignore_rules],
+            "warnings": list(self.warnings),
+            "objects": {s: [o.to_json() for o in objs] for s, objs in self.objects.items()},
+        }
+        if self.history_run is not None:
+            data["history_run"] = self.history_run.to_json()
+            data["resolved"] = [f.to_json() for f in self.resolved]
+        return data
+
+    @staticmethod
+    def from_json(data: Json, *, file: str | None = None) -> Report:
+        """A report read back from JSON data; :class:`InputError` naming the file and what is
+        wrong (a missing key, a list where an object belongs, an unknown severity…)."""
+        r = JsonReader.root(data, file=file)
+        schema = r.optional_value("schema")
+        if schema != SCHEMA:
+            raise InputError(
+                f"not a {SCHEMA} report (schema: {JsonReader.shown(schema)})", file=file
+            )
+        objects = r.child("objects") if r.present("objects") else JsonReader({}, "objects", file)
+        return Report(
+            tool_version=r.child("tool").text("version"),
+            primary=ServerInfo.from_json(r.child("primary")),
+            staging=ServerInfo.from_json(r.child("staging")),
+            policy=PolicyInfo.from_json(r.child("policy")),
+            summary=Summary.from_json(r.child("summary")),
+            differences=tuple(Finding.from_json(x) for x in r.items("differences")),
+            suppressed=tuple(SuppressedFinding.from_json(x) for x in r.items("suppressed")),
+            ignore_rules=tuple(RuleAudit.from_json(x) for x in r.items("ignore_rules")),
+            warnings=tuple(w.as_text() for w in r.items("warnings")),
+            objects={
+                s: tuple(ObjectEntry.from_json(x, s) for x in objects.items(s))
+                for s in objects.names()
+            },
+            resolved=tuple(ResolvedFinding.from_json(x) for x in r.items("resolved"))
+            if r.present("resolved")
+            else (),
+            history_run=HistoryRun.from_json(r.child("history_run"))
+            if r.present("history_run")
+            else None,
+        )
+
+
+# --- building the report ---------------------------------------------------------------------
+
+
+def _masked_change(change: Change) -> tuple[str, str, str | None, str, ChangeKind, Json, Json]:
+    """A change's fields, with the values of a secret masked (see :mod:`driftcheck.masking`)."""
+    where = (change.section, change.object, change.path)
+    return (
+        change.section,
+        change.object,
+        change.connector,
+        change.path,
+        ChangeKind(change.change),
+        mask_value(*where, change.primary),
+        mask_value(*where, change.staging),
+    )
+
+
+def _finding(d: Difference) -> Finding:
+    return Finding(
+        *_masked_change(d.change),
+        severity=Severity(d.severity),
+        rule=d.rule,
+        would_be_hidden_by=d.would_be_hidden_by,
+    )
+
+
+def _counts(levels: Iterable[tuple[str, Severity]]) -> dict[str, dict[Severity, int]]:
     """Counts per section and severity; a ``policy`` row only when the policy has findings."""
-    by_section = {s: {level: 0 for level in reversed(SEVERITIES)} for s in SECTIONS}
+    by_section = {s.value: dict.fromkeys(SEVERITY_ORDER, 0) for s in CONFIG_SECTIONS}
     for section, level in levels:
-        row = by_section.setdefault(section, {lvl: 0 for lvl in reversed(SEVERITIES)})
+        row = by_section.setdefault(section, dict.fromkeys(SEVERITY_ORDER, 0))
         row[level] += 1
     return by_section
 
 
 def is_failing(severity: str, fail_on: str) -> bool:
-    return severity_rank(severity) >= severity_rank(fail_on)
+    return Severity(severity).at_least(Severity(fail_on))
 
 
 def build_report(
@@ -77,89 +536,62 @@ def build_report(
     *,
     primary_path: str,
     staging_path: str,
-    fail_on: str = "warning",
+    fail_on: str = Severity.WARNING,
     policy_file: str | None = None,
     name_map: Mapping[str, str] | None = None,
 ) -> Report:
-    differences = [_difference(d) for d in verdict.differences]
-    suppressed = [
-        {**_change_fields(s.change), "severity": s.severity, "ignored_by": s.rule}
+    threshold = Severity(fail_on)
+    differences = tuple(_finding(d) for d in verdict.differences)
+    suppressed = tuple(
+        SuppressedFinding(
+            *_masked_change(s.change), severity=Severity(s.severity), ignored_by=s.rule
+        )
         for s in verdict.suppressed
-    ]
-    by_severity = {level: 0 for level in reversed(SEVERITIES)}
-    for d in verdict.differences:
+    )
+    by_severity = dict.fromkeys(SEVERITY_ORDER, 0)
+    for d in differences:
         by_severity[d.severity] += 1
-    failing = sum(n for level, n in by_severity.items() if is_failing(level, fail_on))
-    warnings = sorted(set(comparison.primary.warnings) | set(comparison.staging.warnings))
-    return {
-        "schema": SCHEMA,
-        "tool": {"name": "driftcheck", "version": __version__},
-        "primary": _server(comparison.primary, primary_path),
-        "staging": _server(comparison.staging, staging_path),
-        "policy": {"file": policy_file, "map": dict(name_map or {})},
-        "summary": {
-            "verdict": "drift" if failing else "consistent",
-            "fail_on": fail_on,
-            "differences": len(differences),
-            "failing": failing,
-            "suppressed": len(suppressed),
-            "by_severity": by_severity,
-            "by_section": _counts((d.change.section, d.severity) for d in verdict.differences),
-            "objects": {
-                section: {
-                    "primary": len(comparison.primary.objects.get(section, {})),
-                    "staging": len(comparison.staging.objects.get(section, {})),
-                }
-                for section in SECTIONS
+    failing = sum(n for level, n in by_severity.items() if level.at_least(threshold))
+    p, s = comparison.primary, comparison.staging
+    return Report(
+        primary=ServerInfo(primary_path, p.server, p.export_date, p.product_version),
+        staging=ServerInfo(staging_path, s.server, s.export_date, s.product_version),
+        policy=PolicyInfo(policy_file, dict(name_map or {})),
+        summary=Summary(
+            verdict="drift" if failing else "consistent",
+            fail_on=threshold,
+            differences=len(differences),
+            failing=failing,
+            suppressed=len(suppressed),
+            by_severity=by_severity,
+            by_section=_counts((d.section, d.severity) for d in differences),
+            objects={
+                section.value: ObjectCounts(
+                    len(p.objects.get(section, {})), len(s.objects.get(section, {}))
+                )
+                for section in CONFIG_SECTIONS
             },
-        },
-        "differences": differences,
-        "suppressed": suppressed,
-        "ignore_rules": [
-            {
-                "id": use.rule.id,
-                "reason": use.rule.reason,
-                "source": use.rule.source,
-                "reference": use.rule.reference,
-                "expires": use.rule.expires.isoformat() if use.rule.expires else None,
-                "status": use.status,
-                "hidden": use.hidden,
-            }
+        ),
+        differences=differences,
+        suppressed=suppressed,
+        ignore_rules=tuple(
+            RuleAudit(
+                id=use.rule.id,
+                reason=use.rule.reason,
+                source=use.rule.source,
+                reference=use.rule.reference,
+                expires=use.rule.expires.isoformat() if use.rule.expires else None,
+                status=RuleStatus(use.status),
+                hidden=use.hidden,
+            )
             for use in verdict.rule_uses
-        ],
-        "warnings": warnings,
-        "objects": configuration_objects(comparison, verdict),
-    }
+        ),
+        warnings=tuple(sorted(set(p.warnings) | set(s.warnings))),
+        objects=configuration_objects(comparison, verdict),
+    )
 
 
 # --- the configuration of both servers, object by object ------------------------------------
-
-#: Shown instead of a value whose name says it is a secret (an export should hold none).
-MASKED = "(masked)"
-_SECRET_NAME = re.compile(
-    r"(^|[-_.\s])(password|passwd|pwd|secret|client-?secret|token|credentials?|passphrase|"
-    r"private-?key|shared-?key|key-?value)$",
-    re.IGNORECASE,
-)
-_KEEP = frozenset({"", ENCRYPTED, MASKED})
-
-
-def is_secret_name(name: str) -> bool:
-    """A setting named like a password or secret (``password``, ``Connector.ClientSecret``)."""
-    return bool(_SECRET_NAME.search(name)) or name.casefold().endswith(("password", "secret"))
-
-
-def mask_secrets(tree: Json) -> Json:
-    """``tree`` with the value of every secret-named leaf replaced by ``(masked)``."""
-    if not isinstance(tree, dict):
-        return tree
-    masked: dict[str, Json] = {}
-    for key, value in tree.items():
-        if isinstance(value, str) and value not in _KEEP and is_secret_name(key):
-            masked[key] = MASKED
-        else:
-            masked[key] = mask_secrets(value)
-    return masked
 
 
 def _schema_counts(schema: object) -> Node:
@@ -179,10 +611,24 @@ def object_tree(obj: ConfigObject) -> dict[str, Json]:
     rest of the report.
     """
     fields = obj.fields
-    if obj.section == "connector" and "schema" in fields:
+    if obj.section == Section.CONNECTOR and "schema" in fields:
         fields = {**fields, "schema": _schema_counts(fields["schema"])}
-    result: dict[str, Json] = mask_secrets(plain(fields))
+    tree = plain(fields)
+    result: dict[str, Json] = (
+        mask_all(tree) if is_secret_object(obj.section, obj.name) else mask_secrets(tree)
+    )
     return result
+
+
+def _summary(obj: ConfigObject | None) -> str | None:
+    if obj is None:
+        return None
+    return _masked_summary(is_secret_object(obj.section, obj.name), obj.summary)
+
+
+def _masked_summary(secret: bool, summary: str | None) -> str | None:
+    """An object's one-line summary; a secret global setting's summary is its value."""
+    return MASKED if secret and summary else summary
 
 
 def is_out_of_box(immutable_tag: Json) -> bool:
@@ -190,17 +636,17 @@ def is_out_of_box(immutable_tag: Json) -> bool:
     return isinstance(immutable_tag, str) and immutable_tag.casefold().startswith("microsoft.")
 
 
-def _ranks(objects: Iterable[ConfigObject]) -> dict[str, dict[str, int]]:
+def _ranks(objects: Iterable[ConfigObject]) -> dict[str, Rank]:
     """Each rule's rank among the rules it competes with on precedence (1 = applied first)."""
     groups: dict[str, list[ConfigObject]] = {}
     for obj in objects:
         if obj.precedence is not None:
             groups.setdefault(obj.precedence_group or "", []).append(obj)
-    ranks: dict[str, dict[str, int]] = {}
+    ranks: dict[str, Rank] = {}
     for members in groups.values():
         members.sort(key=lambda o: (o.precedence or 0, o.name.casefold()))
         for rank, obj in enumerate(members, start=1):
-            ranks[obj.key] = {"precedence": obj.precedence or 0, "rank": rank, "of": len(members)}
+            ranks[obj.key] = Rank(obj.precedence or 0, rank, len(members))
     return ranks
 
 
@@ -211,41 +657,45 @@ def _direction(obj: ConfigObject) -> str:
 
 def _state(p: ConfigObject | None, s: ConfigObject | None, modified: bool) -> str:
     if p is None:
-        return "added"
+        return ChangeKind.ADDED
     if s is None:
-        return "removed"
-    return "modified" if modified else "unchanged"
+        return ChangeKind.REMOVED
+    return ChangeKind.MODIFIED if modified else "unchanged"
 
 
 def _object_entry(
     p: ConfigObject | None,
     s: ConfigObject | None,
     modified: bool,
-    ranks: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]],
-) -> dict[str, Json]:
+    ranks: tuple[dict[str, Rank], dict[str, Rank]],
+) -> ObjectEntry:
     either = p or s
     assert either is not None
-    entry: dict[str, Json] = {
-        "name": either.name,
-        "connector": either.connector,
-        "state": _state(p, s, modified),
-        "summary": {"primary": p.summary if p else None, "staging": s.summary if s else None},
-    }
-    if either.section == "sync-rule":
+    rule = None
+    if either.section == Section.SYNC_RULE:
         tags = [o.fields.get("immutable-tag") for o in (p, s) if o is not None]
-        entry["direction"] = _direction(either)
-        entry["immutable_tag"] = next((t for t in tags if isinstance(t, str) and t), "")
-        entry["out_of_box"] = any(is_out_of_box(t) for t in tags)
-        entry["rank"] = {
-            "primary": ranks[0].get(p.key) if p else None,
-            "staging": ranks[1].get(s.key) if s else None,
-        }
-    entry["primary"] = object_tree(p) if p else None
-    entry["staging"] = object_tree(s) if s else None
-    return entry
+        rule = SyncRuleInfo(
+            direction=_direction(either),
+            immutable_tag=next((t for t in tags if isinstance(t, str) and t), ""),
+            out_of_box=any(is_out_of_box(t) for t in tags),
+            rank_primary=ranks[0].get(p.key) if p else None,
+            rank_staging=ranks[1].get(s.key) if s else None,
+        )
+    return ObjectEntry(
+        name=either.name,
+        connector=either.connector,
+        state=_state(p, s, modified),
+        summary_primary=_summary(p),
+        summary_staging=_summary(s),
+        primary=object_tree(p) if p else None,
+        staging=object_tree(s) if s else None,
+        rule=rule,
+    )
 
 
-def configuration_objects(comparison: Comparison, verdict: Verdict) -> dict[str, list[Json]]:
+def configuration_objects(
+    comparison: Comparison, verdict: Verdict
+) -> dict[str, tuple[ObjectEntry, ...]]:
     """Every object of both servers, per section, with its state and both field trees.
 
     The HTML report shows the two configurations side by side from this. An object is
@@ -255,8 +705,8 @@ def configuration_objects(comparison: Comparison, verdict: Verdict) -> dict[str,
         (d.change.section, (d.change.connector or "").casefold(), d.change.object.casefold())
         for d in verdict.differences
     }
-    result: dict[str, list[Json]] = {}
-    for section in SECTIONS:
+    result: dict[str, tuple[ObjectEntry, ...]] = {}
+    for section in CONFIG_SECTIONS:
         primary = comparison.primary.objects.get(section, {})
         staging = comparison.staging.objects.get(section, {})
         ranks = (_ranks(primary.values()), _ranks(staging.values()))
@@ -264,14 +714,14 @@ def configuration_objects(comparison: Comparison, verdict: Verdict) -> dict[str,
             set(primary) | set(staging),
             key=lambda k: _sort_key(primary.get(k) or staging[k]),
         )
-        entries: list[Json] = []
+        entries: list[ObjectEntry] = []
         for key in keys:
             p, s = primary.get(key), staging.get(key)
             either = p or s
             assert either is not None
             ident = (section, (either.connector or "").casefold(), either.name.casefold())
             entries.append(_object_entry(p, s, ident in reported, ranks))
-        result[section] = entries
+        result[section.value] = tuple(entries)
     return result
 
 
@@ -281,26 +731,32 @@ def _sort_key(obj: ConfigObject) -> tuple[str, str, str]:
 
 def exit_code(report: Report) -> int:
     """0 when nothing reaches the ``fail_on`` severity, 1 when drift does."""
-    return 1 if report["summary"]["failing"] else 0
+    return 1 if report.failing else 0
 
 
 def load_report(path: Path) -> Report:
-    """Read a saved JSON report, refusing anything that is not ``driftcheck/report/v1``."""
+    """Read a saved JSON report, refusing anything that is not a whole, valid
+    ``driftcheck/report/v1`` report with a one-line reason."""
     try:
         data = json.loads(path.read_bytes())
     except FileNotFoundError:
         raise InputError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a JSON report", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        raise InputError(f"not a JSON report ({exc})", file=str(path), line=line) from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise InputError(f"not a {SCHEMA} report (schema: {found!r})", file=str(path))
-    return data
+        reason = JsonReader.shorten(str(exc))
+        raise InputError(f"not a JSON report ({reason})", file=str(path), line=line) from None
+    except RecursionError:
+        raise InputError("not a report: JSON nested too deeply", file=str(path)) from None
+    return Report.from_json(data, file=str(path))
 
 
 def to_json(report: Report) -> str:
-    # Compact: written by the C encoder, several times faster than indent= on large estates.
-    return json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """The report as JSON text, one line.
+
+    Compact: written by the C encoder, several times faster than indent= on large estates.
+    """
+    return json.dumps(report.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from driftcheck.vocab import Severity
+
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 96, 28, 36
 #: (series, colour, dash pattern)
 SERIES = (
-    ("blocking", "#cf222e", ""),
-    ("warning", "#9a6700", "6 3"),
-    ("info", "#57606a", "2 3"),
+    (Severity.BLOCKING, "#cf222e", ""),
+    (Severity.WARNING, "#9a6700", "6 3"),
+    (Severity.INFO, "#57606a", "2 3"),
 )
 
 

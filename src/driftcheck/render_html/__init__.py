@@ -7,13 +7,15 @@ inside a script.
 
 The package follows the page's making: :mod:`.cells` turns values and differences into cells
 (``(tag, text)`` segments), :mod:`.rows` lays configuration trees out as side-by-side rows,
-:mod:`.viewmodel` builds the whole view model from a report document, and this module renders it.
+:mod:`.viewmodel` builds the whole view model (dataclasses) from a typed report, and this
+module renders it.
 
 Only what the JSON report carries is shown, so ``driftcheck render`` rebuilds the same page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,4 +69,7 @@ def environment() -> jinja2.Environment:
 
 
 def render_html(report: Report) -> str:
-    return environment().get_template(TEMPLATE).render(view(report))
+    page = view(report)
+    # The view's fields, not dataclasses.asdict(): that would copy every row into a dict.
+    context = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    return environment().get_template(TEMPLATE).render(context)

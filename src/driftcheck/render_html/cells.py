@@ -2,7 +2,8 @@
 
 ``tag`` is ``""`` (plain), ``"del"`` (removed, red and struck through), ``"ins"`` (added,
 green) or ``"em"`` (a placeholder such as "(absent)"). Differences between two texts are shown
-token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`).
+token by token (:func:`token_diff`), between two lists member by member (:func:`list_diff`),
+both in bounded time (:func:`bounded_opcodes`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+
+from driftcheck.compare import Json
 
 Segment = tuple[str, str]
 Cell = list[Segment]
@@ -46,12 +48,58 @@ def _coalesce(segments: Iterable[Segment]) -> Cell:
 
 Opcode = tuple[str, int, int, int, int]
 
+#: Above this many token pairs (tokens on one side times the other) difflib's matcher, which
+#: is quadratic, is not run on the whole: the common start and end are matched directly and
+#: only what lies between is diffed, or shown as one replacement when that is still too big.
+#: A 47 KB expression differing in one place costs milliseconds instead of minutes.
+MAX_PAIRS = 250_000
+
+
+def _affixes(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """Lengths of the common start and the common end of two sequences (not overlapping)."""
+    start = 0
+    limit = min(len(a), len(b))
+    while start < limit and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < limit - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+    return start, end
+
+
+def bounded_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """difflib's opcodes for ``a`` → ``b``, in time bounded by :data:`MAX_PAIRS`.
+
+    Small inputs get difflib's answer unchanged. Larger ones are trimmed of their common start
+    and end first; a middle still too large is one ``replace``.
+    """
+    if len(a) * len(b) <= MAX_PAIRS:
+        return list(difflib.SequenceMatcher(None, a, b, False).get_opcodes())
+    start, end = _affixes(a, b)
+    a_mid, b_mid = a[start : len(a) - end], b[start : len(b) - end]
+    ops: list[Opcode] = []
+    if start:
+        ops.append(("equal", 0, start, 0, start))
+    if len(a_mid) * len(b_mid) <= MAX_PAIRS:
+        middle = difflib.SequenceMatcher(None, a_mid, b_mid, False).get_opcodes()
+        ops += [
+            (op, i1 + start, i2 + start, j1 + start, j2 + start) for op, i1, i2, j1, j2 in middle
+        ]
+    elif a_mid and b_mid:
+        ops.append(("replace", start, start + len(a_mid), start, start + len(b_mid)))
+    elif a_mid or b_mid:
+        ops.append(
+            ("delete" if a_mid else "insert", start, start + len(a_mid), start, start + len(b_mid))
+        )
+    if end:
+        ops.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return ops
+
 
 def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     """difflib's opcodes, with a whitespace-only match between two changes folded into one
     change: ``Contractor Filter`` → ``Job Title`` reads as one replacement, not two."""
-    matcher = difflib.SequenceMatcher(None, [_key(t) for t in a], [_key(t) for t in b], False)
-    ops = matcher.get_opcodes()
+    ops = bounded_opcodes([_key(t) for t in a], [_key(t) for t in b])
     merged: list[Opcode] = []
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
         gap = op == "equal" and 0 < n < len(ops) - 1 and _blank(a[i1:i2])
@@ -119,7 +167,7 @@ def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cel
             cell.append(("", sep))
         cell.append((tag, item))
 
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, primary, staging, False).get_opcodes():
+    for op, i1, i2, j1, j2 in bounded_opcodes(primary, staging):
         for item in primary[i1:i2]:
             put(left, "" if op == "equal" else "del", item)
             if op != "equal":
@@ -134,7 +182,7 @@ def list_diff(primary: Sequence[str], staging: Sequence[str]) -> tuple[Cell, Cel
     )
 
 
-def text_of(value: Any) -> str:
+def text_of(value: Json) -> str:
     """A value as one text: lists one item a line, small dicts ``key: value; ...``."""
     if value is None:
         return ""
@@ -145,7 +193,7 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def value_cell(value: Any, tag: str = "") -> Cell:
+def value_cell(value: Json, tag: str = "") -> Cell:
     """One side of a row: a text, a list, or a placeholder when there is nothing."""
     if value is None:
         return [("em", "(not set)")]
@@ -156,7 +204,7 @@ def value_cell(value: Any, tag: str = "") -> Cell:
     return [(tag, text_of(value))]
 
 
-def diff_cells(primary: Any, staging: Any) -> tuple[Cell, Cell, Cell]:
+def diff_cells(primary: Json, staging: Json) -> tuple[Cell, Cell, Cell]:
     """(primary, staging, inline) cells for two values that differ."""
     if isinstance(primary, list) and isinstance(staging, list):
         return list_diff([text_of(v) for v in primary], [text_of(v) for v in staging])

@@ -7,24 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from driftcheck.compare import Json
 from driftcheck.render_html.cells import Cell, diff_cells, text_of, value_cell
-from driftcheck.report import MASKED, is_secret_name
+from driftcheck.report import ObjectEntry, Rank
 
 #: Hover text of a row whose values differ where the comparison says it does not matter.
 EQUAL_TITLE = "compared equal: letter case, whitespace or order only"
-
-# --- masking ---------------------------------------------------------------------------------
-
-
-def masked(path: str, value: Any) -> Any:
-    """A difference's value, masked when the path names a secret."""
-    leaf = path.rsplit("/", 1)[-1]
-    if isinstance(value, str) and value and value != "(encrypted)" and is_secret_name(leaf):
-        return MASKED
-    return value
-
 
 # --- rows of the side-by-side tables ---------------------------------------------------------
 
@@ -107,7 +96,9 @@ def _join(path: str, key: str) -> str:
     return f"{path}/{key}" if path else key
 
 
-def _pair_keys(primary: Mapping[str, Any], staging: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def _pair_keys(
+    primary: Mapping[str, Json], staging: Mapping[str, Json]
+) -> Iterator[tuple[str, str]]:
     """(label, staging key) pairs in primary order, then staging's own; matched ignoring case."""
     by_fold = {k.casefold(): k for k in staging}
     seen: set[str] = set()
@@ -122,7 +113,7 @@ def _pair_keys(primary: Mapping[str, Any], staging: Mapping[str, Any]) -> Iterat
 _ABSENT: Cell = [("em", "(absent)")]
 
 
-def leaf_row(label: str, depth: int, path: str, p: Any, s: Any, marks: Marks) -> Row:
+def leaf_row(label: str, depth: int, path: str, p: Json, s: Json, marks: Marks) -> Row:
     if p == s:
         return Row(label, depth, "same", value_cell(p), [])
     state, severity, title = marks.state(path)
@@ -133,7 +124,7 @@ def leaf_row(label: str, depth: int, path: str, p: Any, s: Any, marks: Marks) ->
 
 
 def one_side_rows(
-    label: str, depth: int, path: str, value: Any, side: str, marks: Marks
+    label: str, depth: int, path: str, value: Json, side: str, marks: Marks
 ) -> list[Row]:
     """Rows of a value present on one server only (``side`` "primary" or "staging")."""
     reported = marks.find(marks.reported, path, exact=False)
@@ -156,8 +147,8 @@ def one_side_rows(
 
 
 def tree_rows(
-    primary: Mapping[str, Any] | None,
-    staging: Mapping[str, Any] | None,
+    primary: Mapping[str, Json] | None,
+    staging: Mapping[str, Json] | None,
     marks: Marks,
     *,
     path: str = "",
@@ -269,7 +260,7 @@ def _other_keys(blocks: Sequence[tuple[str, Callable[[str], bool]]]) -> Callable
     return lambda k: not any(claims(k) for _, claims in blocks)
 
 
-def connector_rows(p: Any, s: Any, marks: Marks) -> list[Row]:
+def connector_rows(p: Json, s: Json, marks: Marks) -> list[Row]:
     blocks = [*CONNECTOR_BLOCKS, ("Other settings", _other_keys(CONNECTOR_BLOCKS))]
     rows: list[Row] = []
     for title, claims in blocks:
@@ -292,7 +283,7 @@ RULE_MAIN = (
 )
 
 
-def flow_text(flow: Any) -> str:
+def flow_text(flow: Json) -> str:
     """An attribute flow on one line: its source, constant or expression, then its options."""
     if not isinstance(flow, dict):
         return text_of(flow)
@@ -318,18 +309,19 @@ FLOW_KNOWN = frozenset(
 RANK_ONLY = "rules were added or removed: the order of the others is unchanged"
 
 
-def _rank_text(rank: Any) -> str | None:
-    if not isinstance(rank, dict):
+def _rank_text(rank: Rank | None) -> str | None:
+    if rank is None:
         return None
-    return f"{rank.get('rank')} of {rank.get('of')} (precedence {rank.get('precedence')})"
+    return f"{rank.rank} of {rank.of} (precedence {rank.precedence})"
 
 
-def rule_rows(entry: Mapping[str, Any], marks: Marks) -> list[Row]:
-    p, s = entry.get("primary"), entry.get("staging")
+def rule_rows(entry: ObjectEntry, marks: Marks) -> list[Row]:
+    p, s = entry.primary, entry.staging
     rows = [heading("Rule")]
     rows += tree_rows(p, s, marks, keys=lambda k: k in RULE_MAIN)
-    rank = entry.get("rank") or {}
-    p_rank, s_rank = _rank_text(rank.get("primary")), _rank_text(rank.get("staging"))
+    rule = entry.rule
+    p_rank = _rank_text(rule.rank_primary) if rule else None
+    s_rank = _rank_text(rule.rank_staging) if rule else None
     if p_rank or s_rank:
         rank_row = leaf_row(
             "rank",
@@ -354,7 +346,7 @@ def rule_rows(entry: Mapping[str, Any], marks: Marks) -> list[Row]:
     return one_sided(rows, p is not None, s is not None)
 
 
-def _flows(tree: Any) -> dict[str, str] | None:
+def _flows(tree: Json) -> dict[str, str] | None:
     if not isinstance(tree, dict):
         return None
     flows = tree.get("attribute-flows")
@@ -375,7 +367,7 @@ SYNTAXES = {
 }
 
 
-def attribute_definition_text(definition: Any) -> str:
+def attribute_definition_text(definition: Json) -> str:
     if not isinstance(definition, dict):
         return text_of(definition)
     syntax = str(definition.get("syntax") or "")
@@ -390,9 +382,9 @@ def attribute_definition_text(definition: Any) -> str:
     return ", ".join(w for w in words if w)
 
 
-def metaverse_rows(entry: Mapping[str, Any], marks: Marks) -> list[Row]:
-    p, s = entry.get("primary"), entry.get("staging")
-    if entry.get("name") == "(attribute definitions)":
+def metaverse_rows(entry: ObjectEntry, marks: Marks) -> list[Row]:
+    p, s = entry.primary, entry.staging
+    if entry.name == "(attribute definitions)":
         p_defs = {k: attribute_definition_text(v) for k, v in (p or {}).items()}
         s_defs = {k: attribute_definition_text(v) for k, v in (s or {}).items()}
         rows = tree_rows(

@@ -1,15 +1,24 @@
-"""The view model: everything the template shows, prepared from a report document.
+"""The view model: everything the template shows, prepared from a report.
 
 Only what the JSON report carries is used, so ``driftcheck render`` rebuilds the same page.
+The sections of the page, the summary table and the contents all follow the section table of
+:mod:`driftcheck.vocab`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
 
-from driftcheck.render_history import history_view, row_history
+from driftcheck.compare import Json
+from driftcheck.render_history import (
+    NO_HISTORY,
+    HistoryView,
+    RowHistory,
+    history_view,
+    row_history,
+)
 from driftcheck.render_html.cells import (
     Cell,
     list_diff,
@@ -27,18 +36,36 @@ from driftcheck.render_html.rows import (
     flow_text,
     global_group,
     mark_context,
-    masked,
     metaverse_rows,
     one_sided,
     rule_rows,
     tree_rows,
 )
-from driftcheck.render_text import SECTION_TITLES, verdict_line
-from driftcheck.report import Report
+from driftcheck.report import (
+    Finding,
+    ObjectEntry,
+    Report,
+    RuleAudit,
+    ServerInfo,
+    SuppressedFinding,
+)
+from driftcheck.summary import verdict_line
+from driftcheck.vocab import (
+    CONFIG_SECTIONS,
+    SECTION_INFO,
+    SEVERITY_ORDER,
+    ChangeKind,
+    Section,
+    Severity,
+    most_severe,
+    section_title,
+    severity_sort_key,
+)
 
-SEVERITY_ORDER = ("blocking", "warning", "info")
-STATES = ("added", "removed", "modified", "unchanged")
-SECTION_IDS = {"global-settings": "g", "metaverse": "m", "connector": "c", "sync-rule": "r"}
+UNCHANGED = "unchanged"
+STATES = (*(k.value for k in ChangeKind), UNCHANGED)
+#: The count columns of the summary table, in order.
+SUMMARY_COLUMNS = (*STATES, *(level.value for level in SEVERITY_ORDER))
 #: Objects listed by name in one suppressed group before "N more".
 SUPPRESSED_EXAMPLES = 25
 #: More changed objects than this start collapsed, to keep a large estate's page fast.
@@ -46,95 +73,271 @@ OPEN_LIMIT = 120
 #: A modified text at least this long is shown as one inline diff instead of old → new.
 INLINE_DIFF = 24
 
-# --- the view model --------------------------------------------------------------------------
+#: How each configuration section lays its objects out, and the heading above them. A
+#: section without a row here (the policy file, sections of newer reports) shows only its
+#: differences.
+SECTION_LAYOUT: Mapping[str, tuple[str, str]] = {
+    Section.GLOBAL_SETTINGS: ("settings", "Configuration by feature"),
+    Section.METAVERSE: ("objects", "Object types and attributes"),
+    Section.CONNECTOR: ("objects", "Configuration"),
+    Section.SYNC_RULE: ("rule-groups", "Configuration by connector and direction"),
+}
+
+Ident = tuple[str, str, str]
+
+# --- the view model's parts ------------------------------------------------------------------
 
 
-def _ident(section: str, connector: Any, name: Any) -> tuple[str, str, str]:
-    return (section, str(connector or "").casefold(), str(name or "").casefold())
+@dataclass(frozen=True)
+class ObjectLink:
+    label: str
+    href: str
 
 
-def _max_severity(levels: Iterable[str]) -> str:
-    present = set(levels)
-    return next((level for level in SEVERITY_ORDER if level in present), "")
+@dataclass(frozen=True)
+class DifferenceGroup:
+    """Differences with the same path, change and values in one or more objects."""
+
+    severity: Severity
+    rule: str
+    would_be_hidden_by: str
+    path: str
+    change: str
+    cell: Cell
+    objects: list[ObjectLink]
+    connectors: str
+    oob: bool
+    history: RowHistory = NO_HISTORY
+
+
+@dataclass
+class ObjectView:
+    """One object's side-by-side table. Mutable: ``open`` is decided once all are built."""
+
+    id: str
+    name: str
+    connector: str | None
+    ckey: str
+    state: str
+    severity: str
+    severities: str
+    differences: int
+    oob: bool
+    tag: str
+    summary: str
+    open: bool
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class GlobalGroupView:
+    id: str
+    title: str
+    objects: list[ObjectView]
+    state: str
+    open: bool
+
+
+@dataclass(frozen=True)
+class RuleGroupView:
+    id: str
+    title: str
+    connector: str
+    direction: str
+    ckey: str
+    objects: list[ObjectView]
+    state: str
+    open: bool
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    href: str
+    depth: int
+    primary: int | str
+    staging: int | str
+    #: per column of :data:`SUMMARY_COLUMNS`
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    title: str
+    href: str
+    state: str
+    objects: list[TocEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TocPart:
+    title: str
+    href: str
+    groups: list[TocEntry]
+
+
+@dataclass(frozen=True)
+class SuppressedExample:
+    label: str
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class SuppressedGroup:
+    section: str
+    path: str
+    change: str
+    count: int
+    examples: list[SuppressedExample]
+    more: int
+
+
+@dataclass(frozen=True)
+class RuleView:
+    id: str
+    reason: str
+    source: str
+    reference: str
+    status: str
+    expires: str
+    hidden: int
+    extra: list[tuple[str, str]]
+    groups: list[SuppressedGroup]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One section of the page: its differences, then (``layout``) its configuration."""
+
+    id: str
+    title: str
+    anchor: str
+    groups: list[DifferenceGroup]
+    count: int
+    #: "settings", "objects", "rule-groups", or "" for differences only
+    layout: str = ""
+    heading: str = ""
+    objects: list[ObjectView] = field(default_factory=list)
+    global_groups: list[GlobalGroupView] = field(default_factory=list)
+    rule_groups: list[RuleGroupView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class View:
+    title: str
+    tool_version: str
+    primary: ServerInfo
+    staging: ServerInfo
+    version_skew: bool
+    verdict: str
+    verdict_text: str
+    fail_on: str
+    by_severity: Mapping[Severity, int]
+    severity_levels: tuple[Severity, ...]
+    summary_columns: tuple[str, ...]
+    suppressed_count: int
+    policy_file: str
+    name_map: list[tuple[str, str]]
+    has_objects: bool
+    collapsed: int
+    total_objects: int
+    summary_rows: list[SummaryRow]
+    toc: list[TocPart]
+    sections: list[SectionView]
+    connector_filter: list[tuple[str, str]]
+    ignore_rules: list[RuleView]
+    warnings: tuple[str, ...]
+    history: HistoryView | None = None
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def _ident(section: str, connector: str | None, name: str) -> Ident:
+    return (section, (connector or "").casefold(), name.casefold())
+
+
+def _max_severity(levels: Iterable[Severity]) -> str:
+    found = most_severe(levels)
+    return found.value if found else ""
+
+
+def _object_prefix(section: str) -> str:
+    info = SECTION_INFO.get(section)
+    return info.object_prefix if info and info.configuration else "x"
 
 
 class Index:
     """Lookups shared by the builders: object anchors, connector filter keys, marks."""
 
     def __init__(self, report: Report) -> None:
-        objects: Mapping[str, list[dict[str, Any]]] = report.get("objects") or {}
-        self.anchor: dict[tuple[str, str, str], str] = {}
-        self.oob: set[tuple[str, str, str]] = set()
+        self.anchor: dict[Ident, str] = {}
+        self.oob: set[Ident] = set()
         names: dict[str, str] = {}
-        for section, entries in objects.items():
-            prefix = SECTION_IDS.get(section, "x")
+        for section, entries in report.objects.items():
+            prefix = _object_prefix(section)
             for n, entry in enumerate(entries, start=1):
-                ident = _ident(section, entry.get("connector"), entry.get("name"))
+                ident = _ident(section, entry.connector, entry.name)
                 self.anchor.setdefault(ident, f"{prefix}{n}")
-                if entry.get("out_of_box"):
+                if entry.rule is not None and entry.rule.out_of_box:
                     self.oob.add(ident)
-                if entry.get("connector"):
-                    names.setdefault(str(entry["connector"]).casefold(), str(entry["connector"]))
-        for d in report.get("differences", []):
-            if d.get("connector"):
-                names.setdefault(str(d["connector"]).casefold(), str(d["connector"]))
+                if entry.connector:
+                    names.setdefault(entry.connector.casefold(), entry.connector)
+        for d in report.differences:
+            if d.connector:
+                names.setdefault(d.connector.casefold(), d.connector)
         ordered = sorted(names.items(), key=lambda kv: (kv[0], kv[1]))
         self.connectors: list[tuple[str, str]] = [
             (f"k{n}", shown) for n, (_, shown) in enumerate(ordered, start=1)
         ]
         self.connector_key = {fold: f"k{n}" for n, (fold, _) in enumerate(ordered, start=1)}
-        self.reported: dict[tuple[str, str, str], dict[str, str]] = {}
-        self.suppressed: dict[tuple[str, str, str], dict[str, str]] = {}
-        for d in report.get("differences", []):
-            ident = _ident(d["section"], d.get("connector"), d["object"])
-            paths = self.reported.setdefault(ident, {})
-            level = paths.get(d["path"])
-            if level is None or SEVERITY_ORDER.index(d["severity"]) < SEVERITY_ORDER.index(level):
-                paths[d["path"]] = d["severity"]
-        for s in report.get("suppressed", []):
-            ident = _ident(s["section"], s.get("connector"), s["object"])
-            self.suppressed.setdefault(ident, {}).setdefault(s["path"], str(s.get("ignored_by")))
+        self.reported: dict[Ident, dict[str, Severity]] = {}
+        self.suppressed: dict[Ident, dict[str, str]] = {}
+        for d in report.differences:
+            paths = self.reported.setdefault(_ident(d.section, d.connector, d.object), {})
+            level = paths.get(d.path)
+            if level is None or d.severity.rank > level.rank:
+                paths[d.path] = d.severity
+        for s in report.suppressed:
+            ident = _ident(s.section, s.connector, s.object)
+            self.suppressed.setdefault(ident, {}).setdefault(s.path, s.ignored_by)
 
-    def ckey(self, connector: Any) -> str:
-        return self.connector_key.get(str(connector or "").casefold(), "")
+    def ckey(self, connector: str | None) -> str:
+        return self.connector_key.get((connector or "").casefold(), "")
 
-    def marks(self, ident: tuple[str, str, str]) -> Marks:
+    def marks(self, ident: Ident) -> Marks:
         reported, suppressed = self.reported.get(ident), self.suppressed.get(ident)
         if not reported and not suppressed:
             return NO_MARKS
         return Marks(reported or {}, suppressed or {})
 
 
-def _section_title(section: str) -> str:
-    return SECTION_TITLES.get(section, section.replace("-", " ").capitalize())
+# --- differences -------------------------------------------------------------------------------
 
 
-def _object_label(d: Mapping[str, Any]) -> str:
-    connector = d.get("connector")
-    if connector and connector != d.get("object") and d.get("section") == "sync-rule":
-        return f"{d['object']} [{connector}]"
-    return str(d.get("object"))
+def _object_label(d: Finding | SuppressedFinding) -> str:
+    if d.connector and d.connector != d.object and d.section == Section.SYNC_RULE:
+        return f"{d.object} [{d.connector}]"
+    return d.object
 
 
-def display_value(path: str, value: Any) -> Any:
+def display_value(path: str, value: Json) -> Json:
     """A difference's value as the side-by-side view writes it: a whole attribute flow or
-    attribute definition on one line, a secret masked."""
+    attribute definition on one line. (Secrets were masked by the report.)"""
     if isinstance(value, dict):
         if path.startswith("attribute-flows/") and path.count("/") == 1:
             return flow_text(value)
         if "syntax" in value:
             return attribute_definition_text(value)
-    return masked(path, value)
+    return value
 
 
-def change_cell(d: Mapping[str, Any]) -> Cell:
+def change_cell(d: Finding | SuppressedFinding) -> Cell:
     """How a difference's values are shown: added, removed, old → new, or an inline diff."""
-    path = str(d.get("path") or "")
-    p, s = display_value(path, d.get("primary")), display_value(path, d.get("staging"))
-    change = d.get("change")
-    if change == "added" or (p is None and s is not None):
+    p, s = display_value(d.path, d.primary), display_value(d.path, d.staging)
+    if d.change == ChangeKind.ADDED or (p is None and s is not None):
         return value_cell(s, "ins")
-    if change == "removed" or (s is None and p is not None):
+    if d.change == ChangeKind.REMOVED or (s is None and p is not None):
         return value_cell(p, "del")
     if isinstance(p, str) and isinstance(s, str) and max(len(p), len(s)) >= INLINE_DIFF:
         return token_diff(p, s)[2]
@@ -143,96 +346,87 @@ def change_cell(d: Mapping[str, Any]) -> Cell:
     return [*value_cell(p, "del"), ("", " → "), *value_cell(s, "ins")]
 
 
-def _group_key(d: Mapping[str, Any]) -> str:
+def _group_key(d: Finding) -> str:
     return json.dumps(
-        [d.get(k) for k in ("section", "path", "change", "primary", "staging", "severity")],
+        [d.section, d.path, d.change, d.primary, d.staging, d.severity],
         sort_keys=True,
         default=str,
     )
 
 
-def difference_groups(
-    differences: Iterable[Mapping[str, Any]], index: Index
-) -> list[dict[str, Any]]:
+def difference_groups(differences: Iterable[Finding], index: Index) -> list[DifferenceGroup]:
     """Differences with the same path, change and values in several objects, as one entry."""
-    groups: dict[str, list[Mapping[str, Any]]] = {}
+    groups: dict[str, list[Finding]] = {}
     for d in differences:
         groups.setdefault(_group_key(d), []).append(d)
     entries = []
     for members in groups.values():
         first = members[0]
-        cell = change_cell(first)
-        objects = []
-        for d in members:
-            ident = _ident(d["section"], d.get("connector"), d["object"])
-            objects.append({"label": _object_label(d), "href": index.anchor.get(ident, "")})
-        idents = [_ident(d["section"], d.get("connector"), d["object"]) for d in members]
-        rules = sorted({str(d.get("rule") or "") for d in members} - {""})
-        hidden = sorted(
-            {str(d["would_be_hidden_by"]) for d in members if d.get("would_be_hidden_by")}
-        )
+        idents = [_ident(d.section, d.connector, d.object) for d in members]
+        objects = [
+            ObjectLink(_object_label(d), index.anchor.get(ident, ""))
+            for d, ident in zip(members, idents, strict=True)
+        ]
+        rules = sorted({d.rule for d in members} - {""})
+        hidden = sorted({d.would_be_hidden_by for d in members if d.would_be_hidden_by})
         entries.append(
-            {
-                "severity": first["severity"],
-                "rule": ", ".join(rules),
-                "would_be_hidden_by": ", ".join(hidden),
-                "path": first.get("path") or "(whole object)",
-                "change": first.get("change"),
-                "cell": cell,
-                "objects": objects,
-                "connectors": " ".join(
-                    sorted({index.ckey(d.get("connector")) for d in members} - {""})
-                ),
-                "oob": all(i in index.oob for i in idents),
-                "history": row_history(members),
-            }
+            DifferenceGroup(
+                severity=first.severity,
+                rule=", ".join(rules),
+                would_be_hidden_by=", ".join(hidden),
+                path=first.path or "(whole object)",
+                change=first.change,
+                cell=change_cell(first),
+                objects=objects,
+                connectors=" ".join(sorted({index.ckey(d.connector) for d in members} - {""})),
+                oob=all(i in index.oob for i in idents),
+                history=row_history(members),
+            )
         )
-    entries.sort(key=lambda e: SEVERITY_ORDER.index(e["severity"]))
+    entries.sort(key=lambda e: severity_sort_key(e.severity))
     return entries
 
 
-def _object_view(
-    section: str, entry: Mapping[str, Any], index: Index, rows: list[Row]
-) -> dict[str, Any]:
-    ident = _ident(section, entry.get("connector"), entry.get("name"))
+# --- configuration ---------------------------------------------------------------------------
+
+
+def _object_view(section: str, entry: ObjectEntry, index: Index, rows: list[Row]) -> ObjectView:
+    ident = _ident(section, entry.connector, entry.name)
     severities = set(index.reported.get(ident, {}).values())
-    summary = entry.get("summary") or {}
-    p_sum, s_sum = summary.get("primary"), summary.get("staging")
-    return {
-        "id": index.anchor.get(ident, ""),
-        "name": entry.get("name"),
-        "connector": entry.get("connector"),
-        "ckey": index.ckey(entry.get("connector")) if section in ("connector", "sync-rule") else "",
-        "state": entry.get("state", "unchanged"),
-        "severity": _max_severity(severities),
-        "severities": " ".join(level for level in SEVERITY_ORDER if level in severities),
-        "differences": len(index.reported.get(ident, {})),
-        "oob": bool(entry.get("out_of_box")),
-        "tag": entry.get("immutable_tag") or "",
-        "summary": p_sum or s_sum or "",
-        "open": entry.get("state", "unchanged") != "unchanged",
-        "rows": mark_context(rows),
-    }
+    with_connector = section in (Section.CONNECTOR, Section.SYNC_RULE)
+    return ObjectView(
+        id=index.anchor.get(ident, ""),
+        name=entry.name,
+        connector=entry.connector,
+        ckey=index.ckey(entry.connector) if with_connector else "",
+        state=entry.state,
+        severity=_max_severity(severities),
+        severities=" ".join(level for level in SEVERITY_ORDER if level in severities),
+        differences=len(index.reported.get(ident, {})),
+        oob=entry.rule is not None and entry.rule.out_of_box,
+        tag=entry.rule.immutable_tag if entry.rule else "",
+        summary=entry.summary,
+        open=entry.state != UNCHANGED,
+        rows=mark_context(rows),
+    )
 
 
 def _state_of(states: Iterable[str]) -> str:
     present = set(states)
-    for state in ("modified", "added", "removed"):
+    for state in (ChangeKind.MODIFIED, ChangeKind.ADDED, ChangeKind.REMOVED):
         if state in present:
-            return "modified" if len(present - {"unchanged"}) > 1 else state
-    return "unchanged"
+            return ChangeKind.MODIFIED if len(present - {UNCHANGED}) > 1 else state
+    return UNCHANGED
 
 
-def global_settings_view(
-    entries: Sequence[Mapping[str, Any]], index: Index
-) -> list[dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {title: [] for title, _ in GLOBAL_GROUPS}
+def global_settings_view(entries: Sequence[ObjectEntry], index: Index) -> list[GlobalGroupView]:
+    groups: dict[str, list[ObjectView]] = {title: [] for title, _ in GLOBAL_GROUPS}
     for entry in entries:
-        name = str(entry.get("name"))
-        ident = _ident("global-settings", None, name)
-        marks = index.marks(ident)
-        p, s = entry.get("primary"), entry.get("staging")
-        if isinstance(p or s, dict) and set((p or s or {}).keys()) == {"value"}:
+        name = entry.name
+        marks = index.marks(_ident(Section.GLOBAL_SETTINGS, None, name))
+        p, s = entry.primary, entry.staging
+        either = p or s
+        if either is not None and set(either.keys()) == {"value"}:
             rows = tree_rows(p, s, marks)
             for row in rows:
                 row.label = name
@@ -240,293 +434,290 @@ def global_settings_view(
             rows = [Row(name, 0, "head", [], [])]
             rows += tree_rows(p, s, marks, depth=1)
         rows = one_sided(rows, p is not None, s is not None)
-        groups[global_group(name)].append(_object_view("global-settings", entry, index, rows))
+        view = _object_view(Section.GLOBAL_SETTINGS, entry, index, rows)
+        groups[global_group(name)].append(view)
     return [
-        {
-            "id": f"gg{n}",
-            "title": title,
-            "objects": objects,
-            "state": _state_of(o["state"] for o in objects),
-            "open": any(o["open"] for o in objects),
-        }
+        GlobalGroupView(
+            id=f"gg{n}",
+            title=title,
+            objects=objects,
+            state=_state_of(o.state for o in objects),
+            open=any(o.open for o in objects),
+        )
         for n, (title, objects) in enumerate(groups.items(), start=1)
         if objects
     ]
 
 
-def _precedence(entry: Mapping[str, Any]) -> tuple[int, str]:
-    rank = entry.get("rank") or {}
-    for side in ("primary", "staging"):
-        if isinstance(rank.get(side), dict):
-            return int(rank[side].get("precedence") or 0), str(entry.get("name")).casefold()
-    return 0, str(entry.get("name")).casefold()
+def _precedence(entry: ObjectEntry) -> tuple[int, str]:
+    rule = entry.rule
+    rank = (rule.rank_primary or rule.rank_staging) if rule else None
+    return (rank.precedence if rank else 0), entry.name.casefold()
 
 
-def rule_groups_view(entries: Sequence[Mapping[str, Any]], index: Index) -> list[dict[str, Any]]:
+def rule_groups_view(entries: Sequence[ObjectEntry], index: Index) -> list[RuleGroupView]:
     """Sync rules by connector and direction, each group ordered by precedence."""
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[ObjectEntry]] = {}
     shown: dict[str, str] = {}
     for entry in entries:
-        connector = str(entry.get("connector") or "")
+        connector = entry.connector or ""
+        direction = entry.rule.direction if entry.rule else ""
         shown.setdefault(connector.casefold(), connector)
-        groups.setdefault((connector.casefold(), str(entry.get("direction") or "")), []).append(
-            entry
-        )
+        groups.setdefault((connector.casefold(), direction), []).append(entry)
     views = []
     for n, ((fold, direction), members) in enumerate(sorted(groups.items()), start=1):
         objects = []
         for entry in sorted(members, key=_precedence):
-            ident = _ident("sync-rule", entry.get("connector"), entry.get("name"))
+            ident = _ident(Section.SYNC_RULE, entry.connector, entry.name)
             rows = rule_rows(entry, index.marks(ident))
-            objects.append(_object_view("sync-rule", entry, index, rows))
+            objects.append(_object_view(Section.SYNC_RULE, entry, index, rows))
         views.append(
-            {
-                "id": f"rg{n}",
-                "title": f"{shown[fold]} · {direction or 'rules'}",
-                "connector": shown[fold],
-                "direction": direction,
-                "ckey": index.ckey(shown[fold]),
-                "objects": objects,
-                "state": _state_of(o["state"] for o in objects),
-                "open": True,
-            }
+            RuleGroupView(
+                id=f"rg{n}",
+                title=f"{shown[fold]} · {direction or 'rules'}",
+                connector=shown[fold],
+                direction=direction,
+                ckey=index.ckey(shown[fold]),
+                objects=objects,
+                state=_state_of(o.state for o in objects),
+                open=True,
+            )
         )
     return views
 
 
-def _counts(objects: Iterable[Mapping[str, Any]], levels: Iterable[str]) -> dict[str, int]:
-    counts = {state: 0 for state in STATES}
-    counts.update({level: 0 for level in SEVERITY_ORDER})
-    for obj in objects:
-        counts[obj["state"]] = counts.get(obj["state"], 0) + 1
+def connectors_view(entries: Sequence[ObjectEntry], index: Index) -> list[ObjectView]:
+    views = []
+    for entry in entries:
+        ident = _ident(Section.CONNECTOR, entry.connector, entry.name)
+        rows = one_sided(
+            connector_rows(entry.primary, entry.staging, index.marks(ident)),
+            entry.primary is not None,
+            entry.staging is not None,
+        )
+        views.append(_object_view(Section.CONNECTOR, entry, index, rows))
+    return views
+
+
+def metaverse_view(entries: Sequence[ObjectEntry], index: Index) -> list[ObjectView]:
+    return [
+        _object_view(
+            Section.METAVERSE,
+            entry,
+            index,
+            metaverse_rows(entry, index.marks(_ident(Section.METAVERSE, None, entry.name))),
+        )
+        for entry in entries
+    ]
+
+
+# --- summary and contents ----------------------------------------------------------------------
+
+
+def _counts(states: Iterable[str], levels: Iterable[Severity]) -> dict[str, int]:
+    counts = dict.fromkeys(SUMMARY_COLUMNS, 0)
+    for state in states:
+        counts[state] = counts.get(state, 0) + 1
     for level in levels:
         counts[level] += 1
     return counts
 
 
 def _severities(
-    diffs: Iterable[Mapping[str, Any]],
-    section: str,
-    idents: set[tuple[str, str, str]] | None = None,
-) -> list[str]:
+    diffs: Iterable[Finding], section: str, idents: set[Ident] | None = None
+) -> list[Severity]:
     """Severities of the differences of a section (of some of its objects only)."""
     return [
-        d["severity"]
+        d.severity
         for d in diffs
-        if d["section"] == section
-        and (idents is None or _ident(section, d.get("connector"), d["object"]) in idents)
+        if d.section == section
+        and (idents is None or _ident(section, d.connector, d.object) in idents)
     ]
 
 
-def _section_row(report: Report, section: str, label: str) -> dict[str, Any]:
-    entries = (report.get("objects") or {}).get(section, [])
-    known = report["summary"].get("objects", {}).get(section, {})
-    return {
-        "label": label,
-        "href": f"s-{section}",
-        "depth": 0,
-        "primary": known.get("primary", ""),
-        "staging": known.get("staging", ""),
-        **_counts(entries, _severities(report.get("differences", []), section)),
-    }
+def _section_row(report: Report, section: str) -> SummaryRow:
+    entries = report.objects.get(section, ())
+    known = report.summary.objects.get(section)
+    return SummaryRow(
+        label=section_title(section),
+        href=_anchor(section),
+        depth=0,
+        primary=known.primary if known else "",
+        staging=known.staging if known else "",
+        counts=_counts((e.state for e in entries), _severities(report.differences, section)),
+    )
 
 
-def summary_rows(report: Report, sections: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _children(view: SectionView) -> list[tuple[str, str, list[ObjectView]]]:
+    """The rows under a section in the summary: each connector, each rule group."""
+    if view.id == Section.CONNECTOR:
+        return [(o.name, o.id, [o]) for o in view.objects]
+    if view.id == Section.SYNC_RULE:
+        return [(g.title, g.id, g.objects) for g in view.rule_groups]
+    return []
+
+
+def summary_rows(report: Report, sections: Sequence[SectionView]) -> list[SummaryRow]:
     """Counts per section, per connector and per rule group, each linking to its place."""
-    diffs = report.get("differences", [])
-    rows = [
-        _section_row(report, "global-settings", "Global settings"),
-        _section_row(report, "metaverse", "Metaverse"),
-    ]
-    children = {
-        "connector": [(o["name"], o["id"], [o]) for o in sections["connectors"]],
-        "sync-rule": [(g["title"], g["id"], g["objects"]) for g in sections["rule_groups"]],
-    }
-    for section, label in (("connector", "Connectors"), ("sync-rule", "Sync rules")):
-        rows.append(_section_row(report, section, label))
-        for title, href, objs in children[section]:
-            idents = {_ident(section, o["connector"], o["name"]) for o in objs}
+    rows = []
+    for view in sections:
+        rows.append(_section_row(report, view.id))
+        for title, href, objs in _children(view):
+            idents = {_ident(view.id, o.connector, o.name) for o in objs}
             rows.append(
-                {
-                    "label": title,
-                    "href": href,
-                    "depth": 1,
-                    "primary": sum(1 for o in objs if o["state"] != "added"),
-                    "staging": sum(1 for o in objs if o["state"] != "removed"),
-                    **_counts(objs, _severities(diffs, section, idents)),
-                }
+                SummaryRow(
+                    label=title,
+                    href=href,
+                    depth=1,
+                    primary=sum(1 for o in objs if o.state != ChangeKind.ADDED),
+                    staging=sum(1 for o in objs if o.state != ChangeKind.REMOVED),
+                    counts=_counts(
+                        (o.state for o in objs), _severities(report.differences, view.id, idents)
+                    ),
+                )
             )
-    for section in sorted({d["section"] for d in diffs} - set(SECTION_IDS)):
-        rows.append(_section_row(report, section, _section_title(section)))
     return rows
 
 
-def _rule_view(rule: Mapping[str, Any], entries: list[Mapping[str, Any]]) -> dict[str, Any]:
-    known = {"id", "reason", "source", "reference", "hidden", "status", "expires"}
-    extra = [(k, text_of(v)) for k, v in rule.items() if k not in known and v not in (None, "")]
-    return {
-        "id": str(rule.get("id", "")),
-        "reason": str(rule.get("reason") or ""),
-        "source": str(rule.get("source") or ""),
-        "reference": str(rule.get("reference") or ""),
-        "status": str(rule.get("status") or ""),
-        "expires": str(rule.get("expires") or ""),
-        "hidden": rule.get("hidden", len(entries)),
-        "extra": extra,
-        "groups": suppressed_groups(entries),
-    }
-
-
-def suppressed_groups(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Suppressed differences of one rule, by section, path and change, with examples."""
-    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for s in entries:
-        groups.setdefault((s["section"], s.get("path") or "", s.get("change") or ""), []).append(s)
-    views = []
-    for (section, path, change), members in groups.items():
-        examples = [
-            {"label": _object_label(s), "cell": change_cell(s)}
-            for s in members[:SUPPRESSED_EXAMPLES]
+def _toc_groups(view: SectionView) -> list[TocEntry]:
+    if view.layout == "settings":
+        return [TocEntry(g.title, g.id, g.state) for g in view.global_groups]
+    if view.layout == "rule-groups":
+        return [
+            TocEntry(g.title, g.id, g.state, [TocEntry(o.name, o.id, o.state) for o in g.objects])
+            for g in view.rule_groups
         ]
-        views.append(
-            {
-                "section": _section_title(section),
-                "path": path or "(whole object)",
-                "change": change,
-                "count": len(members),
-                "examples": examples,
-                "more": max(0, len(members) - SUPPRESSED_EXAMPLES),
-            }
-        )
-    return views
+    return [TocEntry(o.name, o.id, o.state) for o in view.objects]
 
 
-def _toc_entries(items: Iterable[Mapping[str, Any]], title_key: str) -> list[dict[str, Any]]:
+def _toc(sections: Sequence[SectionView]) -> list[TocPart]:
+    return [TocPart(v.title, v.anchor, _toc_groups(v)) for v in sections if v.layout]
+
+
+# --- suppressed differences --------------------------------------------------------------------
+
+
+def _rule_view(rule: RuleAudit, entries: list[SuppressedFinding]) -> RuleView:
+    return RuleView(
+        id=rule.id,
+        reason=rule.reason,
+        source=rule.source,
+        reference=rule.reference or "",
+        status=rule.status,
+        expires=rule.expires or "",
+        hidden=rule.hidden,
+        extra=[(k, text_of(v)) for k, v in rule.extra.items() if v not in (None, "")],
+        groups=suppressed_groups(entries),
+    )
+
+
+def suppressed_groups(entries: Iterable[SuppressedFinding]) -> list[SuppressedGroup]:
+    """Suppressed differences of one rule, by section, path and change, with examples."""
+    groups: dict[tuple[str, str, str], list[SuppressedFinding]] = {}
+    for s in entries:
+        groups.setdefault((s.section, s.path, s.change), []).append(s)
     return [
-        {"title": i[title_key], "href": i["id"], "state": i["state"], "objects": []} for i in items
-    ]
-
-
-def _toc(sections: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "title": "Global settings",
-            "href": "s-global-settings",
-            "groups": _toc_entries(sections["global_groups"], "title"),
-        },
-        {
-            "title": "Metaverse",
-            "href": "s-metaverse",
-            "groups": _toc_entries(sections["metaverse"], "name"),
-        },
-        {
-            "title": "Connectors",
-            "href": "s-connector",
-            "groups": _toc_entries(sections["connectors"], "name"),
-        },
-        {
-            "title": "Sync rules",
-            "href": "s-sync-rule",
-            "groups": [
-                {
-                    "title": g["title"],
-                    "href": g["id"],
-                    "state": g["state"],
-                    "objects": [
-                        {"title": o["name"], "href": o["id"], "state": o["state"]}
-                        for o in g["objects"]
-                    ],
-                }
-                for g in sections["rule_groups"]
+        SuppressedGroup(
+            section=section_title(section),
+            path=path or "(whole object)",
+            change=change,
+            count=len(members),
+            examples=[
+                SuppressedExample(_object_label(s), change_cell(s))
+                for s in members[:SUPPRESSED_EXAMPLES]
             ],
-        },
+            more=max(0, len(members) - SUPPRESSED_EXAMPLES),
+        )
+        for (section, path, change), members in groups.items()
     ]
 
 
-def view(report: Report) -> dict[str, Any]:
-    summary = report["summary"]
-    index = Index(report)
-    objects: Mapping[str, list[dict[str, Any]]] = report.get("objects") or {}
-    connectors = []
-    for entry in objects.get("connector", []):
-        ident = _ident("connector", entry.get("connector"), entry.get("name"))
-        rows = one_sided(
-            connector_rows(entry.get("primary"), entry.get("staging"), index.marks(ident)),
-            entry.get("primary") is not None,
-            entry.get("staging") is not None,
-        )
-        connectors.append(_object_view("connector", entry, index, rows))
-    metaverse = [
-        _object_view(
-            "metaverse",
-            entry,
-            index,
-            metaverse_rows(entry, index.marks(_ident("metaverse", None, entry.get("name")))),
-        )
-        for entry in objects.get("metaverse", [])
-    ]
-    sections: dict[str, Any] = {
-        "global_groups": global_settings_view(objects.get("global-settings", []), index),
-        "metaverse": metaverse,
-        "connectors": connectors,
-        "rule_groups": rule_groups_view(objects.get("sync-rule", []), index),
-    }
+# --- the page --------------------------------------------------------------------------------
+
+
+def _anchor(section: str) -> str:
+    info = SECTION_INFO.get(section)
+    return info.anchor if info else f"s-{section}"
+
+
+def _section_view(
+    section: str, report: Report, index: Index, findings: Sequence[Finding]
+) -> SectionView:
+    layout, heading = SECTION_LAYOUT.get(section, ("", ""))
+    entries = report.objects.get(section, ())
+    objects: list[ObjectView] = []
+    if section == Section.CONNECTOR:
+        objects = connectors_view(entries, index)
+    elif section == Section.METAVERSE:
+        objects = metaverse_view(entries, index)
+    return SectionView(
+        id=section,
+        title=section_title(section),
+        anchor=_anchor(section),
+        groups=difference_groups(findings, index),
+        count=len(findings),
+        layout=layout,
+        heading=heading,
+        objects=objects,
+        global_groups=global_settings_view(entries, index) if layout == "settings" else [],
+        rule_groups=rule_groups_view(entries, index) if layout == "rule-groups" else [],
+    )
+
+
+def _collapse(sections: Sequence[SectionView]) -> int:
+    """Close the changed objects when there are too many to keep the page fast; how many."""
     changed = [
         o
-        for o in (
-            *metaverse,
-            *connectors,
-            *(o for g in sections["rule_groups"] for o in g["objects"]),
-        )
-        if o["open"]
+        for v in sections
+        for o in (*v.objects, *(o for g in v.rule_groups for o in g.objects))
+        if o.open
     ]
-    collapsed = len(changed) if len(changed) > OPEN_LIMIT else 0
-    for o in changed if collapsed else []:
-        o["open"] = False
-    by_section: dict[str, list[Mapping[str, Any]]] = {}
-    for d in report.get("differences", []):
-        by_section.setdefault(d["section"], []).append(d)
-    order = [*SECTION_IDS, *sorted(set(by_section) - set(SECTION_IDS))]
-    suppressed_by_rule: dict[str, list[Mapping[str, Any]]] = {}
-    for s in report.get("suppressed", []):
-        suppressed_by_rule.setdefault(str(s.get("ignored_by")), []).append(s)
-    primary, staging = report["primary"], report["staging"]
-    policy = report.get("policy") or {}
-    total_objects = sum(len(v) for v in objects.values())
-    return {
-        "title": f"driftcheck: {primary.get('server')} vs {staging.get('server')}",
-        "tool_version": report["tool"]["version"],
-        "primary": primary,
-        "staging": staging,
-        "version_skew": primary.get("product_version") != staging.get("product_version"),
-        "verdict": summary["verdict"],
-        "verdict_text": verdict_line(report),
-        "fail_on": summary.get("fail_on", ""),
-        "by_severity": summary["by_severity"],
-        "suppressed_count": summary.get("suppressed", 0),
-        "policy_file": policy.get("file") or "",
-        "name_map": sorted((str(k), str(v)) for k, v in (policy.get("map") or {}).items()),
-        "has_objects": bool(objects),
-        "collapsed": collapsed,
-        "total_objects": total_objects,
-        "summary_rows": summary_rows(report, sections),
-        "toc": _toc(sections) if objects else [],
-        "differences": {
-            section: {
-                "id": section,
-                "title": _section_title(section),
-                "groups": difference_groups(by_section.get(section, []), index),
-                "count": len(by_section.get(section, [])),
-            }
-            for section in order
-        },
-        "other_sections": [s for s in order if s not in SECTION_IDS],
-        **sections,
-        "connector_filter": index.connectors,
-        "ignore_rules": [
-            _rule_view(rule, suppressed_by_rule.get(str(rule.get("id")), []))
-            for rule in report.get("ignore_rules", [])
+    if len(changed) <= OPEN_LIMIT:
+        return 0
+    for o in changed:
+        o.open = False
+    return len(changed)
+
+
+def view(report: Report) -> View:
+    index = Index(report)
+    by_section: dict[str, list[Finding]] = {}
+    for d in report.differences:
+        by_section.setdefault(d.section, []).append(d)
+    order = [s.value for s in CONFIG_SECTIONS]
+    order += sorted(set(by_section) - set(order))
+    sections = [_section_view(s, report, index, by_section.get(s, [])) for s in order]
+    collapsed = _collapse(sections)
+    suppressed_by_rule: dict[str, list[SuppressedFinding]] = {}
+    for s in report.suppressed:
+        suppressed_by_rule.setdefault(s.ignored_by, []).append(s)
+    primary, staging = report.primary, report.staging
+    has_objects = bool(report.objects)
+    return View(
+        title=f"driftcheck: {primary.server} vs {staging.server}",
+        tool_version=report.tool_version,
+        primary=primary,
+        staging=staging,
+        version_skew=primary.product_version != staging.product_version,
+        verdict=report.summary.verdict,
+        verdict_text=verdict_line(report),
+        fail_on=report.summary.fail_on,
+        by_severity=report.summary.by_severity,
+        severity_levels=SEVERITY_ORDER,
+        summary_columns=SUMMARY_COLUMNS,
+        suppressed_count=report.summary.suppressed,
+        policy_file=report.policy.file or "",
+        name_map=sorted(report.policy.map.items()),
+        has_objects=has_objects,
+        collapsed=collapsed,
+        total_objects=sum(len(v) for v in report.objects.values()),
+        summary_rows=summary_rows(report, sections),
+        toc=_toc(sections) if has_objects else [],
+        sections=sections,
+        connector_filter=index.connectors,
+        ignore_rules=[
+            _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
-        "warnings": report.get("warnings", []),
-        "history": history_view(report),
-    }
+        warnings=report.warnings,
+        history=history_view(report),
+    )

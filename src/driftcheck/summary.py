@@ -1,0 +1,26 @@
+"""Phrases about a report shared by every output (text summary, HTML banner, mails): the
+one-line verdict and the counts per severity."""
+
+from __future__ import annotations
+
+from driftcheck.report import Report
+from driftcheck.vocab import SEVERITY_ORDER
+
+
+def severity_counts(report: Report) -> str:
+    """``19 blocking, 4 warning, 2 info``: most severe first."""
+    counts = report.summary.by_severity
+    return ", ".join(f"{counts.get(level, 0)} {level}" for level in SEVERITY_ORDER)
+
+
+def suppressed_phrase(report: Report) -> str:
+    return f"{report.summary.suppressed} expected differences suppressed"
+
+
+def verdict_line(report: Report) -> str:
+    """The verdict on one line, as ``compare --quiet`` prints it."""
+    s = report.summary
+    found, hidden = severity_counts(report), suppressed_phrase(report)
+    if s.consistent:
+        return f"CONSISTENT: no difference at or above {s.fail_on} ({found}; {hidden})"
+    return f"DRIFT: {found} ({hidden})"
