@@ -311,3 +311,15 @@ def test_a_damaged_history_in_a_saved_report_is_refused(
     code, _, err = run(capsys, "render", saved, "--html", tmp_path / "out.html")
     assert code == 2
     assert problem in err and str(saved) in err and err.count("\n") == 1
+
+
+def test_the_documented_api_exists() -> None:
+    """docs/history.md's Python example names only what exists."""
+    import importlib
+    import re
+
+    text = (Path(__file__).parents[1] / "docs" / "history.md").read_text()
+    for module, names in re.findall(r"from (driftcheck[\w.]*) import ([\w, ]+)", text):
+        loaded = importlib.import_module(module)
+        for name in names.split(","):
+            assert hasattr(loaded, name.strip()), f"{module}.{name.strip()}"
