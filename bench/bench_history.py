@@ -4,7 +4,7 @@
 
 1. Generates (once, into ``bench/data/``) a large estate whose staging export carries about
    2,000 differences: ``--connectors`` AD forests x 50 sync rules, drift planted by
-   :func:`driftcheck.synth.write_pair`.
+   :func:`exportkit.estate.write_pair` (tools/).
 2. Compares it once to get its report, then seeds a history of ``--nights`` nightly runs
    (400), each with ``--open`` open findings (2,000: the report's differences, topped up with
    made-up ones) and some churn (findings that come and go), as the real store writes them.
@@ -42,22 +42,20 @@ DRIFT_PER_CONNECTOR = 16
 SEED = 11
 CHURN = 20
 
-try:
-    from driftcheck import synth
-except ImportError:  # running from a checkout without ``pip install -e .``
-    sys.path.insert(0, str(HERE.parent / "src"))
-    from driftcheck import synth
+# The export kit lives in tools/ (it is not part of the installed package).
+sys.path.insert(0, str(HERE.parent / "tools"))
+from exportkit import estate  # noqa: E402
 
-from driftcheck.fingerprint import DIFFERENCE, Tracked, tracked_items  # noqa: E402
+from driftcheck.fingerprint import DIFFERENCE, Tracked  # noqa: E402
 from driftcheck.history import RunInfo, open_history  # noqa: E402
-from driftcheck.history_report import run_info, track  # noqa: E402
+from driftcheck.history_report import ReportItems, run_info, track  # noqa: E402
 from driftcheck.report import Report, load_report  # noqa: E402
 
 
-def estate(connectors: int) -> Path:
+def estate_folder(connectors: int) -> Path:
     """The generated estate (reused when present; generated beside, then renamed)."""
     drift = DRIFT_PER_CONNECTOR * connectors
-    folder = DATA / f"history-c{connectors}-r{RULES}-d{drift}-s{SEED}-g{synth.GENERATION}"
+    folder = DATA / f"history-c{connectors}-r{RULES}-d{drift}-s{SEED}-g{estate.GENERATION}"
     if (folder / "planted.json").is_file():
         return folder
     partial = folder.with_name(folder.name + ".partial")
@@ -65,7 +63,7 @@ def estate(connectors: int) -> Path:
     DATA.mkdir(parents=True, exist_ok=True)
     print(f"generating {connectors} connectors x {RULES} rules, {drift} planted differences ...")
     started = time.perf_counter()
-    synth.write_pair(partial, connectors, RULES, drift, SEED)
+    estate.write_pair(partial, connectors, RULES, drift, SEED)
     partial.rename(folder)
     print(f"generated in {time.perf_counter() - started:.1f} s")
     return folder
@@ -98,7 +96,7 @@ def filler(n: int) -> Tracked:
 
 def seed_history(path: Path, report: Report, nights: int, open_count: int) -> float:
     """Record ``nights`` runs ending yesterday, each with ``open_count`` open findings."""
-    base = tracked_items(report.differences)
+    base = ReportItems.of(report).tracked()  # its differences and failed readiness checks
     fill = [filler(n) for n in range(max(0, open_count - len(base)))]
     steady = (base + fill)[:open_count]
     info: RunInfo = run_info(report)
@@ -121,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    folder = estate(args.connectors)
+    folder = estate_folder(args.connectors)
     primary, staging = folder / "primary", folder / "staging"
     out = folder / "history-bench"
     shutil.rmtree(out, ignore_errors=True)

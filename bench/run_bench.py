@@ -41,11 +41,10 @@ RSS_UNIT = 1 if sys.platform == "darwin" else 1024
 MB = 1e6
 GB = 1e9
 
-try:
-    from driftcheck import synth
-except ImportError:  # running from a checkout without ``pip install -e .``
-    sys.path.insert(0, str(ROOT / "src"))
-    from driftcheck import synth
+# The export kit lives in tools/ (it is not part of the installed package).
+sys.path.insert(0, str(ROOT / "tools"))
+from exportkit import estate  # noqa: E402
+from exportkit.manifest import read_findings  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,17 @@ class Dataset:
     @property
     def folder(self) -> Path:
         tag = f"c{self.connectors}-r{self.rules_per_connector}-d{self.drift}-s{self.seed}"
-        tag += f"-g{synth.GENERATION}"
+        tag += f"-g{estate.GENERATION}"
         return DATA / f"{self.name}-{tag}"
 
 
 DATASETS = (
-    # 16 forests x 36 rules + 33 cloud rules = 609 rules per side.
+    # 16 forests x 36 rules + 12 cloud rules = 588 rules per side.
     Dataset("small", 16, 36, drift=12, seed=16, max_seconds=5.0, max_ratio=2.0),
     # small again, but no staging schema is byte-identical to its primary: every one is read.
     Dataset("small-reordered", 16, 36, drift=12, seed=16, max_seconds=5.0,
             reordered_schemas=True),
-    # 100 forests x 50 rules + 33 cloud rules = 5,033 rules per side, ~380 MB of XML.
+    # 100 forests x 50 rules + 12 cloud rules = 5,012 rules per side, ~380 MB of XML.
     Dataset("large", 100, 50, drift=40, seed=100, max_seconds=30.0, max_rss=1.5 * GB,
             max_html=25 * MB),
 )  # fmt: skip
@@ -125,7 +124,7 @@ def ensure_dataset(ds: Dataset) -> float | None:
     shutil.rmtree(partial, ignore_errors=True)
     print(f"generating {ds.name}: {ds.connectors} connectors x {ds.rules_per_connector} rules ...")
     started = time.perf_counter()
-    synth.write_pair(partial, ds.connectors, ds.rules_per_connector, ds.drift, ds.seed)
+    estate.write_pair(partial, ds.connectors, ds.rules_per_connector, ds.drift, ds.seed)
     if ds.reordered_schemas:
         reorder_schemas(partial / "staging")
     elapsed = time.perf_counter() - started
@@ -217,14 +216,15 @@ def run_series(cmd: Sequence[str], runs: int, log: Path, what: str, ok: Sequence
 
 
 def planted_found(report: Path, planted: Path) -> str:
-    """How many planted differences the JSON report names (by section and object)."""
+    """How many of the manifest's planted findings the JSON report holds, exactly."""
     try:
         differences = json.loads(report.read_text())["differences"]
-        seen = {(d["section"], d["object"]) for d in differences}
+        keys = ("section", "object", "connector", "path", "change", "severity")
+        seen = {tuple(d[k] for k in keys) for d in differences}
     except (OSError, ValueError, KeyError, TypeError):
         return "n/a (report format not recognised)"
-    wanted = {(p["section"], p["object"]) for p in json.loads(planted.read_text())["planted"]}
-    return f"{len(wanted & seen)}/{len(wanted)} planted objects reported, {len(differences)} rows"
+    wanted = {(*f.key, f.severity) for f in read_findings(planted)}
+    return f"{len(wanted & seen)}/{len(wanted)} planted findings reported, {len(differences)} rows"
 
 
 def check_targets(

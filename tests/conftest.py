@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 REFERENCE = ROOT.parent / "shared" / "reference-exports" / "contoso"
+
+# The export kit (tools/exportkit) writes the samples and the benchmark estates; tests import it.
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
 
 MINIMAL_MV = """<saved-mv-configuration server='SYNC01' export-date='2026-01-02 03:04:05.678'>
 <!--WARNING>

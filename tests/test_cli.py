@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from exportkit.manifest import read_findings
 
 from driftcheck.cli import main
 from driftcheck.policy import BUILT_IN_IGNORE_RULES
@@ -19,34 +20,10 @@ from tests.conftest import SAMPLES
 PRIMARY = SAMPLES / "primary"
 STAGING = SAMPLES / "staging"
 
-#: Every difference the samples are built to show (samples/README.md), and nothing else.
-EXPECTED = {
-    ("global-settings", "Microsoft.OptionalFeature.ExportDeletionThresholdValue", "value", "modified"),
-    ("global-settings", "Microsoft.Synchronize.ServerConfigurationVersion", "value", "modified"),
-    ("metaverse", "(attribute definitions)", "costCenter", "added"),
-    ("metaverse", "person", "attributes/costCenter", "added"),
-    ("connector", "emea.fabrikam.com", "password-hash-sync/enabled", "modified"),
-    ("connector", "emea.fabrikam.com", "schema/attributes/msExchExtensionCustomAttribute1", "removed"),
-    ("connector", "emea.fabrikam.com", "schema/object-classes/msExchCustomAttributes/attributes", "removed"),
-    ("connector", "emea.fabrikam.com", "partitions/DC=emea,DC=fabrikam,DC=com/object-classes", "removed"),
-    ("connector", "fabrikam.com", "attribute-inclusion", "removed"),
-    ("connector", "fabrikam.com", "partitions/DC=fabrikam,DC=com/containers/inclusions", "removed"),
-    ("connector", "fabrikam.com", "partitions/DC=fabrikam,DC=com/containers/exclusions", "added"),
-    ("connector", "fabrikam.com", "run-profiles/Delta Import/step 1/custom-data/adma-step-data/page-size", "modified"),
-    ("connector", "fabrikam.onmicrosoft.com - AAD", "configuration/extension-config/assembly-version", "modified"),
-    ("sync-rule", "In from AD - Contact Company Default", "", "added"),
-    ("sync-rule", "In from AD - EMEA User Join on EmployeeID", "join-groups", "modified"),
-    ("sync-rule", "In from AD - Group Naming Prefix", "", "removed"),
-    ("sync-rule", "In from AD - User Contractor Filter", "scoping-groups", "removed"),
-    ("sync-rule", "In from AD - User Contractor Filter", "scoping-groups", "added"),
-    ("sync-rule", "In from AD - User Department Fixup", "attribute-flows/department/expression", "modified"),
-    ("sync-rule", "In from AD - User Department Fixup", "attribute-flows/department/inputs", "removed"),
-    ("sync-rule", "In from AD - User Department Fixup", "attribute-flows/department/inputs", "added"),
-    ("sync-rule", "In from AAD - User Exchange Hybrid", "attribute-flows/proxyAddresses/merge-type", "modified"),
-    ("sync-rule", "Out to AAD - User ExchangeOnline", "disabled", "modified"),
-    ("sync-rule", "Out to AAD - User UsageLocation", "description", "modified"),
-    ("sync-rule", "In from AD - User Extension Attributes", "precedence/order", "modified"),
-}  # fmt: skip
+#: Every difference the samples are built to show (samples/README.md), and nothing else: the
+#: export kit's manifest, read rather than copied.
+MANIFEST = read_findings(SAMPLES / "expected-drift.json")
+EXPECTED = {(f.section, f.object, f.path, f.change) for f in MANIFEST}
 
 #: The samples carry every kind of noise: each built-in ignore rule hides something.
 NOISE_RULES = tuple(rule.id for rule in BUILT_IN_IGNORE_RULES)
@@ -67,7 +44,10 @@ def compare_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
     out = tmp_path_factory.mktemp("report") / "report.json"
-    assert main(["compare", str(PRIMARY), str(STAGING), "--json", str(out), "--quiet"]) == 1
+    # The manifest gives each planted difference its equal-version severity; the samples'
+    # version skew would otherwise switch on upgrade mode (tests/test_upgrade.py covers it).
+    args = ["compare", str(PRIMARY), str(STAGING), "--json", str(out), "--quiet"]
+    assert main([*args, "--no-upgrade-mode"]) == 1
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 
 
@@ -76,6 +56,15 @@ def test_samples_report_exactly_the_planted_drift(sample_report: dict) -> None: 
         (d["section"], d["object"], d["path"], d["change"]) for d in sample_report["differences"]
     }
     assert found == EXPECTED
+
+
+def test_samples_report_the_manifest_connectors_and_severities(sample_report: dict) -> None:  # type: ignore[type-arg]
+    found = {
+        (d["section"], d["object"], d["connector"], d["path"], d["change"], d["severity"])
+        for d in sample_report["differences"]
+    }
+    assert found == {(*f.key, f.severity) for f in MANIFEST}
+    assert len(MANIFEST) == len(sample_report["differences"])
 
 
 def test_samples_noise_is_suppressed_by_each_rule(sample_report: dict) -> None:  # type: ignore[type-arg]
@@ -167,7 +156,7 @@ def test_zip_input_gives_the_same_differences(
         for f in sorted(STAGING.rglob("*")):
             if f.is_file():
                 zf.write(f, "AADC-FAB-SYNC02-18NOV2024/" + f.relative_to(STAGING).as_posix())
-    code, zipped = compare_json(capsys, PRIMARY, archive)
+    code, zipped = compare_json(capsys, PRIMARY, archive, "--no-upgrade-mode")
     assert code == 1
     strip = lambda r: [{k: v for k, v in d.items()} for d in r["differences"]]  # noqa: E731
     assert strip(zipped) == strip(sample_report)

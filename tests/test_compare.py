@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
+
+import pytest
+
+from driftcheck import compare as compare_module
+from driftcheck import normalize
 from driftcheck.compare import (
     PRECEDENCE_ORDER,
+    UnreadSchemaError,
     _longest_increasing,
+    compare,
     compare_section,
     diff_values,
     precedence_changes,
 )
-from driftcheck.normalize import ConfigObject, MemberSet, Node
+from driftcheck.extract import server_configuration
+from driftcheck.model import SchemaFingerprint
+from driftcheck.normalize import ConfigObject, DeferredSchema, MemberSet, Node, canonicalize
+from driftcheck.pipeline import SerialExecutor, resolve_schemas
+from driftcheck.read import read_export
+
+from .conftest import SAMPLES
 
 
 def rule(name: str, precedence: int, group: str = "inbound|person", **fields: str) -> ConfigObject:
@@ -82,8 +105,8 @@ def test_nested_difference_paths() -> None:
 
 
 def test_set_members_reported_one_by_one() -> None:
-    a = {"inclusions": MemberSet.of(["OU=A", "OU=B"])}
-    b = {"inclusions": MemberSet.of(["ou=b", "OU=C"])}
+    a: Node = {"inclusions": MemberSet.of(["OU=A", "OU=B"])}
+    b: Node = {"inclusions": MemberSet.of(["ou=b", "OU=C"])}
     assert list(diff_values("", a, b)) == [
         ("inclusions", "removed", "OU=A", None),
         ("inclusions", "added", None, "OU=C"),
@@ -96,3 +119,117 @@ def test_ordered_lists_compare_by_order() -> None:
     assert list(diff_values("", a, b)) == [
         ("join-groups", "modified", ["x = x", "y = y"], ["y = y", "x = x"])
     ]
+
+
+def test_differing_schemas_not_read_are_refused_not_guessed() -> None:
+    def deferred(digest: str) -> DeferredSchema:
+        return DeferredSchema(SchemaFingerprint(digest, 1, 2, "export", "Connectors/c.xml"))
+
+    assert list(diff_values("schema", deferred("a"), deferred("a"))) == []
+    with pytest.raises(UnreadSchemaError, match="schema: the two connector schemas differ"):
+        list(diff_values("schema", deferred("a"), deferred("b")))
+    with pytest.raises(UnreadSchemaError):
+        list(diff_values("schema", deferred("a"), {"attributes": {}}))
+
+
+# --- compare (and normalize before it) read no file -------------------------------------------
+
+#: Modules (and their submodules) through which a stage could reach a file.
+IO_MODULES = (
+    "io",
+    "os",
+    "pathlib",
+    "shutil",
+    "tempfile",
+    "zipfile",
+    "lxml",
+    "subprocess",
+    "socket",
+    "urllib",
+    "driftcheck.read",
+    "driftcheck.extract",
+    "driftcheck.fileio",
+    "driftcheck.pipeline",
+)
+#: Names that open or read files, whatever module they would come from.
+IO_NAMES = {"open", "read_bytes", "read_text", "read_export", "read_schema", "read_schemas"}
+
+
+def imports_of(module: ModuleType) -> set[str]:
+    """Every module ``module``'s source imports, and every name it uses."""
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "relative import"
+            found.add(node.module or "")
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def names_used(module: ModuleType) -> set[str]:
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+    }
+
+
+def pure_closure(module: ModuleType) -> dict[str, set[str]]:
+    """``module`` and every driftcheck module it imports, transitively: name -> imports."""
+    todo, seen = [module], {}
+    while todo:
+        current = todo.pop()
+        if current.__name__ in seen:
+            continue
+        imports = imports_of(current)
+        seen[current.__name__] = imports
+        for name in imports:
+            if name.startswith("driftcheck.") and name.count(".") == 1:
+                todo.append(importlib.import_module(name))
+    return seen
+
+
+@pytest.mark.parametrize("module", [normalize, compare_module], ids=lambda m: m.__name__)
+def test_normalize_and_compare_import_nothing_that_reads_files(module: ModuleType) -> None:
+    closure = pure_closure(module)
+    assert {"driftcheck.normalize", "driftcheck.model", "driftcheck.expression"} <= set(closure)
+    for name, imports in closure.items():
+        reaching = {i for i in imports for bad in IO_MODULES if i == bad or i.startswith(bad + ".")}
+        assert not reaching, f"{name} imports {sorted(reaching)}"
+        used = names_used(importlib.import_module(name)) & IO_NAMES
+        assert not used, f"{name} uses {sorted(used)}"
+
+
+def no_file(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError(f"a file was opened: {args[:1]}")
+
+
+@contextmanager
+def files_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every Python way of opening a file fails inside this block."""
+    with monkeypatch.context() as closed:
+        for target, name in ((builtins, "open"), (io, "open"), (os, "open"), (Path, "open")):
+            closed.setattr(target, name, no_file)
+        yield
+
+
+def test_normalize_and_compare_run_with_files_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The samples (whose staging holds a connector schema that differs) canonicalized and
+    compared with every way of opening a file made to fail; only the pipeline reads."""
+    models = [
+        server_configuration(read_export(SAMPLES / side), defer_schemas=True)
+        for side in ("primary", "staging")
+    ]
+    with files_closed(monkeypatch):
+        primary, staging = (canonicalize(m) for m in models)
+    primary, staging = resolve_schemas(primary, staging, SerialExecutor())
+    with files_closed(monkeypatch):
+        changes = compare(primary, staging).changes
+    assert any(c.path.startswith("schema/attributes/") for c in changes)
+    export = read_export(SAMPLES / "primary")
+    with pytest.raises(AssertionError, match="a file was opened"), files_closed(monkeypatch):
+        export.load(export.mv)  # the patch does bite

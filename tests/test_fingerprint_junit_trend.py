@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from driftcheck.checks import CheckResult
 from driftcheck.fingerprint import from_check, from_difference, tracked_items
 from driftcheck.history import open_history
 from driftcheck.history_report import check_states, track
 from driftcheck.junit import junit_xml, xml_text
+from driftcheck.readiness import ChecksMode, Readiness
 from driftcheck.report import Finding, ObjectEntry, PolicyInfo, Report, ServerInfo, Summary
 from driftcheck.trend import TrendPoint, trend_svg
 from driftcheck.vocab import ChangeKind, Severity
@@ -37,22 +38,19 @@ def difference(**changes: Any) -> Finding:
     return Finding(**fields)
 
 
-@dataclass(frozen=True)
-class ReportWithChecks(Report):
-    """A report with readiness checks, as the readiness feature will add them."""
-
-    checks: tuple[Mapping[str, Any], ...] = ()
-
-
 def report(
     differences: list[Finding],
     *,
     checks: list[dict[str, Any]] | None = None,
     fail_on: Severity = Severity.WARNING,
-) -> ReportWithChecks:
+) -> Report:
     by_severity = {level: sum(1 for d in differences if d.severity == level) for level in Severity}
     failing = sum(1 for d in differences if d.severity.at_least(fail_on))
-    return ReportWithChecks(
+    readiness = None
+    if checks is not None:
+        results = tuple(CheckResult.from_json(c) for c in checks)
+        readiness = Readiness(ChecksMode.REPORT, date(2026, 11, 1), results)
+    return Report(
         primary=ServerInfo("p", "SYNC<01>", "2026-11-01", "2.4.18.0"),
         staging=ServerInfo("s", "SYNC&02", "2026-11-01", "2.4.18.0"),
         policy=PolicyInfo(),
@@ -76,7 +74,7 @@ def report(
                 for name in ("In from AD - User Join", "In from AD - User Common")
             )
         },
-        checks=tuple(checks or ()),
+        checks=readiness,
     )
 
 

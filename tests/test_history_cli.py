@@ -45,7 +45,8 @@ Night = Callable[..., dict[str, Any]]
 
 @pytest.fixture
 def night(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Night:
-    """Run compare --history for one night and return its JSON report."""
+    """Run compare --history for one night and return its JSON report (by default without
+    readiness checks, whose findings are tracked too: see the test on checks)."""
 
     def compare(staging: Path, day: str, *extra: str | Path) -> dict[str, Any]:
         out = tmp_path / f"{day}.json"
@@ -60,7 +61,7 @@ def night(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Night:
             f"{day}T02:00:00",
             "--json",
             out,
-            *extra,
+            *(extra or ("--checks", "off")),
         )
         assert code == 1, err
         report: dict[str, Any] = json.loads(out.read_text())
@@ -197,6 +198,7 @@ def test_junit_is_valid_one_suite_per_section_one_case_per_object(
         "Metaverse",
         "Connectors",
         "Sync rules",
+        "Readiness checks",
     ]
     rules = next(s for s in suites if s.get("name") == "Sync rules")
     assert int(rules.get("tests")) == len(report["objects"]["sync-rule"])
@@ -205,9 +207,16 @@ def test_junit_is_valid_one_suite_per_section_one_case_per_object(
         for d in report["differences"]
         if d["severity"] in ("warning", "blocking")
     }
-    failed_cases = doc.getroot().findall(".//testcase[failure]")
-    assert len(failed_cases) == len(failing)
-    assert int(doc.getroot().get("failures")) == len(failing)
+    failed_cases = [s.findall("testcase[failure]") for s in suites[:4]]
+    assert sum(len(cases) for cases in failed_cases) == len(failing)
+    readiness = suites[4]
+    results = report["checks"]["results"]
+    assert int(readiness.get("tests")) == len(results)
+    failed_checks = [
+        c for c in results if c["status"] == "fail" and c["severity"] in ("warning", "blocking")
+    ]
+    assert int(readiness.get("failures")) == len(failed_checks)
+    assert int(doc.getroot().get("failures")) == len(failing) + len(failed_checks)
     case = doc.getroot().find(f".//testcase[@name='{THRESHOLD}']")
     assert case is not None
     failure = case.find("failure")
@@ -323,3 +332,17 @@ def test_the_documented_api_exists() -> None:
         loaded = importlib.import_module(module)
         for name in names.split(","):
             assert hasattr(loaded, name.strip()), f"{module}.{name.strip()}"
+
+
+def test_failed_readiness_checks_are_tracked_across_nights(tmp_path: Path, night: Night) -> None:
+    first = night(SAMPLES / "staging", "2026-11-01", "--checks", "report")
+    failed = [c for c in first["checks"]["results"] if c["status"] == "fail"]
+    assert failed, "the samples fail some readiness checks"
+    counts = first["history_run"]["counts"]
+    assert counts["new"] == len(first["differences"]) + len(failed)
+    fixed = staging_night(tmp_path, "s2", "2026-11-02", **{THRESHOLD: "500"})
+    second = night(fixed, "2026-11-02", "--checks", "report")
+    resolved_checks = [r for r in second["resolved"] if r["kind"] == "check"]
+    assert [r["object"] for r in resolved_checks] == ["delete-threshold-value"]
+    assert resolved_checks[0]["connector"] == "FAB-SYNC02"
+    assert second["history_run"]["counts"]["resolved"] == 2  # the difference and the check

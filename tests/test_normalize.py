@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from driftcheck.expression import normalize_expression
 from driftcheck.extract import server_configuration
 from driftcheck.model import JoinCondition, JoinGroup, ScopeClause, ScopingGroup
 from driftcheck.normalize import (
@@ -14,7 +15,6 @@ from driftcheck.normalize import (
     canonicalize,
     join_group_text,
     keyed,
-    normalize_expression,
     reference,
     scoping_group_text,
 )
@@ -113,10 +113,15 @@ def test_reference_export_resolves_every_reference(reference_export: Path) -> No
     }
     profiles = ad["run-profiles"]
     assert isinstance(profiles, dict)
-    step = profiles["Full Import"]["step 1"]  # type: ignore[index]
-    assert step["partition"] == reference("DC=contoso,DC=com")  # type: ignore[index]
+    profile = profiles["Full Import"]
+    assert isinstance(profile, dict)
+    step = profile["step 1"]
+    assert isinstance(step, dict)
+    assert step["partition"] == reference("DC=contoso,DC=com")
     aad = config.objects["connector"]["contoso.onmicrosoft.com - aad"].fields
-    assert aad["connectivity"]["Password"] == "(encrypted)"  # type: ignore[index]
+    connectivity = aad["connectivity"]
+    assert isinstance(connectivity, dict)
+    assert connectivity["Password"] == "(encrypted)"
 
 
 def test_resolved_references_compare_ignoring_case() -> None:

@@ -241,3 +241,97 @@ def test_unused_rules_are_counted_as_zero() -> None:
 def test_glob_is_case_insensitive_and_crosses_slashes() -> None:
     assert glob("partitions/*/containers/*").fullmatch("Partitions/DC=x,DC=y/containers/inclusions")
     assert not glob("run-profiles/*").fullmatch("partitions/x")
+
+
+# --- a tenant change is never hidden (issue 14, item 1) ---------------------------------------
+
+SYNC_CONTOSO = "Sync_SYNC01_e3c03195e061@contoso.onmicrosoft.com"
+SYNC_FABRIKAM = "Sync_SYNC02_0123456789ab@fabrikamlab.onmicrosoft.com"
+
+
+def test_a_sync_account_in_another_tenant_is_blocking() -> None:
+    c = change("connector", "aad", "connectivity/UserName", SYNC_CONTOSO, SYNC_FABRIKAM)
+    verdict = apply_policy([c])
+    assert verdict.suppressed == ()
+    assert [(d.severity, d.rule) for d in verdict.differences] == [("blocking", "cloud-tenant")]
+
+
+def test_the_tenant_comparison_ignores_letter_case() -> None:
+    other_server = "Sync_SYNC02_0123456789ab@Contoso.OnMicrosoft.com"
+    c = change("connector", "aad", "connectivity/UserName", SYNC_CONTOSO, other_server)
+    assert [s.rule for s in apply_policy([c]).suppressed] == ["cloud-sync-account"]
+
+
+def test_a_custom_account_in_another_tenant_is_blocking_too() -> None:
+    c = change(
+        "connector", "aad", "connectivity/UserName", "admin@contoso.com", "admin@fabrikam.com"
+    )
+    assert severity_of(c, BUILT_IN_SEVERITY_RULES) == ("blocking", "cloud-tenant")
+
+
+# --- per-server operational state is info (item 2) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b", "level", "rule_id"),
+    [
+        (
+            "Microsoft.OptionalFeature.AutoUpgradeState",
+            "Enabled",
+            "Suspended",
+            "info",
+            "server-state",
+        ),
+        (
+            "Microsoft.OptionalFeature.AutoUpgradeSuspensionReason",
+            "",
+            "UpgradeNotSupportedNonLocalDbInstall",
+            "info",
+            "server-state",
+        ),
+        (
+            "Microsoft.SystemInformation.MachineRole",
+            "RoleMemberServer",
+            "RoleDomainController",
+            "info",
+            "server-state",
+        ),
+        ("Microsoft.Synchronize.SynchronizationPolicy", "Delta", "Initial", "info", "server-state"),
+        (
+            "Microsoft.ConnectDirectories.WizardDirectoryMode",
+            "AD",
+            "ActiveDirectory",
+            "info",
+            "wizard-state",
+        ),
+        (
+            "Microsoft.OptionalFeature.ExchangeMailPublicFolder",
+            "False",
+            "True",
+            "blocking",
+            "global-feature",
+        ),
+        (
+            "Microsoft.UserSignIn.SignOnMethod",
+            "PasswordHashSync",
+            "NotConfigured",
+            "blocking",
+            "global-feature",
+        ),
+        ("Microsoft.UserSignIn.DesktopSsoEnabled", "False", "True", "blocking", "global-feature"),
+        ("Microsoft.OptionalFeature.PasswordHashSync", "True", None, "blocking", "global-feature"),
+        ("Microsoft.Synchronize.SchedulerSuspended", "False", "True", "warning", "scheduler"),
+        (
+            "Microsoft.Version.SynchronizationRuleImmutableTag",
+            "V1",
+            "V2",
+            "warning",
+            "version-skew",
+        ),
+    ],
+)
+def test_each_global_parameter_has_a_deliberate_severity(
+    name: str, a: str, b: str | None, level: str, rule_id: str
+) -> None:
+    c = change("global-settings", name, "value", a, b)
+    assert severity_of(c, BUILT_IN_SEVERITY_RULES) == (level, rule_id)

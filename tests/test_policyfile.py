@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from driftcheck.compare import Change
 from driftcheck.errors import InputError
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy, apply_policy
-from driftcheck.policyfile import accept_rules, glob_escape, parse_policy
+from driftcheck.policyfile import accept_rules, glob_escape, load_policy, parse_policy
 
 TODAY = date(2026, 11, 22)
 
@@ -252,3 +253,79 @@ def test_name_map_on_the_reference_export(reference_export: Path, tmp_path: Path
     mapped = compare_exports(reference_export, dev, name_map=MAP).to_json()
     assert mapped["differences"] == []
     assert compare_exports(reference_export, dev).to_json()["summary"]["verdict"] == "drift"
+
+
+# --- hostile policy files and values (issue 14, items 9, 10, 16) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "{a = " * 50_000 + "1" + "}" * 50_000,
+        "x = " + "[" * 50_000 + "]" * 50_000,
+    ],
+)
+def test_a_deeply_nested_policy_is_one_line_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(InputError, match="nested too deeply") as err:
+        parse_policy(text, "deep.toml")
+    assert err.value.message.startswith("deep.toml") and "\n" not in err.value.message
+
+
+def test_a_policy_that_is_a_folder_or_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "policy.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_policy(fifo)
+
+
+@pytest.mark.parametrize("value", ["a\x7fb", "esc \x1b[2J here", "tab\tand \u0085 next line"])
+def test_accepted_values_with_control_characters_round_trip(value: str) -> None:
+    difference = {
+        "section": "connector",
+        "object": "contoso\x7f.com",
+        "path": "configuration/x",
+        "change": "modified",
+        "primary": "old",
+        "staging": value,
+        "severity": "warning",
+    }
+    text = accept_rules(
+        [difference], reason="pilot\x7f", expires=date(2026, 12, 22), taken_ids=set(), today=TODAY
+    )
+    rule = parse_policy(text, "p.toml").ignore_rules[0]
+    change = Change(
+        "connector", "contoso\x7f.com", None, "configuration/x", "modified", "old", value
+    )
+    assert rule.matcher.matches(change)
+    assert rule.reason == "pilot\x7f"
+
+
+def _sign_in_to(export: Path, tenant: str) -> Path:
+    """The export with its cloud sync account moved to ``tenant`` (another server's account)."""
+    for f in (export / "Connectors").iterdir():
+        text = f.read_text()
+        f.write_text(
+            text.replace(
+                "Sync_FAB-SYNC02_c35efa4a5d3d@fabrikam.onmicrosoft.com",
+                f"Sync_FAB-SYNC02_c35efa4a5d3d@{tenant}",
+            )
+        )
+    return export
+
+
+def test_a_staging_server_in_another_tenant_is_blocking_unless_mapped(
+    sample_copy: Callable[[str], Path],
+) -> None:
+    primary = sample_copy("primary")
+    staging = _sign_in_to(sample_copy("staging"), "fabrikamlab.onmicrosoft.com")
+    report = compare_exports(primary, staging).to_json()
+    tenant = [d for d in report["differences"] if d["path"] == "connectivity/UserName"]
+    assert [(d["severity"], d["rule"]) for d in tenant] == [("blocking", "cloud-tenant")]
+    mapped = compare_exports(
+        primary, staging, name_map={"fabrikamlab.onmicrosoft.com": "fabrikam.onmicrosoft.com"}
+    ).to_json()
+    assert not [d for d in mapped["differences"] if d["path"] == "connectivity/UserName"]
+    hidden = [r for r in mapped["ignore_rules"] if r["id"] == "cloud-sync-account"]
+    assert hidden[0]["hidden"] >= 1

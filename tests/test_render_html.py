@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from driftcheck.render_html import cells, rows, viewmodel
 from driftcheck.report import MASKED, Report, mask_secrets, to_json
 from driftcheck.vocab import Section, Severity
 from tests.conftest import SAMPLES, write_minimal_export
+
+#: readiness checks judge support status on this day (the snapshots must not age)
+AS_OF = date(2026, 12, 2)
 
 
 class HTMLSnapshot(SingleFileSnapshotExtension):
@@ -52,7 +56,7 @@ def edited(report: Report) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def sample_report() -> Report:
-    return compare_exports(SAMPLES / "primary", SAMPLES / "staging")
+    return compare_exports(SAMPLES / "primary", SAMPLES / "staging", as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +81,7 @@ def test_consistent_report_snapshot(tmp_path: Path, snapshot: SnapshotAssertion)
     export = write_minimal_export(tmp_path / "a")
     twin = tmp_path / "b"
     shutil.copytree(export, twin)
-    html = rh.render_html(stable(compare_exports(export, twin)))
+    html = rh.render_html(stable(compare_exports(export, twin, as_of=AS_OF)))
     assert 'class="banner consistent"' in html
     assert html == snapshot(extension_class=HTMLSnapshot)
 
@@ -391,10 +395,10 @@ def test_unchanged_objects_are_collapsed_changed_ones_open(sample_html: str) -> 
 
 @pytest.fixture(scope="module")
 def large_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    from driftcheck import synth
+    from exportkit import estate
 
     out = tmp_path_factory.mktemp("estate")
-    synth.write_pair(out, connectors=16, rules_per_connector=37, drift=40, seed=7)
+    estate.write_pair(out, connectors=16, rules_per_connector=37, drift=40, seed=7)
     return compare_exports(out / "primary", out / "staging")
 
 

@@ -7,19 +7,24 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from driftcheck import __version__
+from driftcheck.checkreport import check_export
+from driftcheck.checkreport import exit_code as check_exit_code
+from driftcheck.checkreport import to_json_text as check_json_text
 from driftcheck.compare import Json
-from driftcheck.errors import InputError
-from driftcheck.fileio import write_atomically
+from driftcheck.errors import MAX_MESSAGE, InputError, shorten
+from driftcheck.fileio import check_output_paths, write_all_atomically
 from driftcheck.history import DEFAULT_KEEP_DAYS
 from driftcheck.history_page import history_document, history_html, history_text
 from driftcheck.history_report import track
@@ -34,10 +39,15 @@ from driftcheck.policyfile import (
     find_policy,
     load_policy,
 )
+from driftcheck.psscript import TARGETS, script_summary, write_migration_script
+from driftcheck.readiness import ChecksMode
+from driftcheck.render_checks import render_check_text
 from driftcheck.render_html import render_html
+from driftcheck.render_html.checkpage import render_check_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
 from driftcheck.summary import verdict_line
+from driftcheck.terminal import json_for_terminal, printable
 from driftcheck.vocab import Section, Severity
 
 EXIT_USAGE = 2
@@ -86,6 +96,32 @@ POLICY_HELP = (
 PrimaryArg = Annotated[Path, typer.Argument(help=f"Primary server's export. {EXPORT_HELP}")]
 StagingArg = Annotated[Path, typer.Argument(help=f"Staging server's export. {EXPORT_HELP}")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
+
+
+class ScriptTarget(StrEnum):
+    staging = TARGETS[0]
+    primary = TARGETS[1]
+
+
+ScriptOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--script",
+        metavar="PATH.ps1",
+        help="Also write a PowerShell script that, run on the staging server, makes its sync "
+        "rules match the primary's (custom rules added, removed or replaced; out-of-box rules "
+        "only enabled or disabled). Try it first with -WhatIf.",
+    ),
+]
+ScriptTargetOpt = Annotated[
+    ScriptTarget,
+    typer.Option(
+        "--script-target",
+        case_sensitive=False,
+        help="The server the script is for: 'primary' writes the reverse script, which makes "
+        "the primary's sync rules match the staging server's.",
+    ),
+]
 RunTimeOpt = Annotated[
     datetime | None,
     typer.Option(
@@ -122,6 +158,8 @@ def _run_compare(
     fail_on: str = Severity.WARNING,
     builtin_ignores: bool = True,
     today: date | None = None,
+    upgrade_mode: bool = True,
+    checks: ChecksMode = ChecksMode.REPORT,
 ) -> Report:
     policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
     return compare_exports(
@@ -131,6 +169,9 @@ def _run_compare(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        upgrade_mode=upgrade_mode,
+        checks=checks,
+        as_of=today,
     )
 
 
@@ -169,7 +210,29 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the one-line verdict.")
     ] = False,
+    script_path: ScriptOpt = None,
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
     today: TodayOpt = None,
+    no_upgrade_mode: Annotated[
+        bool,
+        typer.Option(
+            "--no-upgrade-mode",
+            help="Compare name by name even when the product versions differ. By default "
+            "differing versions switch on upgrade mode: out-of-box rules are matched by their "
+            "tag, and the newer version's own changes are reported as info under an upgrade-… "
+            "rule.",
+        ),
+    ] = False,
+    checks: Annotated[
+        ChecksMode,
+        typer.Option(
+            "--checks",
+            help="Readiness checks on both servers and the pair, shown first: 'report' (they "
+            "do not change the exit code, except two active servers), 'fail' (a failed check "
+            "at or above --fail-on exits 1), 'off'.",
+            case_sensitive=False,
+        ),
+    ] = ChecksMode.REPORT,
     history_path: Annotated[
         Path | None,
         typer.Option(
@@ -205,9 +268,21 @@ def compare(
     service accounts, the staging flag...) are suppressed by named ignore rules and counted
     in the report; `driftcheck rules` lists them.
 
-    Exit codes: 0 no difference at or above --fail-on, 1 drift found, 2 bad usage or
-    unreadable input.
+    When the product versions differ (a staged or automatic upgrade), upgrade mode matches
+    out-of-box rules by their tag and reports the newer version's own changes as info under
+    upgrade-… rules (docs/upgrade-mode.md). Readiness checks of both servers come first
+    (docs/readiness-checks.md).
+
+    Exit codes: 0 no difference at or above --fail-on, 1 drift found (or two active servers,
+    or with --checks fail a failed check), 2 bad usage or unreadable input.
+
+    Exports are read within limits (sizes, zip compression ratio, element counts) that a
+    giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
     """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths(
+        [p for p in (json_file, html_path, script_path, junit_path) if p is not None]
+    )
     report = _run_compare(
         primary,
         staging,
@@ -215,27 +290,33 @@ def compare(
         fail_on=fail_on.value,
         builtin_ignores=not no_builtin_ignores,
         today=today.date() if today else None,
+        upgrade_mode=not no_upgrade_mode,
+        checks=checks,
     )
+    if script_path is not None:
+        record = write_migration_script(report, script_path, script_target.value, html=html_path)
+        report = dataclasses.replace(report, script=record)
     if history_path is not None:
         at = run_time.replace(tzinfo=UTC) if run_time else None
         report, _ = track(report, history_path, keep_days=keep_days, at=at)
     outputs: list[tuple[Path, str]] = []
     if junit_path is not None:
         outputs.append((junit_path, junit_xml(report)))
-    if json_path is not None and str(json_path) != "-":
-        outputs.append((json_path, to_json(report)))
+    if json_file is not None:
+        outputs.append((json_file, to_json(report)))
     if html_path is not None:
         outputs.append((html_path, render_html(report)))
-    for path, text in outputs:
-        _write(path, text)
+    _write(outputs)
     if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(to_json(report))
+        sys.stdout.write(json_for_terminal(to_json(report)))
     elif quiet:
-        typer.echo(verdict_line(report))
+        _echo(verdict_line(report))
     else:
-        typer.echo(render_text(report), nl=False)
+        _echo(render_text(report), nl=False)
         for path, _ in outputs:
-            typer.echo(f"Report written: {path}")
+            _echo(f"Report written: {path}")
+        if report.script is not None:
+            _echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -267,7 +348,7 @@ def rules(policy_path: PolicyOpt = None, today: TodayOpt = None) -> None:
     """
     policy, admin = _load_policy(policy_path, today=today.date() if today else None)
     lines = rules_listing(policy, admin)
-    typer.echo("\n".join(lines))
+    _echo("\n".join(lines))
 
 
 @app.command()
@@ -302,7 +383,9 @@ def accept(
         raise InputError("--reason must say why the differences are accepted")
     day = today.date() if today else date.today()
     target = policy_path or Path.cwd() / DEFAULT_NAME
-    report = _run_compare(primary, staging, target if target.exists() else None, today=day)
+    report = _run_compare(
+        primary, staging, target if target.exists() else None, today=day, checks=ChecksMode.OFF
+    )
     differences = [_acceptable(d) for d in report.differences if d.section != Section.POLICY]
     if not differences:
         typer.echo("Nothing to accept: no difference is reported.")
@@ -317,9 +400,7 @@ def accept(
         append_accepted(target, text)
     except OSError as exc:
         raise InputError(f"cannot write ({exc.strerror or exc})", file=str(target)) from None
-    typer.echo(
-        f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}"
-    )
+    _echo(f"Accepted {len(differences)} difference(s) until {until}: rules appended to {target}")
 
 
 def _acceptable(finding: Finding) -> Mapping[str, Json]:
@@ -344,9 +425,96 @@ def render(
     The JSON report carries everything the HTML shows, so reports can be archived as JSON and
     rebuilt later (by a newer driftcheck, too).
     """
+    check_output_paths([html_path])
     report = load_report(report_path)
-    _write(html_path, render_html(report))
-    typer.echo(f"Report written: {html_path}")
+    _write([(html_path, render_html(report))])
+    _echo(f"Report written: {html_path}")
+
+
+@app.command("script")
+def script_command(
+    report_path: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by compare --json.")
+    ],
+    script_path: Annotated[
+        Path, typer.Argument(metavar="PATH.ps1", help="Where to write the PowerShell script.")
+    ],
+    script_target: ScriptTargetOpt = ScriptTarget.staging,
+) -> None:
+    """Write the sync-rule migration script from a saved JSON report.
+
+    The script, run on the staging server (or the primary with --script-target primary),
+    makes its synchronization rules match the other server's: custom rules are added,
+    removed or replaced field by field, out-of-box rules only enabled or disabled. Connectors,
+    OU filtering, attribute inclusion, global settings and the metaverse belong to the Entra
+    Connect wizard: the script lists those differences in its header instead. Run it with
+    -WhatIf first; it checks the server's name before changing anything.
+    """
+    check_output_paths([script_path])
+    report = load_report(report_path)
+    record = write_migration_script(report, script_path, script_target.value)
+    _echo(script_summary(record))
+
+
+@app.command()
+def check(
+    export: Annotated[Path, typer.Argument(help=f"One server's export. {EXPORT_HELP}")],
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the checks as JSON (schema driftcheck/check/v1); '-' writes them to "
+            "stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write the readiness page (HTML) here.")
+    ] = None,
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity of a failed check that makes the exit code 1.",
+            case_sensitive=False,
+        ),
+    ] = Severity.WARNING,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Judge support status on this day (YYYY-MM-DD) instead of today.",
+        ),
+    ] = None,
+) -> None:
+    """Is this server ready for an upgrade or a switchover? Run the readiness checks on one export.
+
+    Checks what an export can answer (supported version, delete threshold, automatic upgrade
+    and its suspension reason, custom and edited out-of-box rules, password hash sync,
+    scheduler) and lists what it cannot (TLS 1.2, database, Connect Health) to check by hand.
+    Each check is documented with its source in docs/readiness-checks.md.
+
+    Exit codes: 0 no failed check at or above --fail-on, 1 a failed check, 2 bad usage or
+    unreadable input.
+    """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths([p for p in (json_file, html_path) if p is not None])
+    report = check_export(
+        export, as_of=as_of.date() if as_of else date.today(), fail_on=fail_on.value
+    )
+    outputs: list[tuple[Path, str]] = []
+    if json_path is not None and str(json_path) != "-":
+        outputs.append((json_path, check_json_text(report)))
+    if html_path is not None:
+        outputs.append((html_path, render_check_html(report)))
+    _write(outputs)
+    if json_path is not None and str(json_path) == "-":
+        sys.stdout.write(json_for_terminal(check_json_text(report)))
+    else:
+        _echo(render_check_text(report), nl=False)
+        for path, _ in outputs:
+            _echo(f"Report written: {path}")
+    raise typer.Exit(check_exit_code(report))
 
 
 @app.command("history")
@@ -372,27 +540,36 @@ def history_command(
     Reads FILE without changing it. Each pair of servers compared into the same file (and each
     server compared with its own past) is shown on its own.
     """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths([p for p in (json_file, html_path) if p is not None])
     doc = history_document(history_path)
-    if html_path is not None:
-        _write(html_path, history_html(doc))
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-    if json_path is not None and str(json_path) != "-":
-        _write(json_path, text)
+    outputs: list[tuple[Path, str]] = []
+    if html_path is not None:
+        outputs.append((html_path, history_html(doc)))
+    if json_file is not None:
+        outputs.append((json_file, text))
+    _write(outputs)
     if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(json_for_terminal(text))
         return
-    typer.echo(history_text(doc), nl=False)
-    for path in (html_path, json_path):
-        if path is not None:
-            typer.echo(f"Written: {path}")
+    _echo(history_text(doc), nl=False)
+    for path, _ in outputs:
+        _echo(f"Written: {path}")
 
 
-def _write(path: Path, text: str) -> None:
+def _write(outputs: list[tuple[Path, str]]) -> None:
+    """Write every output or none (their paths were checked before the run)."""
     try:
-        write_atomically(path, text)
+        write_all_atomically(outputs)
     except OSError as exc:
         reason = f"cannot write the report ({exc.strerror or exc})"
-        raise InputError(reason, file=str(path)) from None
+        raise InputError(reason, file=exc.filename or str(outputs[0][0])) from None
+
+
+def _echo(text: str, *, nl: bool = True, err: bool = False) -> None:
+    """Print to the terminal with every control character from an export shown escaped."""
+    typer.echo(printable(text, multiline=True), nl=nl, err=err)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -401,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         # standalone_mode=False: click returns the exit code instead of calling sys.exit
         result = app(args=argv, prog_name="driftcheck", standalone_mode=False)
     except InputError as exc:
-        typer.echo(f"driftcheck: error: {exc.message}", err=True)
+        _echo(f"driftcheck: error: {printable(exc.message)}", err=True)
         return EXIT_USAGE
     except typer.Exit as exc:
         return exc.exit_code
@@ -414,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
         if usage is not None and callable(show):  # click usage errors
             show()
             return EXIT_USAGE
-        typer.echo(f"driftcheck: internal error: {type(exc).__name__}: {exc}", err=True)
+        message = shorten(printable(str(exc)), MAX_MESSAGE)
+        _echo(f"driftcheck: internal error: {type(exc).__name__}: {message}", err=True)
         return EXIT_USAGE
     return result if isinstance(result, int) else 0
 

@@ -2,10 +2,26 @@
 
 Linear in the size of the exports: objects are matched by key (a dict lookup, never all
 against all), each matched pair's fields are compared once, and equal subtrees are skipped by
-a single equality test. The trees are already keyed and canonical, so a short walk does what a
-generic differ (deepdiff) would, and reports set members one by one, which it would not.
+a single equality test.
+
+The walk is driftcheck's own rather than a generic differ's (deepdiff with
+``ignore_order=True`` does report set members one by one, but at positional paths such as
+``root['attributes'][3]``) because what is compared is not plain data:
+
+* keys are matched case-folded while values are compared case-sensitively (AD names ignore
+  case; a value whose case changed is a change): deepdiff's ``ignore_string_case`` folds
+  both, and its result paths with them;
+* every difference gets a readable path of names (``attribute-flows/mail/expression``), and a
+  set member added or removed is named by its value, which is what policy rules match and
+  reports show;
+* values compare by their normalised text (:class:`~driftcheck.normalize.Loose`: an
+  expression without its whitespace, a reference ignoring case) but are shown as written;
+* sync-rule precedence is compared as an order (each rule's rank among the rules competing
+  with it) rather than as numbers, which a staging server renumbers.
+
 Every change found is returned; deciding what is hidden and how severe the rest is belongs to
-:mod:`driftcheck.policy`.
+:mod:`driftcheck.policy`. Nothing here reads a file: connector schemas known only by
+differing fingerprints are read by :mod:`driftcheck.pipeline` before :func:`compare` runs.
 """
 
 from __future__ import annotations
@@ -46,6 +62,20 @@ class Change:
     staging: Json
 
 
+class UnreadSchemaError(ValueError):
+    """Two connector schemas differ by fingerprint but were not read: a caller's mistake.
+
+    Comparing needs both schemas as nodes; reading them is the pipeline's job
+    (:func:`driftcheck.pipeline.resolve_schemas`), done before :func:`compare` is called.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path or 'schema'}: the two connector schemas differ by fingerprint but were not "
+            "read; resolve them before comparing (driftcheck.pipeline.resolve_schemas)"
+        )
+
+
 @dataclass(frozen=True)
 class Comparison:
     primary: CanonicalConfiguration
@@ -77,8 +107,8 @@ def diff_values(path: str, primary: Value, staging: Value) -> Iterator[tuple[str
     if primary == staging:
         return
     if isinstance(primary, DeferredSchema) or isinstance(staging, DeferredSchema):
-        yield from diff_values(path, _read(primary), _read(staging))
-    elif isinstance(primary, dict) and isinstance(staging, dict):
+        raise UnreadSchemaError(path)
+    if isinstance(primary, dict) and isinstance(staging, dict):
         yield from _diff_nodes(path, primary, staging)
     elif isinstance(primary, MemberSet) and isinstance(staging, MemberSet):
         removed = primary.by_key.keys() - staging.by_key.keys()
@@ -89,11 +119,6 @@ def diff_values(path: str, primary: Value, staging: Value) -> Iterator[tuple[str
             yield path, "added", None, member
     else:
         yield path, "modified", plain(primary), plain(staging)
-
-
-def _read(value: Value) -> Value:
-    """A deferred schema read into its node (only done when two fingerprints differ)."""
-    return value.read() if isinstance(value, DeferredSchema) else value
 
 
 def _diff_nodes(path: str, primary: Node, staging: Node) -> Iterator[tuple[str, str, Json, Json]]:

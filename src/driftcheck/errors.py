@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+#: Longest value echoed in an error message; longer ones are cut with an ellipsis.
+MAX_ECHO = 60
+#: Longest error message: a reason that quotes several values stays one readable line.
+MAX_MESSAGE = 500
+
+
+def shorten(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` on one line, cut to ``limit`` characters, for quoting input in a message."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
 
 class InputError(Exception):
     """Bad input: a path that is missing, not an export, or a file that cannot be parsed.
@@ -21,7 +32,8 @@ class InputError(Exception):
 
     @property
     def message(self) -> str:
+        reason = shorten(self.reason, MAX_MESSAGE)
         if self.file is None:
-            return self.reason
+            return reason
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.reason}"
+        return f"{where}: {reason}"

@@ -7,15 +7,18 @@ some tool), and prefixes carry no meaning.
 
 from __future__ import annotations
 
-import functools
+import codecs
 import hashlib
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 from lxml import etree
 
-from driftcheck.errors import InputError
+from driftcheck.errors import InputError, shorten
 from driftcheck.model import (
     AttributeFlow,
     AttributeType,
@@ -37,7 +40,7 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
-from driftcheck.read import Document, ExportFiles, read_export
+from driftcheck.read import Document, ExportFiles, read_export, too_big
 
 Element = etree._Element
 
@@ -47,17 +50,6 @@ def local(el: Element) -> str:
     if not isinstance(tag, str):
         return ""
     return tag.rpartition("}")[2]
-
-
-def _attr(el: Element, name: str) -> str | None:
-    """An attribute by local name, whatever its namespace."""
-    value = el.get(name)
-    if value is not None:
-        return value
-    for key, val in el.attrib.items():
-        if str(key).rpartition("}")[2] == name:
-            return str(val)
-    return None
 
 
 def line_of(el: Element | None) -> int | None:
@@ -97,29 +89,159 @@ def truthy(value: str) -> bool:
 # --- generic flattening: nothing an export holds is lost -------------------------------------
 
 
-def flatten(el: Element | None, skip: Iterable[str] = ()) -> Settings:
+def flatten(
+    el: Element | None, skip: Iterable[str] = (), references: Mapping[str, str] | None = None
+) -> Settings:
     """(path, value) pairs for every leaf and attribute under ``el``.
 
-    Repeated siblings are keyed by their ``name`` (attribute or child) when they have one,
-    otherwise by position, so that a reordered list of named things is not a difference.
+    Repeated elements are keyed by what identifies them (see :func:`_identity`), so that a
+    list reordered, or one element inserted into it, does not shift every later element:
+    one insertion is one difference. Elements nothing identifies are keyed by a digest of
+    their content. ``references`` maps connector GUIDs (lower case, no braces) to names:
+    ``src-ma``/``ma-id`` values become the connector's name, on both servers the same.
     """
     out: list[tuple[str, str]] = []
     if el is not None:
-        _flatten_into(el, "", out, frozenset(skip))
+        _flatten_into(el, "", out, frozenset(skip), references or {})
+    budget = _SETTINGS_BUDGET.get()
+    if budget is not None:
+        budget[0] -= len(out)
+        if budget[0] < 0:
+            raise _TooManySettings
     return tuple(out)
 
 
-def _item_key(el: Element) -> str | None:
-    name = el.get("name")
-    if name is None:
-        name_el = child(el, "name")
-        name = None if name_el is None else (name_el.text or "").strip()
-    return name or None
+class _TooManySettings(Exception):
+    """More flattened settings than the export's budget (see :func:`server_configuration`)."""
 
 
-def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: frozenset[str]) -> None:
+#: The settings an export being read may still hold, as a one-item list (None: unbounded).
+_SETTINGS_BUDGET: ContextVar[list[int] | None] = ContextVar("_SETTINGS_BUDGET", default=None)
+
+
+GUID = re.compile(r"\{?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}?")
+
+#: Attributes that identify one of several sibling elements, all of them used when present:
+#: a name; the metaverse or connector object type and attribute a flow set, flow or mapping
+#: is for (MIM's import-flow-set, import-flows, export-flow, class-mapping); the object class
+#: of a per-class setting (the cloud connector's importing/dn/attribute); the connector a
+#: flow comes from (resolved to its name).
+_KEY_ATTRIBUTES = (
+    "name",
+    "mv-object-type",
+    "cd-object-type",
+    "mv-attribute",
+    "cd-attribute",
+    "object_class",
+    "object-class",
+    "src-ma",
+    "ma-id",
+)
+#: Children that identify their parent when no attribute does (the first one found).
+_KEY_CHILDREN = (
+    "name",
+    "primary_class",
+    "mv-object-type",
+    "cd-object-type",
+    "mv-attribute",
+    "cd-attribute",
+)
+#: Attributes whose value is a connector GUID.
+_REFERENCES = frozenset({"src-ma", "ma-id"})
+#: Elements whose order among their siblings is a rank (the first import flow or join
+#: criterion that applies wins): their order is compared as one value, ``<tag> (order)``,
+#: as is the order of repeated elements that nothing identifies.
+_RANKED = frozenset({"import-flow", "join-criterion"})
+
+
+def connector_key(guid: str) -> str:
+    """A connector GUID as looked up in ``references``: lower case, no braces."""
+    return guid.strip().strip("{}").casefold()
+
+
+def _resolve(name: str, value: str, references: Mapping[str, str]) -> str:
+    if name in _REFERENCES and GUID.fullmatch(value.strip()):
+        return references.get(connector_key(value), value)
+    return value
+
+
+def _identity(el: Element, references: Mapping[str, str]) -> tuple[str, frozenset[str]] | None:
+    """What identifies ``el`` among its siblings, as text, and the attributes that said so.
+
+    Server-local GUIDs never identify: an ``id`` counts only when it is not a GUID.
+    """
+    found = [(name, el.get(name) or "") for name in _KEY_ATTRIBUTES if el.get(name)]
+    if found:
+        text = ", ".join(_resolve(name, value, references) for name, value in found)
+        return text, frozenset(name for name, _ in found)
+    for name in _KEY_CHILDREN:
+        node = child(el, name)
+        if node is not None and not len(node) and (node.text or "").strip():
+            return (node.text or "").strip(), frozenset()
+    own_id = el.get("id")
+    if own_id and not GUID.fullmatch(own_id):
+        return own_id, frozenset({"id"})
+    return None
+
+
+_Segment = tuple[str, frozenset[str]]
+_NONE: frozenset[str] = frozenset()
+
+
+def _segments(
+    tag: str, kids: list[Element], references: Mapping[str, str]
+) -> tuple[list[_Segment], bool]:
+    """Path segments for sibling elements sharing ``tag``, in their order, each with the
+    attributes its key already shows (not repeated as leaves of their own), and whether
+    they were keyed by identity.
+
+    Identified elements are keyed by their identity (even alone, so that a list of one and a
+    list of two key their common element alike); a lone unidentified element by its tag;
+    several unidentified ones by their text when each has its own, else by a digest of their
+    content that leaves server-local GUIDs out.
+    """
+    identities = [_identity(k, references) for k in kids]
+    known = [i for i in identities if i is not None]
+    if len(known) == len(kids) and len({text.casefold() for text, _ in known}) == len(kids):
+        return [(f"{tag}[{text}]", consumed) for text, consumed in known], True
+    if len(kids) == 1:
+        return [(tag, _NONE)], False
+    texts = [(k.text or "").strip() if not len(k) and not k.attrib else "" for k in kids]
+    if all(texts) and len({t.casefold() for t in texts}) == len(texts):
+        return [(f"{tag}[{t}]", _NONE) for t in texts], False
+    keys: list[_Segment] = []
+    seen: Counter[str] = Counter()
+    for kid in kids:
+        digest = _content_digest(kid, references)
+        seen[digest] += 1
+        suffix = f" ({seen[digest]})" if seen[digest] > 1 else ""
+        keys.append((f"{tag}[#{digest}]{suffix}", _NONE))
+    return keys, False
+
+
+def _content_digest(el: Element, references: Mapping[str, str]) -> str:
+    """Eight hex digits of an element's flattened content, GUID values left out."""
+    items: list[tuple[str, str]] = []
+    _flatten_into(el, "", items, frozenset(), references)
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path, value in items:
+        if not GUID.fullmatch(value.strip()):
+            digest.update(f"{path}\0{value}\0".encode())
+    return digest.hexdigest()[:8]
+
+
+def _flatten_into(
+    el: Element,
+    path: str,
+    out: list[tuple[str, str]],
+    skip: frozenset[str],
+    references: Mapping[str, str],
+    shown_in_key: frozenset[str] = _NONE,
+) -> None:
     for key, value in el.attrib.items():
-        out.append((f"{path}@{str(key).rpartition('}')[2]}", str(value)))
+        name = str(key).rpartition("}")[2]
+        if name not in shown_in_key:
+            out.append((f"{path}@{name}", _resolve(name, str(value), references)))
     every_kid = [c for c in el if isinstance(c.tag, str)]
     kids = [c for c in every_kid if local(c) not in skip]
     if every_kid and not kids:
@@ -127,15 +249,23 @@ def _flatten_into(el: Element, path: str, out: list[tuple[str, str]], skip: froz
     if not kids:
         out.append((path, (el.text or "").strip()))
         return
-    counts = Counter(local(c) for c in kids)
-    position: Counter[str] = Counter()
+    by_tag: dict[str, list[Element]] = {}
     for kid in kids:
-        name = local(kid)
-        segment = name
-        if counts[name] > 1:
-            position[name] += 1
-            segment = f"{name}[{_item_key(kid) or position[name]}]"
-        _flatten_into(kid, f"{path}/{segment}" if path else segment, out, frozenset())
+        by_tag.setdefault(local(kid), []).append(kid)
+    segment_of: dict[int, _Segment] = {}
+    for tag, group in by_tag.items():
+        segments, identified = _segments(tag, group, references)
+        segment_of.update((id(k), seg) for k, seg in zip(group, segments, strict=True))
+        # Named things are a set; a ranked list, or a list of values nothing names (a list
+        # of preferred domain controllers), may mean its order: compare that as one value.
+        ranked = tag in _RANKED or el.get("type") == "ranked"
+        if len(group) > 1 and (ranked or not identified):
+            order = " > ".join(seg[len(tag) + 1 : -1] for seg, _ in segments)
+            out.append((f"{path}/{tag} (order)" if path else f"{tag} (order)", order))
+    for kid in kids:
+        segment, consumed = segment_of[id(kid)]
+        kid_path = f"{path}/{segment}" if path else segment
+        _flatten_into(kid, kid_path, out, _NONE, references, consumed)
 
 
 # --- parameters and schema ------------------------------------------------------------------
@@ -171,12 +301,22 @@ def _leaves(el: Element) -> dict[str, str]:
     return {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in el if isinstance(c.tag, str)}
 
 
-def _dsml_flag(el: Element, name: str) -> bool:
-    """``ms-dsml:<name>="true"`` (or unprefixed, or under another prefix)."""
-    value = el.get(MMS_DSML + name) or el.get(name)
-    if value is None and len(el.attrib) > 2:
-        value = _attr(el, name)
-    return value is not None and value.lower() == "true"
+def _dsml_flags(el: Element) -> tuple[bool, bool]:
+    """``ms-dsml:indexed`` and ``ms-dsml:indexable`` = "true" (or unprefixed, or under another
+    prefix), looking through the attributes once for both."""
+    indexed = el.get(MMS_DSML + "indexed") or el.get("indexed")
+    indexable = el.get(MMS_DSML + "indexable") or el.get("indexable")
+    if (indexed is None or indexable is None) and len(el.attrib) > 2:
+        for key, value in el.items():
+            local = str(key).rpartition("}")[2]
+            if indexed is None and local == "indexed":
+                indexed = str(value)
+            elif indexable is None and local == "indexable":
+                indexable = str(value)
+    return (
+        indexed is not None and indexed.lower() == "true",
+        indexable is not None and indexable.lower() == "true",
+    )
 
 
 def schema(dsml_parent: Element | None) -> Schema:
@@ -197,17 +337,14 @@ def schema(dsml_parent: Element | None) -> Schema:
         leaves = _leaves(el)
         name = leaves.get("name", "")
         names["#" + (el.get("id") or name)] = name
+        indexed, indexable = _dsml_flags(el)
         attribute_types.append(
             AttributeType(
-                name,
-                leaves.get("syntax", ""),
-                el.get("single-value") == "true",
-                _dsml_flag(el, "indexed"),
-                _dsml_flag(el, "indexable"),
+                name, leaves.get("syntax", ""), el.get("single-value") == "true", indexed, indexable
             )
         )
     for el in directory.iterchildren("{*}class"):
-        name = _leaves(el).get("name", "")
+        name = text(el, "name")  # not _leaves: a class has dozens of <attribute> children
         names["#" + (el.get("id") or name)] = name
         classes.append((el, name))
     for el in directory.iterchildren("{*}dit-content-rule"):
@@ -265,37 +402,160 @@ def fingerprint(directory: Element) -> str:
     return hashlib.sha256(etree.tostring(directory, encoding="utf-8", with_tail=False)).hexdigest()
 
 
+# --- connector schemas cut from the bytes, fingerprinted as written -------------------------
+
+_DIRECTORY_SCHEMA_TAG = re.compile(
+    rb"""<(?P<qname>(?:[A-Za-z_][\w.-]*:)?directory-schema)"""
+    rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(?P<empty>/?)>"""
+)
+_XML_DECLARATION = re.compile(rb"<\?xml\s[^>]*?\?>")
+_DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+#: Start tags of a schema's classes and attribute types (possessive: one pass, no backtracking).
+_RAW_COUNTED = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?+(class|attribute-type)[\s/>]")
+
+
+def _utf8_body(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 (or ASCII) XML, with or without a BOM or a declaration."""
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if body.lstrip(b" \t\r\n")[:1] != b"<":
+        return False  # UTF-16 (BOM or not), or not XML at all
+    declaration = _XML_DECLARATION.match(body.lstrip(b" \t\r\n"))
+    encoding = declaration and _DECLARED_ENCODING.search(declaration.group())
+    return not encoding or encoding.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def as_utf8(data: bytes) -> bytes | None:
+    """``data`` as UTF-8 XML: itself, or a UTF-16 file (with its BOM) transcoded, its
+    declaration dropped; None for anything else. Line breaks stay where they were."""
+    if _utf8_body(data):
+        return data
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+    declaration = re.match(r"\s*<\?xml\s[^>]*?\?>", text)
+    if declaration is not None:
+        text = text[declaration.end() :]
+    return text.encode("utf-8")
+
+
+def raw_schema_span(data: bytes) -> tuple[int, int, int] | None:
+    """Where a UTF-8 connector file holds its ``directory-schema``: (start, end of the start
+    tag, end), or None when its bytes cannot be cut out safely.
+
+    Safe means: exactly one ``directory-schema`` element with content, and no comment,
+    CDATA section or DOCTYPE (``<!``) before its end that could hide or fake a tag.
+    """
+    if data.count(b"directory-schema") != 2:
+        return None
+    tag = _DIRECTORY_SCHEMA_TAG.search(data)
+    if tag is None or tag.group("empty"):
+        return None
+    close = re.compile(rb"</" + re.escape(tag.group("qname")) + rb"\s*>").search(data, tag.end())
+    if close is None or data.find(b"<!", 0, close.end()) != -1:
+        return None
+    return tag.start(), tag.end(), close.end()
+
+
+class SchemaCut:
+    """Given to :meth:`ExportFiles.load`: keeps a connector file's ``directory-schema`` as
+    written (``raw``) and, with ``cut``, parses the file without its content.
+
+    An AD forest's schema is almost all of its connector file: parsing it, then serialising
+    it for a fingerprint, cost more than everything else a run does with the file. Two files
+    with the same schema bytes (and the same namespaces in scope, see :func:`raw_fingerprint`)
+    hold the same schema, so the bytes are fingerprinted and the rest of the file is parsed
+    with an empty ``directory-schema`` in their place, the same start tag and as many line
+    breaks (error messages keep their line numbers). A UTF-16 file is transcoded to UTF-8
+    first and line breaks are read as a parser reads them, so neither changes the
+    fingerprint. Files that cannot be cut safely (:func:`raw_schema_span`) are parsed whole
+    and fingerprinted by :func:`fingerprint`.
+    """
+
+    def __init__(self, *, cut: bool) -> None:
+        self.cut = cut
+        self.raw: bytes | None = None
+
+    def __call__(self, data: bytes) -> bytes:
+        utf8 = as_utf8(data)
+        span = None if utf8 is None else raw_schema_span(utf8)
+        if utf8 is None or span is None:
+            return data
+        start, tag_end, end = span
+        raw = utf8[start:end]
+        if b"\r" in raw:  # as an XML parser reads line breaks
+            raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        self.raw = raw
+        if not self.cut:
+            return data
+        tag = _DIRECTORY_SCHEMA_TAG.match(utf8, start)
+        assert tag is not None
+        closing = b"</" + tag.group("qname") + b">" + b"\n" * utf8.count(b"\n", tag_end, end)
+        return utf8[:tag_end] + closing + utf8[end:]
+
+
+def raw_fingerprint(directory: Element, raw: bytes) -> str:
+    """A digest of a ``directory-schema`` as written (in UTF-8), with the namespaces in scope
+    (the bytes alone do not say what their prefixes mean). Same digest, same schema; the same
+    schema written otherwise (other order, ids, quotes, prefixes) differs, and is then read."""
+    scope = sorted((prefix or "", uri) for prefix, uri in directory.nsmap.items())
+    context = "\n".join(f"{prefix}={uri}" for prefix, uri in scope).encode()
+    return "utf-8:" + hashlib.sha256(context + b"\0" + raw).hexdigest()
+
+
+def _schema_digest(directory: Element, raw: bytes | None) -> str:
+    return fingerprint(directory) if raw is None else raw_fingerprint(directory, raw)
+
+
 def schema_fingerprint(
-    dsml_parent: Element | None, export: str, file: str
+    dsml_parent: Element | None, export: str, file: str, raw: bytes | None = None
 ) -> Schema | SchemaFingerprint:
-    """A connector schema's fingerprint and size, to be read later only if it differs."""
+    """A connector schema's fingerprint and size, to be read later only if it differs.
+
+    ``raw`` is the schema as written, when :class:`SchemaCut` took it out of the file: then
+    it is fingerprinted and counted from those bytes.
+    """
     directory = _find_directory_schema(dsml_parent)
     if directory is None:
         return Schema((), ())
-    return SchemaFingerprint(
-        fingerprint(directory),
-        _count_children(directory, "class"),
-        _count_children(directory, "attribute-type"),
-        export,
-        file,
-    )
+    if raw is None:
+        classes = _count_children(directory, "class")
+        attribute_types = _count_children(directory, "attribute-type")
+    else:
+        names = _RAW_COUNTED.findall(raw)
+        classes, attribute_types = names.count(b"class"), names.count(b"attribute-type")
+    return SchemaFingerprint(_schema_digest(directory, raw), classes, attribute_types, export, file)
 
 
-@functools.lru_cache(maxsize=4)
-def _export_files(location: str) -> ExportFiles:
-    return read_export(Path(location))
+def read_schemas(refs: Sequence[SchemaFingerprint]) -> list[Schema]:
+    """The schemas behind fingerprints, read again from their connector files, in order.
+
+    Each export is opened once per call (finding a folder's files walks it). Every file is
+    checked against its fingerprint: an export rewritten while driftcheck runs is refused
+    rather than compared half old, half new.
+    """
+    exports: dict[str, ExportFiles] = {}
+    schemas = []
+    for ref in refs:
+        files = exports.get(ref.export)
+        if files is None:
+            files = exports[ref.export] = read_export(Path(ref.export))
+        kept = SchemaCut(cut=False)
+        schemas.append(_read_schema_from(files.load(ref.file, prepare=kept), kept.raw, ref))
+    return schemas
 
 
 def read_schema(ref: SchemaFingerprint) -> Schema:
-    """The schema behind a fingerprint, read again from its connector file.
+    """The schema behind one fingerprint (see :func:`read_schemas`)."""
+    return read_schemas([ref])[0]
 
-    The file is checked against the fingerprint: an export rewritten while driftcheck runs
-    is refused rather than compared half old, half new.
-    """
-    doc = _export_files(ref.export).load(ref.file)
+
+def _read_schema_from(doc: Document, raw: bytes | None, ref: SchemaFingerprint) -> Schema:
     parent = child(_ma_data(doc), "schema")
     directory = _find_directory_schema(parent)
-    if directory is None or fingerprint(directory) != ref.fingerprint:
+    if directory is None or _schema_digest(directory, raw) != ref.fingerprint:
         raise InputError(
             "changed while driftcheck was reading the export; run the comparison again",
             file=doc.name,
@@ -334,9 +594,12 @@ def _ma_data(doc: Document) -> Element:
     return root
 
 
-def connector(doc: Document, schema_from: tuple[str, str] | None = None) -> Connector:
+def connector(
+    doc: Document, schema_from: tuple[str, str] | None = None, raw_schema: bytes | None = None
+) -> Connector:
     """A connector from its file. With ``schema_from`` (export location, file), its schema is
-    only fingerprinted, to be read by :func:`read_schema` if needed."""
+    only fingerprinted, to be read by :func:`read_schemas` if needed; ``raw_schema`` is the
+    schema as written when :class:`SchemaCut` took it out of ``doc``."""
     root = _ma_data(doc)
     name = text(root, "name")
     if not name:
@@ -368,7 +631,7 @@ def connector(doc: Document, schema_from: tuple[str, str] | None = None) -> Conn
         ),
         schema=schema(child(root, "schema"))
         if schema_from is None
-        else schema_fingerprint(child(root, "schema"), *schema_from),
+        else schema_fingerprint(child(root, "schema"), *schema_from, raw_schema),
         configuration=_configuration(config),
         settings=tuple(
             item
@@ -489,7 +752,7 @@ def sync_rule(doc: Document) -> SyncRule:
         precedence = int(raw_precedence)
     except ValueError:
         raise InputError(
-            f"sync rule {name!r} has precedence {raw_precedence!r}, not a number",
+            f"sync rule {shorten(name)!r} has precedence {shorten(raw_precedence)!r}, not a number",
             file=doc.name,
             line=line_of(child(root, "precedence")),
         ) from None
@@ -567,11 +830,25 @@ def _flow(el: Element) -> AttributeFlow:
     )
 
 
+def _deferred_connector(files: ExportFiles, rel: str) -> Connector:
+    """A connector whose schema is fingerprinted, parsed without it where it can be cut out."""
+    cut = SchemaCut(cut=True)
+    doc = files.load(rel, prepare=cut)
+    if cut.raw is not None and _find_directory_schema(child(_ma_data(doc), "schema")) is None:
+        doc, cut.raw = files.load(rel), None  # what was cut was not the connector's schema
+    raw = cut.raw
+    return _within_budget(files, doc, lambda d: connector(d, (files.location, rel), raw))
+
+
 # --- metaverse and the whole export ---------------------------------------------------------
 
 
-def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse]:
-    """Server name, export date, global settings and metaverse schema from MV.xml."""
+def metaverse(
+    doc: Document, references: Mapping[str, str] | None = None
+) -> tuple[str, str, tuple[Parameter, ...], Metaverse]:
+    """Server name, export date, global settings and metaverse schema from MV.xml.
+
+    ``references`` (connector GUID -> name) resolves the connectors MIM-era flows name."""
     root = doc.root
     data = child(root, "mv-data")
     if data is None:
@@ -582,7 +859,7 @@ def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse
         parameters(child(data, "parameter-values")),
         Metaverse(
             schema=schema(child(data, "schema")),
-            settings=flatten(data, skip={"schema", "parameter-values"}),
+            settings=flatten(data, skip={"schema", "parameter-values"}, references=references),
         ),
     )
 
@@ -590,14 +867,23 @@ def metaverse(doc: Document) -> tuple[str, str, tuple[Parameter, ...], Metaverse
 def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> ServerConfiguration:
     """Parse every file of an export into its model, one tree in memory at a time.
 
-    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`.
+    ``defer_schemas`` leaves connector schemas as :class:`SchemaFingerprint`. The settings
+    of sections driftcheck does not model are bounded per export (``Limits.settings``): a
+    real export has a few hundred, and each costs far more than an element of a schema.
     """
-    server, export_date, global_settings, mv = metaverse(files.load(files.mv))
-    connectors = tuple(
-        connector(files.load(rel), (files.location, rel) if defer_schemas else None)
-        for rel in files.connectors
-    )
-    rules = tuple(sync_rule(files.load(rel)) for rel in files.sync_rules)
+    budget = _SETTINGS_BUDGET.set([files.limits.settings])
+    try:
+        connectors = tuple(
+            _deferred_connector(files, rel) if defer_schemas else _bounded(files, rel, connector)
+            for rel in files.connectors
+        )
+        references = {connector_key(c.id): c.name for c in connectors}
+        server, export_date, global_settings, mv = _bounded(
+            files, files.mv, lambda doc: metaverse(doc, references)
+        )
+        rules = tuple(_bounded(files, rel, sync_rule) for rel in files.sync_rules)
+    finally:
+        _SETTINGS_BUDGET.reset(budget)
     return ServerConfiguration(
         location=files.location,
         server=server,
@@ -608,3 +894,27 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
         sync_rules=rules,
         warnings=files.warnings,
     )
+
+
+T = TypeVar("T")
+
+
+def _bounded(files: ExportFiles, rel: str, build: Callable[[Document], T]) -> T:
+    """``build`` applied to the file ``rel``, refusing it past the export's settings budget."""
+    return _within_budget(files, files.load(rel), build)
+
+
+def _within_budget(files: ExportFiles, doc: Document, build: Callable[[Document], T]) -> T:
+    """``build`` applied to ``doc``, refusing it past the export's settings budget."""
+    try:
+        return build(doc)
+    except _TooManySettings:
+        raise InputError(
+            too_big(
+                f"the export holds more than {files.limits.settings:,} values in sections "
+                "driftcheck does not model",
+                "settings",
+                files.limits,
+            ),
+            file=doc.name,
+        ) from None

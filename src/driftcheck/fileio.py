@@ -3,26 +3,97 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+from driftcheck.errors import InputError
 
-def write_atomically(path: Path, text: str) -> None:
+
+def write_atomically(
+    path: Path, text: str, *, encoding: str = "utf-8", newline: str = "\n"
+) -> None:
     """Write ``text`` to ``path`` so that a reader never sees half a file.
 
     The text goes to a temporary file beside the target, which then replaces it in one
-    rename: an earlier report survives any failure before that point.
+    rename: an earlier report survives any failure before that point. ``encoding`` and
+    ``newline`` are :func:`open`'s (``"utf-8-sig"`` writes a BOM; ``"\r\n"`` ends lines
+    the Windows way, as a PowerShell script wants).
     """
+    write_all_atomically([(path, text)], encoding=encoding, newline=newline)
+
+
+def write_all_atomically(
+    outputs: Sequence[tuple[Path, str]], *, encoding: str = "utf-8", newline: str = "\n"
+) -> None:
+    """Write several files so that either all are replaced or none is.
+
+    Every text is written to its temporary file first; only when all are on disk are they
+    renamed over their targets. A full disk or a missing folder for the last output leaves
+    every earlier report as it was.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in outputs:
+            try:
+                staged.append((_stage(path, text, encoding, newline), path))
+            except OSError as exc:  # name the report, not its temporary file
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _stage(path: Path, text: str, encoding: str, newline: str) -> str:
+    """``text`` in a temporary file beside ``path``, with the mode ``path`` will have."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
             handle.write(text)
         os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def check_output_paths(paths: Sequence[Path]) -> None:
+    """Refuse, before any work is done, an output that could not be written.
+
+    Each must name a file (new, or an existing regular file) in an existing folder, and no
+    two may name the same file. Raises :class:`InputError` naming the path.
+    """
+    seen: dict[str, Path] = {}
+    for path in paths:
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(
+                f"cannot write the report: folder {folder} does not exist", file=str(path)
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(
+                f"cannot write the report: folder {folder} is not writable", file=str(path)
+            )
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the report ({exc.strerror or exc})", file=str(path)
+            ) from None
+        else:
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError("cannot write the report: not a regular file", file=str(path))
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise InputError(f"is given for two outputs ({seen[key]} too)", file=str(path))
+        seen[key] = path
 
 
 def _mode_for(path: Path) -> int:

@@ -54,9 +54,10 @@ def report_pair(report: Report) -> str:
 
 
 def report_checks(report: Report) -> list[Mapping[str, Any]]:
-    """The report's readiness checks as JSON entries (none before that feature exists)."""
-    checks = getattr(report, "checks", None) or ()
-    return [c.to_json() if hasattr(c, "to_json") else c for c in checks]
+    """The report's readiness check results as JSON entries (none with ``--checks off``)."""
+    if report.checks is None:
+        return []
+    return [result.to_json() for result in report.checks.results]
 
 
 @dataclass(frozen=True)

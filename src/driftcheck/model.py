@@ -67,9 +67,10 @@ class SchemaFingerprint:
 
     An AD forest's schema is most of its connector file, and two servers connected to the
     same forest hold the same one; reading it costs more than the rest of the file. So it is
-    read only when the two servers' fingerprints differ (see ``extract.read_schema``), the way
-    diffoscope compares file hashes before unpacking. Equal fingerprints mean the same
-    elements, attributes, texts and namespaces, hence the same :class:`Schema`.
+    read only when the two servers' fingerprints differ (``extract.read_schemas``, called by
+    ``pipeline.resolve_schemas`` before comparing), the way diffoscope compares file hashes
+    before unpacking. Equal fingerprints mean the same elements, attributes, texts and
+    namespaces, hence the same :class:`Schema`.
     """
 
     fingerprint: str

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
-from driftcheck.extract import read_schema
+from driftcheck.expression import normalize_expression
 from driftcheck.model import (
     AttributeFlow,
     Connector,
@@ -33,6 +33,7 @@ from driftcheck.model import (
     Settings,
     SyncRule,
 )
+from driftcheck.ruledef import RuleDefinition
 from driftcheck.vocab import CONFIG_SECTIONS
 
 SECTIONS = CONFIG_SECTIONS  # the vocabulary's section table, in report order
@@ -95,10 +96,12 @@ class Loose:
 
 @dataclass(frozen=True, eq=False)
 class DeferredSchema:
-    """A connector schema compared by fingerprint; :meth:`read` builds its node when needed.
+    """A connector schema known by its fingerprint only, compared by it.
 
     Equal fingerprints are equal schemas, so the usual case (both servers hold the forest's
-    same schema) never reads either. :mod:`driftcheck.compare` reads both when they differ.
+    same schema) never reads either. Where they differ, the pipeline reads both and puts
+    their nodes in their place (:func:`differing_schemas`, :func:`with_schemas`) before
+    :mod:`driftcheck.compare` sees them: nothing here or there reads a file.
     """
 
     source: SchemaFingerprint
@@ -118,9 +121,6 @@ class DeferredSchema:
             "attributes": str(self.source.attribute_types),
         }
 
-    def read(self) -> Node:
-        return _schema_node(read_schema(self.source))
-
 
 Value = Union[str, None, MemberSet, Loose, DeferredSchema, tuple[str, ...], "Node"]
 Node = dict[str, Value]
@@ -139,6 +139,8 @@ class ConfigObject:
     #: For sync rules: rules whose precedence competes (see :func:`precedence_group`).
     precedence_group: str | None = None
     precedence: int | None = None
+    #: For custom sync rules: the rule as exported, enough to create it again; not compared.
+    definition: RuleDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -152,42 +154,6 @@ class CanonicalConfiguration:
 
 
 # --- small normalisers ----------------------------------------------------------------------
-
-
-def normalize_expression(expression: str) -> str:
-    """Drop whitespace outside string literals, keeping one space between two word tokens.
-
-    ``IIF( [a] ,"x  y")`` and ``IIF([a],"x  y")`` become the same; the literal keeps its two
-    spaces; ``x Mod 2`` keeps one space because removing it would join two tokens.
-    Literals are double-quoted with backslash escapes (``"\\\\0ACNF:"``).
-    """
-    out: list[str] = []
-    pending_space = False
-    i, n = 0, len(expression)
-    while i < n:
-        ch = expression[i]
-        if ch.isspace():
-            pending_space = True
-            i += 1
-            continue
-        if pending_space and out and _wordish(out[-1][-1]) and _wordish(ch):
-            out.append(" ")
-        pending_space = False
-        if ch == '"':
-            j = i + 1
-            while j < n and expression[j] != '"':
-                j += 2 if expression[j] == "\\" else 1
-            out.append(expression[i : j + 1])
-            i = j + 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _wordish(ch: str) -> bool:
-    """Characters of names and numbers: a space between two of them separates tokens."""
-    return ch.isalnum() or ch in "_%"
 
 
 def reference(name: str) -> Loose:
@@ -219,7 +185,71 @@ def keyed(items: Iterable[tuple[str, Value]]) -> Node:
 
 
 def settings_node(settings: Settings) -> Node:
-    return keyed(settings)
+    """Flattened settings as a tree, one level per element of their paths.
+
+    As a tree, an element added or removed is one difference (its whole subtree), and an
+    empty element that becomes populated is one "modified", not a removed "" beside added
+    leaves. The attributes of an element that has children sit inside it (``x/@a``); those
+    of a leaf element beside it (``x@a``), as do the paths of every modified leaf value.
+    """
+    split = [_path_segments(path) for path, _ in settings]
+    parents = {tuple(segments[:i]) for segments in split for i in range(1, len(segments))}
+    root: Node = {}
+    for segments, (_, value) in zip(split, settings, strict=True):
+        *parents_of, last = segments
+        element, attribute = _split_attribute(last)
+        if attribute is not None and (*parents_of, element) in parents:
+            segments = [*parents_of, element, "@" + attribute]
+        *path, leaf = segments
+        node = root
+        for segment in path:
+            below = node.get(segment)
+            if not isinstance(below, dict):
+                # a leaf of the same name (an element both empty and not): keep both
+                segment = segment if below is None else _free_key(node, segment)
+                below = node.setdefault(segment, {})
+                assert isinstance(below, dict)
+            node = below
+        node[leaf if leaf not in node else _free_key(node, leaf)] = value
+    return root
+
+
+def _split_attribute(segment: str) -> tuple[str, str | None]:
+    """``x[k@y]@a`` -> (``x[k@y]``, ``a``); a segment without attribute -> (segment, None)."""
+    depth = 0
+    for i in range(len(segment) - 1, -1, -1):
+        ch = segment[i]
+        if ch == "]":
+            depth += 1
+        elif ch == "[" and depth:
+            depth -= 1
+        elif ch == "@" and not depth:
+            return segment[:i], segment[i + 1 :]
+    return segment, None
+
+
+def _free_key(node: Node, key: str) -> str:
+    n = 2
+    while f"{key} ({n})" in node:
+        n += 1
+    return f"{key} ({n})"
+
+
+def _path_segments(path: str) -> list[str]:
+    """``a/b[x/y]/c@d`` -> ``["a", "b[x/y]", "c@d"]``: a slash inside a key does not split."""
+    segments: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(path):
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        elif ch == "/" and not depth:
+            segments.append(path[start:i])
+            start = i + 1
+    segments.append(path[start:])
+    return segments
 
 
 def parameters_node(params: Iterable[Parameter]) -> Node:
@@ -337,7 +367,8 @@ def _run_profile_node(profile: RunProfile, partition_names: Mapping[str, str]) -
     return node
 
 
-def _schema_node(schema: Schema) -> Node:
+def schema_node(schema: Schema) -> Node:
+    """A connector schema as compared: its classes and attributes, keyed by name."""
     return {
         "object-classes": keyed((t.name, _object_class_node(t)) for t in schema.object_types),
         "attributes": keyed(
@@ -399,7 +430,7 @@ def connector_object(c: Connector, connector_names: Mapping[str, str]) -> Config
     fields["schema"] = (
         DeferredSchema(c.schema)
         if isinstance(c.schema, SchemaFingerprint)
-        else _schema_node(c.schema)
+        else schema_node(c.schema)
     )
     fields.update(settings_node(c.settings))
     selected = sum(1 for p in c.partitions if p.selected)
@@ -449,15 +480,23 @@ def scoping_group_text(group: ScopingGroup) -> str:
 
 
 def precedence_group(rule: SyncRule, connector: str) -> str:
-    """Which rules compete with this one on precedence.
+    """Which rules compete with this one on precedence (see :func:`competing_group`)."""
+    return competing_group(rule.direction, rule.target_object_type, connector)
 
-    Inbound rules compete for the metaverse object type they target, from any connector;
+
+def competing_group(direction: str, target_object_type: str, connector: str) -> str:
+    """Inbound rules compete for the metaverse object type they target, from any connector;
     outbound rules compete per connector and target object type. Order between rules of
     different groups changes nothing synced, so it is not compared.
     """
-    if rule.direction.casefold() == "inbound":
-        return f"inbound|{rule.target_object_type.casefold()}"
-    return f"outbound|{connector.casefold()}|{rule.target_object_type.casefold()}"
+    if direction.casefold() == "inbound":
+        return f"inbound|{target_object_type.casefold()}"
+    return f"outbound|{connector.casefold()}|{target_object_type.casefold()}"
+
+
+def is_out_of_box_tag(immutable_tag: str) -> bool:
+    """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
+    return immutable_tag.casefold().startswith("microsoft.")
 
 
 def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> ConfigObject:
@@ -491,6 +530,9 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         fields,
         precedence_group=precedence_group(rule, connector),
         precedence=rule.precedence,
+        definition=None
+        if is_out_of_box_tag(rule.immutable_tag)
+        else RuleDefinition.of(rule, connector),
     )
 
 
@@ -539,12 +581,7 @@ def canonicalize(config: ServerConfiguration) -> CanonicalConfiguration:
     )
 
 
-# --- connector schemas read after loading ----------------------------------------------------
-
-
-def read_schema_nodes(sources: Iterable[SchemaFingerprint]) -> list[Node]:
-    """Read several deferred schemas (a picklable job for a worker process)."""
-    return [DeferredSchema(source).read() for source in sources]
+# --- connector schemas read after loading, by the pipeline -------------------------------
 
 
 def differing_schemas(

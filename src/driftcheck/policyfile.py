@@ -7,7 +7,6 @@ because a typo in a policy must never silently hide (or fail to hide) a differen
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,10 +15,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+import tomli_w
+
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
 from driftcheck.normalize import SECTIONS
 from driftcheck.policy import SEVERITIES, IgnoreRule, Matcher, SeverityRule, glob
+from driftcheck.read import check_regular, read_regular_file
+from driftcheck.terminal import printable
 
 DEFAULT_NAME = "driftcheck.toml"
 
@@ -163,6 +166,10 @@ def parse_policy(text: str, path: str) -> PolicyFile:
     """Validate and compile a policy file's text."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(
+            "not valid TOML for driftcheck: tables or arrays nested too deeply", file=path
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"at line (\d+)", message)
@@ -195,11 +202,18 @@ def parse_policy(text: str, path: str) -> PolicyFile:
     return PolicyFile(path, ignore_rules, severity_rules, dict(name_map))
 
 
+#: A policy file is a few kilobytes; a larger one is refused rather than parsed.
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+
+
 def load_policy(path: Path) -> PolicyFile:
+    if not path.exists():
+        raise InputError("no such policy file", file=str(path))
+    check_regular(path, "a policy file (TOML)")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such policy file", file=str(path)) from None
+        text = read_regular_file(path, MAX_POLICY_BYTES, follow_links=True).decode("utf-8-sig")
+    except InputError as exc:
+        raise InputError(exc.reason, file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
     except UnicodeDecodeError:
@@ -221,11 +235,6 @@ def find_policy(explicit: Path | None, cwd: Path) -> Path | None:
 def glob_escape(text: str) -> str:
     """A glob that matches ``text`` literally (``*``, ``?`` and ``[`` are bracketed)."""
     return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-def toml_string(text: str) -> str:
-    # A JSON string is a valid TOML basic string: same quotes and escapes.
-    return json.dumps(text, ensure_ascii=False)
 
 
 def accepted_value(difference: Mapping[str, Any]) -> str | None:
@@ -255,20 +264,20 @@ def accept_rules(
             rule_id = f"accepted-{today:%Y%m%d}-{number:03d}"
         taken_ids.add(rule_id)
         where = f"{d['object']}: {d['path'] or '(whole object)'} {d['change']}"
-        lines = [
-            f"# {d['severity']} {d['section']} {' '.join(where.split())}",
-            "[[ignore]]",
-            f"id = {toml_string(rule_id)}",
-            f"reason = {toml_string(reason)}",
-            f"section = {toml_string(d['section'])}",
-            f"object = {toml_string(glob_escape(d['object']))}",
-            f"path = {toml_string(glob_escape(d['path']))}",
-        ]
+        rule: dict[str, Any] = {
+            "id": rule_id,
+            "reason": reason,
+            "section": d["section"],
+            "object": glob_escape(d["object"]),
+            "path": glob_escape(d["path"]),
+        }
         value = accepted_value(d)
         if value is not None:
-            lines.append(f"value = {toml_string(glob_escape(value))}")
-        lines.append(f"expires = {expires.isoformat()}")
-        blocks.append("\n".join(lines))
+            rule["value"] = glob_escape(value)
+        rule["expires"] = expires
+        # A TOML comment may hold no control character: show them escaped.
+        comment = printable(" ".join(f"{d['severity']} {d['section']} {where}".split()))
+        blocks.append(f"# {comment}\n" + tomli_w.dumps({"ignore": [rule]}).rstrip("\n"))
     return "\n\n".join(blocks)
 
 

@@ -7,22 +7,98 @@ network off, and refuses anything it cannot read with an :class:`InputError` nam
 
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from driftcheck.errors import InputError
+from driftcheck.errors import InputError, shorten
 
 CONNECTORS_DIR = "Connectors"
 GLOBAL_SETTINGS_DIR = "GlobalSettings"
 SYNC_RULES_DIR = "SynchronizationRules"
 MV_FILE = "MV.xml"
 
-#: Any member larger than this is refused: a real connector file is about 2 MB.
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MIB = 1024 * 1024
+LIMITS_DOC = "docs/limits.md"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of an export driftcheck will read: bounds on hostile or damaged input.
+
+    The defaults leave an order of magnitude of room over a real 100-forest estate (an AD
+    connector file is about 2 MB and 50,000 elements) while keeping a run under 1 GiB of
+    memory on archives built to explode. Each is raised by an environment variable
+    (``DRIFTCHECK_MAX_...``, see docs/limits.md).
+    """
+
+    #: uncompressed bytes of the files of one export
+    export_bytes: int = 1024 * MIB
+    #: bytes of one file (zip member or file in a folder)
+    file_bytes: int = 64 * MIB
+    #: elements in one file
+    elements: int = 500_000
+    #: elements in all the files of one export
+    export_elements: int = 20_000_000
+    #: characters of one text or attribute value
+    text_chars: int = 1 * MIB
+    #: uncompressed / compressed size of a zip member (checked above 1 MiB)
+    ratio: int = 100
+    #: settings read from sections driftcheck does not model (a real export has hundreds)
+    settings: int = 200_000
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if environ is None else environ
+        values: dict[str, int] = {}
+        for name, (variable, unit) in _VARIABLES.items():
+            raw = env.get(variable)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                number = int(raw.strip())
+            except ValueError:
+                number = 0
+            if number <= 0:
+                raise InputError(
+                    f"environment variable {variable} must be a whole number above 0, not "
+                    f"{shorten(raw)!r}"
+                )
+            values[name] = number * unit
+        return cls(**values)
+
+
+#: field -> (environment variable, unit of its value)
+_VARIABLES: dict[str, tuple[str, int]] = {
+    "export_bytes": ("DRIFTCHECK_MAX_EXPORT_MB", MIB),
+    "file_bytes": ("DRIFTCHECK_MAX_FILE_MB", MIB),
+    "elements": ("DRIFTCHECK_MAX_ELEMENTS", 1),
+    "export_elements": ("DRIFTCHECK_MAX_EXPORT_ELEMENTS", 1),
+    "text_chars": ("DRIFTCHECK_MAX_TEXT_MB", MIB),
+    "ratio": ("DRIFTCHECK_MAX_RATIO", 1),
+    "settings": ("DRIFTCHECK_MAX_SETTINGS", 1),
+}
+
+#: Below this size a zip member's compression ratio is not checked (small files vary).
+RATIO_FLOOR = 1 * MIB
+
+
+def too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -> str:
+    variable, unit = _VARIABLES[limit_name]
+    limit = getattr(limits, limit_name) // unit
+    shown = f"{limit:,} MB" if unit == MIB else f"{limit:,}"
+    return f"{what} ({label} {shown}; raise {variable} for a larger export, see {LIMITS_DOC})"
+
+
+def _mb(size: int) -> str:
+    """A size for a message: MB (MiB) from one up, kB below."""
+    return f"{size / MIB:,.1f} MB" if size >= MIB else f"{size / 1024:,.1f} kB"
 
 
 @dataclass(frozen=True)
@@ -49,6 +125,7 @@ class ExportFiles:
         connectors: tuple[str, ...],
         sync_rules: tuple[str, ...],
         warnings: tuple[str, ...],
+        limits: Limits | None = None,
     ) -> None:
         self.location = location
         self._read = read
@@ -56,27 +133,60 @@ class ExportFiles:
         self.connectors = connectors
         self.sync_rules = sync_rules
         self.warnings = warnings
+        self.limits = limits or Limits()
+        self._elements: dict[str, int] = {}
 
     def label(self, rel: str) -> str:
         return f"{self.location}/{rel}"
 
-    def load(self, rel: str) -> Document:
-        """Read and parse one file; errors name it."""
+    def load(self, rel: str, prepare: Callable[[bytes], bytes] | None = None) -> Document:
+        """Read and parse one file; errors name it. ``prepare`` may see and rewrite its bytes
+        before they are parsed (see ``extract.SchemaCut``)."""
         label = self.label(rel)
         try:
             data = self._read(rel)
+        except InputError as exc:
+            raise InputError(exc.reason, file=label) from None
         except OSError as exc:
             raise InputError(f"cannot read ({exc.strerror or exc})", file=label) from None
-        except (zipfile.BadZipFile, EOFError, RuntimeError) as exc:
-            raise InputError(f"damaged zip member ({_one_line(str(exc))})", file=label) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError) as exc:
+            raise InputError(f"damaged zip member ({_damage(exc)})", file=label) from None
+        except NotImplementedError as exc:
+            raise InputError(f"unreadable zip member ({shorten(str(exc))})", file=label) from None
         if not data.strip():
             raise InputError("is empty", file=label)
-        doc = Document(label, parse_xml(data, label))
+        self._elements[rel] = count_elements(data, label, self.limits)
+        if sum(self._elements.values()) > self.limits.export_elements:
+            raise InputError(
+                too_big(
+                    f"the export holds more than {self.limits.export_elements:,} elements",
+                    "export_elements",
+                    self.limits,
+                ),
+                file=label,
+            )
+        if prepare is not None:
+            data = prepare(data)
+        doc = Document(label, parse_xml(data, label, self.limits, counted=True))
         _expect_root(doc, *_ROOTS[_classify(rel)])
         return doc
 
 
-def _parser() -> etree.XMLParser:
+def _damage(exc: BaseException) -> str:
+    """What is wrong with a zip member, in words (zlib's "Error -3 while..." means nothing)."""
+    if isinstance(exc, zlib.error):
+        return "its compressed data is corrupt"
+    if isinstance(exc, EOFError):
+        return "it ends early"
+    text = str(exc)
+    if "CRC" in text:
+        return "its checksum does not match"
+    if "password" in text or "encrypted" in text:
+        return "it is encrypted"
+    return shorten(text, 80)
+
+
+def _parser(**options: object) -> etree.XMLParser:
     # resolve_entities=False: no external or internal entity expansion (billion laughs, XXE).
     # load_dtd/no_network: never fetch anything. huge_tree=False keeps libxml2's depth and
     # text-size limits on. A DOCTYPE is refused outright in parse_xml (see below).
@@ -87,83 +197,236 @@ def _parser() -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        **options,  # type: ignore[arg-type]
     )
 
 
-def parse_xml(data: bytes, name: str) -> etree._Element:
-    """Parse one file's bytes (the BOM or declaration decides the encoding)."""
+class _TooMany(Exception):
+    pass
+
+
+class _ElementCounter:
+    """A parser target that only counts elements, stopping past ``limit``: no tree is built."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise _TooMany
+
+    def close(self) -> int:
+        return self.count
+
+
+def count_elements(data: bytes, name: str, limits: Limits) -> int:
+    """How many elements ``data`` holds (at most), refusing more than the limit per file.
+
+    Every element starts with ``<`` in every encoding an export uses, so the count of that
+    byte bounds the count from above, in C; only a file past the limit by that bound is
+    counted exactly, by a parse that builds no tree.
+    """
+    bound = data.count(b"<")
+    if bound <= limits.elements:
+        return bound
+    counter = _ElementCounter(limits.elements)
+    try:
+        etree.fromstring(data, _parser(target=counter))
+    except _TooMany:
+        raise InputError(
+            too_big(f"holds more than {limits.elements:,} elements", "elements", limits),
+            file=name,
+        ) from None
+    except (etree.LxmlError, ValueError):
+        return bound  # malformed: parse_xml says where
+    return counter.count
+
+
+_LONG_TEXT = etree.XPath("boolean(//text()[string-length(.) > $n] | //@*[string-length(.) > $n])")
+
+
+def _check_text_lengths(data: bytes, root: etree._Element, name: str, limits: Limits) -> None:
+    """Refuse a text or attribute value longer than the limit.
+
+    A value holds no ``<`` (outside CDATA), so unless the file has CDATA or a run of bytes
+    without ``<`` as long as the limit, no value can be: the XPath walk is mostly skipped.
+    """
+    limit = limits.text_chars
+    if len(data) <= limit:
+        return
+    if b"<![CDATA[" not in data and max(map(len, data.split(b"<"))) <= limit:
+        return
+    if _LONG_TEXT(root, n=limit):
+        raise InputError(
+            too_big(
+                f"holds a text or attribute value longer than {limit // MIB:,} MB of characters",
+                "text_chars",
+                limits,
+            ),
+            file=name,
+        )
+
+
+def parse_xml(
+    data: bytes, name: str, limits: Limits | None = None, *, counted: bool = False
+) -> etree._Element:
+    """Parse one file's bytes (the BOM or declaration decides the encoding).
+
+    ``counted``: the caller has checked the element count already (:func:`count_elements`).
+    """
+    limits = limits or Limits()
+    if not counted:
+        count_elements(data, name, limits)
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
-        raise InputError(f"malformed XML: {_one_line(msg)}", file=name, line=line) from None
+        raise InputError(f"malformed XML: {shorten(msg)}", file=name, line=line) from None
     except (ValueError, etree.LxmlError) as exc:
-        raise InputError(f"unreadable XML: {_one_line(str(exc))}", file=name) from None
+        raise InputError(f"unreadable XML: {shorten(str(exc))}", file=name) from None
     docinfo = tree.docinfo
     if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
         # With entities off, entity references would silently read as empty: refuse instead.
         raise InputError(
             "has a DOCTYPE; an export never does, refusing to read it", file=name, line=1
         )
-    return tree.getroot()
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    root = tree.getroot()
+    _check_text_lengths(data, root, name, limits)
+    return root
 
 
 @dataclass(frozen=True)
 class _Source:
-    """Files of an export, from a folder or a zip, addressed by POSIX paths under its root."""
+    """Files of an export, from a folder or a zip, addressed by POSIX paths under its root.
+
+    ``sizes`` holds each file's uncompressed size and ``compressed`` a zip member's stored
+    size; ``read`` opens what it reads and closes it again, so no file stays open.
+    """
 
     location: str
     files: tuple[str, ...]
     read: Callable[[str], bytes]
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    compressed: Mapping[str, int] = field(default_factory=dict)
 
 
-def _read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes:
-    with archive.open(name) as member:
-        data = member.read(MAX_MEMBER_BYTES + 1)
-    if len(data) > MAX_MEMBER_BYTES:
-        raise InputError("zip member is too large to be an export file", file=name)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def read_regular_file(path: Path, limit: int, *, follow_links: bool = False) -> bytes:
+    """A regular file's bytes, at most ``limit``: links are not followed (O_NOFOLLOW) unless
+    asked, a FIFO does not block the open (O_NONBLOCK) and is refused before any read."""
+    flags = os.O_RDONLY | _NONBLOCK | _BINARY | (0 if follow_links else _NOFOLLOW)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file; refusing to read it")
+        if info.st_size > limit:
+            raise InputError(f"is {_mb(info.st_size)}")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"is larger than {_mb(limit)}")
     return data
 
 
-def _folder_source(path: Path) -> _Source:
-    files = tuple(
-        item.relative_to(path).as_posix() for item in sorted(path.rglob("*")) if item.is_file()
-    )
+def _walk_folder(root: Path) -> dict[str, int]:
+    """Every regular file under ``root`` (relative POSIX path -> size), links not followed.
+
+    A symbolic link, a FIFO, a device or a socket anywhere in the export is refused, and so is
+    a folder that cannot be listed: an unreadable SynchronizationRules/ must not read as
+    "no rules".
+    """
+    files: dict[str, int] = {}
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError as exc:
+            raise InputError(
+                f"cannot read this folder ({exc.strerror or exc})", file=str(folder)
+            ) from None
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                raise InputError(f"cannot read ({exc.strerror or exc})", file=entry.path) from None
+            if stat.S_ISLNK(info.st_mode):
+                raise InputError(
+                    "is a symbolic link; driftcheck does not follow links inside an export "
+                    "(copy the real file or folder in instead)",
+                    file=entry.path,
+                )
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(Path(entry.path))
+            elif stat.S_ISREG(info.st_mode):
+                files[Path(entry.path).relative_to(root).as_posix()] = info.st_size
+            else:
+                raise InputError(
+                    "is not a regular file or folder (a FIFO, device or socket); refusing it",
+                    file=entry.path,
+                )
+    return files
+
+
+def _folder_source(path: Path, limits: Limits) -> _Source:
+    sizes = _walk_folder(path)
+    files = tuple(sorted(sizes))
     root = _find_export_root(list(files), str(path))
     if root:
-        return _folder_source(path / root)
-    return _Source(str(path), files, lambda rel: (path / rel).read_bytes())
+        return _folder_source(path / root, limits)
+
+    def read(rel: str) -> bytes:
+        return read_regular_file(path / rel, limits.file_bytes)
+
+    return _Source(str(path), files, read, sizes)
 
 
-def _zip_source(path: Path) -> _Source:
+def _zip_source(path: Path, limits: Limits) -> _Source:
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(
-            f"not a readable zip archive ({_one_line(str(exc))})", file=str(path)
+            f"not a readable zip archive ({shorten(str(exc))})", file=str(path)
         ) from None
     names: list[str] = []
-    for info in archive.infolist():
+    originals: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
         name = info.filename.replace("\\", "/")
         pure = PurePosixPath(name)
         if name.startswith("/") or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
             raise InputError(
-                f"zip entry {info.filename!r} would land outside the export folder; refusing "
-                "the archive",
+                f"zip entry {shorten(info.filename)!r} would land outside the export folder; "
+                "refusing the archive",
                 file=str(path),
             )
         if not info.is_dir():
             names.append(name)
+            originals[name] = info
     prefix = _find_export_root(names, str(path))
-    files = tuple(n[len(prefix) :] for n in names if n.startswith(prefix))
-    originals = {info.filename.replace("\\", "/"): info for info in archive.infolist()}
+    members = {n[len(prefix) :]: originals[n] for n in names if n.startswith(prefix)}
+
+    def read(rel: str) -> bytes:
+        with zipfile.ZipFile(path) as archive, archive.open(members[rel]) as member:
+            data = member.read(limits.file_bytes + 1)
+        if len(data) > limits.file_bytes:
+            raise InputError(f"is larger than {_mb(limits.file_bytes)} uncompressed")
+        return data
+
     return _Source(
-        str(path), files, lambda rel: _read_zip_member(archive, originals[prefix + rel].filename)
+        str(path),
+        tuple(members),
+        read,
+        {rel: info.file_size for rel, info in members.items()},
+        {rel: info.compress_size for rel, info in members.items()},
     )
 
 
@@ -196,13 +459,30 @@ def _top(rel: str) -> str:
     return rel.split("/", 1)[0].lower() if "/" in rel else ""
 
 
-def open_source(path: Path) -> _Source:
-    if not path.exists():
-        raise InputError("no such file or folder", file=str(path))
-    if path.is_dir():
-        return _folder_source(path)
+def check_regular(path: Path, what: str = "an export folder or a .zip of one") -> os.stat_result:
+    """Stat ``path`` (following a link given on the command line) and refuse anything that is
+    neither a regular file nor a folder, before opening it: a FIFO would hang the run."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("no such file or folder", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise InputError(
+            f"is not a regular file or folder (a FIFO, device or socket); expected {what}",
+            file=str(path),
+        )
+    return info
+
+
+def open_source(path: Path, limits: Limits | None = None) -> _Source:
+    limits = limits or Limits.from_environment()
+    info = check_regular(path)
+    if stat.S_ISDIR(info.st_mode):
+        return _folder_source(path, limits)
     if zipfile.is_zipfile(path):
-        return _zip_source(path)
+        return _zip_source(path, limits)
     raise InputError(
         "is neither an export folder nor a .zip of one (expected the folder holding "
         "Connectors/, GlobalSettings/ and SynchronizationRules/)",
@@ -244,9 +524,42 @@ _ROOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_export(path: Path) -> ExportFiles:
-    """Find the files of the export at ``path`` (folder or zip); parsing is left to ``load``."""
-    source = open_source(path)
+def _check_sizes(source: _Source, parts: list[str], limits: Limits) -> None:
+    """Refuse, before reading anything, a file or an export too large or a zip member that
+    decompresses too far (a zip bomb), naming the export and the member."""
+    total = 0
+    for rel in parts:
+        label = f"{source.location}/{rel}"
+        size = source.sizes.get(rel, 0)
+        if size > limits.file_bytes:
+            raise InputError(too_big(f"is {_mb(size)}", "file_bytes", limits), file=label)
+        stored = source.compressed.get(rel)
+        if stored is not None and size > RATIO_FLOOR and size > limits.ratio * max(stored, 1):
+            raise InputError(
+                too_big(
+                    f"decompresses from {_mb(stored)} to {_mb(size)}, more than "
+                    f"{limits.ratio} times: refusing a likely zip bomb",
+                    "ratio",
+                    limits,
+                    "compression ratio limit",
+                ),
+                file=label,
+            )
+        total += size
+    if total > limits.export_bytes:
+        raise InputError(
+            too_big(f"the export's files hold {_mb(total)}", "export_bytes", limits),
+            file=source.location,
+        )
+
+
+def read_export(path: Path, limits: Limits | None = None) -> ExportFiles:
+    """Find the files of the export at ``path`` (folder or zip); parsing is left to ``load``.
+
+    ``limits`` default to :meth:`Limits.from_environment`.
+    """
+    limits = limits or Limits.from_environment()
+    source = open_source(path, limits)
     if not source.files:
         raise InputError("is empty; expected an export folder", file=str(path))
     kinds: dict[str, list[str]] = {"connector": [], "sync-rule": [], "mv": [], "other": []}
@@ -259,14 +572,21 @@ def read_export(path: Path) -> ExportFiles:
         )
     if not kinds["connector"]:
         raise InputError(f"is not a complete export: no {CONNECTORS_DIR}/*.xml", file=str(path))
-    warnings = tuple(
+    _check_sizes(source, kinds["mv"][:1] + kinds["connector"] + kinds["sync-rule"], limits)
+    warnings = [
         f"{source.location}/{rel}: not part of an export, ignored" for rel in sorted(kinds["other"])
-    )
+    ]
+    if not kinds["sync-rule"]:
+        warnings.append(
+            f"{source.location}: no {SYNC_RULES_DIR}/*.xml; compared as a server without sync "
+            "rules, but an Entra Connect export always has them (was the folder left out?)"
+        )
     return ExportFiles(
         source.location,
         source.read,
         kinds["mv"][0],
         tuple(sorted(kinds["connector"])),
         tuple(sorted(kinds["sync-rule"])),
-        warnings,
+        tuple(warnings),
+        limits,
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from driftcheck.compare import Json
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
+from driftcheck.render_checks import readiness_text
 from driftcheck.render_history import history_lines
 from driftcheck.report import Finding, Report, ServerInfo
 from driftcheck.summary import verdict_line
+from driftcheck.upgrade import UPGRADE_RULES
 from driftcheck.vocab import (
     SEVERITY_ORDER,
     ChangeKind,
@@ -65,6 +67,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
         server_line("staging", report.staging),
         "",
         verdict_line(report),
+        *readiness_text(report),
         "",
         f"  {'':18}" + _count_columns([level.value for level in SEVERITY_ORDER]),
     ]
@@ -122,4 +125,6 @@ def rules_listing(policy: Policy, admin: PolicyFile | None) -> list[str]:
     for sev in policy.severity_rules:
         origin = "" if sev.source == BUILT_IN else f"  ({sev.source})"
         lines.append(f"  {sev.level:8} {sev.id}{origin}: {sev.reason}")
+    lines += ["", "Upgrade mode (product versions differ): these come first and set info:"]
+    lines += [f"  {rule_id}: {reason}" for rule_id, reason in UPGRADE_RULES.items()]
     return lines

@@ -23,9 +23,12 @@ from driftcheck.errors import InputError
 from driftcheck.history_types import FindingHistory, HistoryRun, ResolvedFinding
 from driftcheck.masking import MASKED, is_secret_name, is_secret_object, mask_all, mask_value
 from driftcheck.masking import mask_secrets as mask_secrets
-from driftcheck.normalize import ConfigObject, DeferredSchema, Node
+from driftcheck.normalize import ConfigObject, DeferredSchema, Node, is_out_of_box_tag
 from driftcheck.policy import Difference, Verdict
+from driftcheck.readiness import Readiness
 from driftcheck.reportjson import JsonReader
+from driftcheck.ruledef import RuleDefinition
+from driftcheck.upgrade import UpgradeMode
 from driftcheck.vocab import (
     CONFIG_SECTIONS,
     SEVERITY_ORDER,
@@ -45,6 +48,9 @@ __all__ = [
     "Rank",
     "Report",
     "RuleAudit",
+    "ScriptChange",
+    "ScriptFix",
+    "ScriptRecord",
     "ServerInfo",
     "Summary",
     "SuppressedFinding",
@@ -61,6 +67,8 @@ __all__ = [
 SCHEMA = "driftcheck/report/v1"
 #: Object states: a change kind, or unchanged.
 OBJECT_STATES = (*(k.value for k in ChangeKind), "unchanged")
+#: What the migration script does to a rule.
+SCRIPT_ACTIONS = ("add", "remove", "replace", "enable", "disable")
 
 
 # --- the report's parts ----------------------------------------------------------------------
@@ -329,6 +337,9 @@ class SyncRuleInfo:
     out_of_box: bool
     rank_primary: Rank | None
     rank_staging: Rank | None
+    #: a custom rule as exported on each side, from which the migration script is written
+    definition_primary: RuleDefinition | None = None
+    definition_staging: RuleDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -365,6 +376,14 @@ class ObjectEntry:
                 "primary": rule.rank_primary.to_json() if rule.rank_primary else None,
                 "staging": rule.rank_staging.to_json() if rule.rank_staging else None,
             }
+            if rule.definition_primary or rule.definition_staging:
+                entry["definition"] = {
+                    side: d.to_json() if d else None
+                    for side, d in (
+                        ("primary", rule.definition_primary),
+                        ("staging", rule.definition_staging),
+                    )
+                }
         entry["primary"] = self.primary
         entry["staging"] = self.staging
         return entry
@@ -377,6 +396,7 @@ class ObjectEntry:
         rule = None
         if "direction" in r.names() or "rank" in r.names():
             rank = r.child("rank")
+            definition = r.child("definition") if r.present("definition") else None
             rule = SyncRuleInfo(
                 direction=r.text("direction"),
                 immutable_tag=r.text("immutable_tag"),
@@ -387,6 +407,8 @@ class ObjectEntry:
                 rank_staging=Rank.from_json(rank.child("staging"))
                 if rank.present("staging")
                 else None,
+                definition_primary=_definition(definition, "primary"),
+                definition_staging=_definition(definition, "staging"),
             )
         return ObjectEntry(
             name=name,
@@ -400,12 +422,115 @@ class ObjectEntry:
         )
 
 
+def _definition(r: JsonReader | None, side: str) -> RuleDefinition | None:
+    if r is None or not r.present(side):
+        return None
+    return RuleDefinition.from_json(r.child(side))
+
+
 def _masked_tree(secret: bool, tree: Mapping[str, Json] | None) -> Mapping[str, Json] | None:
     """A tree read back, secrets masked again (the file may have been edited)."""
     if tree is None:
         return None
     masked: Mapping[str, Json] = mask_all(tree) if secret else mask_secrets(tree)
     return masked
+
+
+@dataclass(frozen=True)
+class ScriptChange:
+    """One change the migration script makes (see :mod:`driftcheck.psscript`)."""
+
+    action: str  # add | remove | replace | enable | disable
+    name: str
+    connector: str
+    direction: str
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "action": self.action,
+            "name": self.name,
+            "connector": self.connector,
+            "direction": self.direction,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> ScriptChange:
+        return ScriptChange(
+            r.text("action", choices=SCRIPT_ACTIONS),
+            r.text("name"),
+            r.text("connector"),
+            r.text("direction"),
+        )
+
+
+@dataclass(frozen=True)
+class ScriptFix:
+    """A reported difference the migration script removes."""
+
+    section: str
+    object: str
+    connector: str | None
+    path: str
+    change: ChangeKind
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "section": self.section,
+            "object": self.object,
+            "connector": self.connector,
+            "path": self.path,
+            "change": self.change.value,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> ScriptFix:
+        return ScriptFix(
+            r.text("section"),
+            r.text("object"),
+            r.optional_text("connector"),
+            r.text("path"),
+            r.choice("change", ChangeKind),
+        )
+
+
+@dataclass(frozen=True)
+class ScriptRecord:
+    """The migration script written with this report (``compare --script``).
+
+    ``href`` links it from the HTML report (relative to where that was written).
+    """
+
+    path: str
+    href: str
+    target: str
+    server: str
+    changes: tuple[ScriptChange, ...]
+    fixes: tuple[ScriptFix, ...]
+    #: differences left to the wizard or only warned about
+    not_scripted: int
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "path": self.path,
+            "href": self.href,
+            "target": self.target,
+            "server": self.server,
+            "changes": [c.to_json() for c in self.changes],
+            "fixes": [f.to_json() for f in self.fixes],
+            "not_scripted": self.not_scripted,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> ScriptRecord:
+        return ScriptRecord(
+            path=r.text("path"),
+            href=r.text("href"),
+            target=r.text("target", choices=("staging", "primary")),
+            server=r.text("server"),
+            changes=tuple(ScriptChange.from_json(c) for c in r.items("changes")),
+            fixes=tuple(ScriptFix.from_json(f) for f in r.items("fixes")),
+            not_scripted=r.count("not_scripted"),
+        )
 
 
 @dataclass(frozen=True)
@@ -429,13 +554,19 @@ class Report:
     #: every object of both servers, per section; empty in a report saved without them
     objects: Mapping[str, tuple[ObjectEntry, ...]] = field(default_factory=dict)
     tool_version: str = __version__
+    #: the migration script written with the report (``compare --script``), if any
+    script: ScriptRecord | None = None
+    #: readiness checks of both servers and the pair (issue 10); None: not run
+    checks: Readiness | None = None
+    #: set when the product versions differ and upgrade mode compared them
+    upgrade: UpgradeMode | None = None
     #: with ``--history``: the previous run's findings that are gone, and this run's place
     resolved: tuple[ResolvedFinding, ...] = ()
     history_run: HistoryRun | None = None
 
     @property
     def failing(self) -> bool:
-        return self.summary.failing > 0
+        return self.summary.failing > 0 or bool(self.checks and self.checks.failing)
 
     def to_json(self) -> dict[str, Json]:
         """The report as JSON data (schema ``driftcheck/report/v1``)."""
@@ -452,6 +583,12 @@ class Report:
             "warnings": list(self.warnings),
             "objects": {s: [o.to_json() for o in objs] for s, objs in self.objects.items()},
         }
+        if self.script is not None:
+            data["script"] = self.script.to_json()
+        if self.checks is not None:
+            data["checks"] = self.checks.to_json()
+        if self.upgrade is not None:
+            data["upgrade"] = self.upgrade.to_json()
         if self.history_run is not None:
             data["history_run"] = self.history_run.to_json()
             data["resolved"] = [f.to_json() for f in self.resolved]
@@ -482,6 +619,13 @@ class Report:
                 s: tuple(ObjectEntry.from_json(x, s) for x in objects.items(s))
                 for s in objects.names()
             },
+            script=ScriptRecord.from_json(r.child("script")) if r.present("script") else None,
+            checks=Readiness.from_json(r.value("checks"), file=file)
+            if r.present("checks")
+            else None,
+            upgrade=UpgradeMode.from_json(r.value("upgrade"), file=file)
+            if r.present("upgrade")
+            else None,
             resolved=tuple(ResolvedFinding.from_json(x) for x in r.items("resolved"))
             if r.present("resolved")
             else (),
@@ -633,7 +777,7 @@ def _masked_summary(secret: bool, summary: str | None) -> str | None:
 
 def is_out_of_box(immutable_tag: Json) -> bool:
     """Out-of-box sync rules carry an immutable tag ``Microsoft.<Name>.<version>``."""
-    return isinstance(immutable_tag, str) and immutable_tag.casefold().startswith("microsoft.")
+    return isinstance(immutable_tag, str) and is_out_of_box_tag(immutable_tag)
 
 
 def _ranks(objects: Iterable[ConfigObject]) -> dict[str, Rank]:
@@ -680,6 +824,8 @@ def _object_entry(
             out_of_box=any(is_out_of_box(t) for t in tags),
             rank_primary=ranks[0].get(p.key) if p else None,
             rank_staging=ranks[1].get(s.key) if s else None,
+            definition_primary=p.definition if p else None,
+            definition_staging=s.definition if s else None,
         )
     return ObjectEntry(
         name=either.name,

@@ -3,6 +3,7 @@ one-line verdict and the counts per severity."""
 
 from __future__ import annotations
 
+from driftcheck.readiness import verdict_notes
 from driftcheck.report import Report
 from driftcheck.vocab import SEVERITY_ORDER
 
@@ -22,5 +23,8 @@ def verdict_line(report: Report) -> str:
     s = report.summary
     found, hidden = severity_counts(report), suppressed_phrase(report)
     if s.consistent:
-        return f"CONSISTENT: no difference at or above {s.fail_on} ({found}; {hidden})"
-    return f"DRIFT: {found} ({hidden})"
+        line = f"CONSISTENT: no difference at or above {s.fail_on} ({found}; {hidden})"
+    else:
+        line = f"DRIFT: {found} ({hidden})"
+    notes = verdict_notes(report.checks, report.upgrade)
+    return f"{line} — {notes}" if notes else line

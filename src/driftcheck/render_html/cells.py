@@ -9,10 +9,10 @@ both in bounded time (:func:`bounded_opcodes`).
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 
 from driftcheck.compare import Json
+from driftcheck.expression import token_texts
 
 Segment = tuple[str, str]
 Cell = list[Segment]
@@ -21,13 +21,11 @@ Cell = list[Segment]
 INLINE_LIST = 6
 SHORT_ITEM = 48
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\s+|[\w%]+|.', re.DOTALL)
-
 
 def tokenize(text: str) -> list[str]:
-    """Tokens of an expression: string literals whole (as normalize.normalize_expression reads
-    them), runs of whitespace, words and numbers, and single punctuation characters."""
-    return _TOKEN.findall(text)
+    """Tokens of an expression, as :mod:`driftcheck.expression` lexes them: string literals
+    and hex literals whole, runs of whitespace, words and numbers, single punctuation."""
+    return token_texts(text)
 
 
 def _key(token: str) -> str:

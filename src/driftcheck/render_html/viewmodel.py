@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from driftcheck.compare import Json
+from driftcheck.render_checks import ReadinessView, report_readiness_view
 from driftcheck.render_history import (
     NO_HISTORY,
     HistoryView,
@@ -41,6 +42,7 @@ from driftcheck.render_html.rows import (
     rule_rows,
     tree_rows,
 )
+from driftcheck.render_html.scriptview import ScriptView, script_view
 from driftcheck.report import (
     Finding,
     ObjectEntry,
@@ -247,6 +249,10 @@ class View:
     connector_filter: list[tuple[str, str]]
     ignore_rules: list[RuleView]
     warnings: tuple[str, ...]
+    script: ScriptView | None = None
+    #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
+    readiness: ReadinessView | None = None
+    #: the "Since the previous run" section (compare --history): see driftcheck.render_history
     history: HistoryView | None = None
 
 
@@ -719,5 +725,7 @@ def view(report: Report) -> View:
             _rule_view(rule, suppressed_by_rule.get(rule.id, [])) for rule in report.ignore_rules
         ],
         warnings=report.warnings,
+        script=script_view(report),
+        readiness=report_readiness_view(report),
         history=history_view(report),
     )
