@@ -242,3 +242,16 @@ def test_failed_readiness_checks_get_a_history_too(tmp_path: Path) -> None:
     with open_history(tmp_path / "h.sqlite", read_only=True) as store:
         assert [r.checks_failed for r in store.runs()] == [1, 1]
         assert [f.kind for f in store.open_findings()] == ["check"]
+
+
+def test_junit_many_reports_in_one_file_keep_their_suites_apart() -> None:
+    from driftcheck.junit import junit_xml_many
+
+    first = report([difference()])
+    second = report([difference(severity=Severity.INFO)])
+    root = valid(junit_xml_many([first, second], name="nightly 2026-11-02"))
+    names = [s.get("name") for s in root.findall("testsuite")]
+    assert names[0] == "SYNC<01> vs SYNC&02: Global settings"
+    assert len(names) == 2 * len(set(names))  # each report's suites, same names twice
+    assert root.get("name") == "nightly 2026-11-02"
+    assert root.get("failures") == "1"  # the info difference fails nothing

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -161,11 +161,10 @@ def _check_cases(
             etree.SubElement(case, "system-out").text = xml_text(f"{severity}: {text}")
 
 
-def junit_xml(report: Report, *, fail_on: Severity | None = None) -> str:
-    """The JUnit XML document for ``report`` (``fail_on`` defaults to the report's own)."""
-    threshold = fail_on or report.summary.fail_on
-    root = etree.Element("testsuites")
-    root.set("name", xml_text(f"driftcheck: {report.primary.server} vs {report.staging.server}"))
+def _report_suites(
+    root: etree._Element, report: Report, threshold: Severity, prefix: str
+) -> list[int]:
+    """Append ``report``'s suites to ``root``; return its (tests, failures, skipped)."""
     run = report.history_run
     timestamp = run.started.rstrip("Z") if run is not None else ""
     by_object: dict[tuple[str, str, str], list[Finding]] = {}
@@ -173,7 +172,7 @@ def junit_xml(report: Report, *, fail_on: Severity | None = None) -> str:
         by_object.setdefault(_ident(d.section, d.connector, d.object), []).append(d)
     totals = [0, 0, 0]
     for section in _sections(report):
-        suite = _suite(root, section_title(section), timestamp)
+        suite = _suite(root, xml_text(prefix + section_title(section)), timestamp)
         for name, connector in _objects(report, section):
             failing: list[Finding] = []
             other: list[Finding] = []
@@ -184,15 +183,40 @@ def junit_xml(report: Report, *, fail_on: Severity | None = None) -> str:
         totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
     checks = report_checks(report)
     if checks:
-        suite = _suite(root, READINESS_TITLE, timestamp)
+        suite = _suite(root, xml_text(prefix + READINESS_TITLE), timestamp)
         _check_cases(suite, checks, threshold)
         totals = [a + b for a, b in zip(totals, _close_suite(suite), strict=True)]
+    return totals
+
+
+def _title(report: Report) -> str:
+    return f"{report.primary.server} vs {report.staging.server}"
+
+
+def junit_xml_many(
+    reports: Sequence[Report], *, fail_on: Severity | None = None, name: str = "driftcheck"
+) -> str:
+    """One JUnit document for several comparisons (a nightly run's pairs and self-drift):
+    each report's suites are named ``<primary> vs <staging>: <section>``."""
+    root = etree.Element("testsuites")
+    root.set("name", xml_text(name))
+    totals = [0, 0, 0]
+    for report in reports:
+        threshold = fail_on or report.summary.fail_on
+        prefix = f"{_title(report)}: " if len(reports) > 1 else ""
+        found = _report_suites(root, report, threshold, prefix)
+        totals = [a + b for a, b in zip(totals, found, strict=True)]
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", "0")
     root.set("time", "0")
     body = etree.tostring(root, encoding="unicode", pretty_print=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def junit_xml(report: Report, *, fail_on: Severity | None = None) -> str:
+    """The JUnit XML document for ``report`` (``fail_on`` defaults to the report's own)."""
+    return junit_xml_many([report], fail_on=fail_on, name=f"driftcheck: {_title(report)}")
 
 
 def write_junit(report: Report, path: Path, *, fail_on: Severity | None = None) -> None:
