@@ -43,6 +43,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/bench_history.py
 	$(MAKE) --no-print-directory bench-report
 
 # The reports that bench wrote, measured in headless Chromium (needs make browser).

@@ -466,9 +466,8 @@ def test_printing_shows_the_changes_unless_everything_is_asked_for(page: Any) ->
 def test_expand_all_asks_before_opening_hundreds_of_objects(
     start_browser: Callable[..., Any], tmp_path: Path
 ) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
     from exportkit import estate
+    from selenium.webdriver.support.ui import WebDriverWait
 
     estate.write_pair(tmp_path, connectors=9, rules_per_connector=36, drift=4, seed=3)
     path = tmp_path / "report.html"

@@ -8,10 +8,11 @@ so :func:`main` maps every error to 2 with a one-line reason.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,10 @@ from driftcheck.compare import Json
 from driftcheck.drop import DEFAULT_MAX_SKEW_HOURS, discover
 from driftcheck.errors import MAX_MESSAGE, InputError, shorten
 from driftcheck.fileio import check_output_paths, write_all_atomically
+from driftcheck.history import DEFAULT_KEEP_DAYS
+from driftcheck.history_page import history_document, history_html, history_text
+from driftcheck.history_report import track
+from driftcheck.junit import junit_xml
 from driftcheck.nightly import LATEST_FILE, notification, run_night, write_night
 from driftcheck.notify import (
     PASSWORD_ENV,
@@ -126,6 +131,15 @@ ScriptTargetOpt = Annotated[
         case_sensitive=False,
         help="The server the script is for: 'primary' writes the reverse script, which makes "
         "the primary's sync rules match the staging server's.",
+    ),
+]
+RunTimeOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--run-time",
+        formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+        hidden=True,
+        help="Time (UTC) to record the run at in the history.",
     ),
 ]
 TodayOpt = Annotated[
@@ -230,6 +244,33 @@ def compare(
             case_sensitive=False,
         ),
     ] = ChecksMode.REPORT,
+    history_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="FILE",
+            help="Record this run in the drift history FILE (SQLite, created if missing) and "
+            "mark each difference new, open or reopened, with when it was first seen; list "
+            "what was resolved since the previous run of the same two servers.",
+        ),
+    ] = None,
+    keep_days: Annotated[
+        int,
+        typer.Option(
+            "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
+        ),
+    ] = DEFAULT_KEEP_DAYS,
+    junit_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            metavar="PATH",
+            help="Write a JUnit XML file for CI dashboards (Jenkins, GitLab, Azure DevOps): "
+            "one test suite per section, one test case per object, failing on differences "
+            "at or above --fail-on.",
+        ),
+    ] = None,
+    run_time: RunTimeOpt = None,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -250,7 +291,9 @@ def compare(
     giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
     """
     json_file = json_path if json_path is not None and str(json_path) != "-" else None
-    check_output_paths([p for p in (json_file, html_path, script_path) if p is not None])
+    check_output_paths(
+        [p for p in (json_file, html_path, script_path, junit_path) if p is not None]
+    )
     report = _run_compare(
         primary,
         staging,
@@ -264,7 +307,12 @@ def compare(
     if script_path is not None:
         record = write_migration_script(report, script_path, script_target.value, html=html_path)
         report = dataclasses.replace(report, script=record)
+    if history_path is not None:
+        at = run_time.replace(tzinfo=UTC) if run_time else None
+        report, _ = track(report, history_path, keep_days=keep_days, at=at)
     outputs: list[tuple[Path, str]] = []
+    if junit_path is not None:
+        outputs.append((junit_path, junit_xml(report)))
     if json_file is not None:
         outputs.append((json_file, to_json(report)))
     if html_path is not None:
@@ -478,6 +526,47 @@ def check(
         for path, _ in outputs:
             _echo(f"Report written: {path}")
     raise typer.Exit(check_exit_code(report))
+
+
+@app.command("history")
+def history_command(
+    history_path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A drift history written by compare --history.")
+    ],
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the history as JSON (schema driftcheck/history/v1) here; '-' writes it "
+            "to stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write an HTML page with the trend chart here."),
+    ] = None,
+) -> None:
+    """Show the drift history: runs and their counts, open findings with their age, a trend.
+
+    Reads FILE without changing it. Each pair of servers compared into the same file (and each
+    server compared with its own past) is shown on its own.
+    """
+    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    check_output_paths([p for p in (json_file, html_path) if p is not None])
+    doc = history_document(history_path)
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    outputs: list[tuple[Path, str]] = []
+    if html_path is not None:
+        outputs.append((html_path, history_html(doc)))
+    if json_file is not None:
+        outputs.append((json_file, text))
+    _write(outputs)
+    if json_path is not None and str(json_path) == "-":
+        sys.stdout.write(json_for_terminal(text))
+        return
+    _echo(history_text(doc), nl=False)
+    for path, _ in outputs:
+        _echo(f"Written: {path}")
 
 
 def _write(outputs: list[tuple[Path, str]]) -> None:

@@ -8,6 +8,7 @@ from driftcheck.findings import severity_counts as listed_counts
 from driftcheck.policy import BUILT_IN, Policy, is_expired
 from driftcheck.policyfile import PolicyFile
 from driftcheck.render_checks import readiness_text
+from driftcheck.render_history import history_lines
 from driftcheck.report import Finding, Report, ServerInfo
 from driftcheck.summary import verdict_line
 from driftcheck.upgrade import UPGRADE_RULES
@@ -76,6 +77,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
         counts = listed_counts([d for d in report.differences if d.section == section])
         row = [counts[level] for level in SEVERITY_ORDER]
         lines.append(f"  {section_title(section):18}" + _count_columns(row))
+    lines += history_lines(report, difference_lines, top=top)
     reading = for_reading(report.differences)
     ranked = sorted(reading.findings, key=lambda d: severity_sort_key(d.severity))
     if ranked:

@@ -20,6 +20,7 @@ from pathlib import Path
 from driftcheck import __version__
 from driftcheck.compare import Change, Comparison, Json, plain
 from driftcheck.errors import InputError
+from driftcheck.history_types import FindingHistory, HistoryRun, ResolvedFinding
 from driftcheck.masking import MASKED, is_secret_name, is_secret_object, mask_all, mask_value
 from driftcheck.masking import mask_secrets as mask_secrets
 from driftcheck.normalize import ConfigObject, DeferredSchema, Node, is_out_of_box_tag
@@ -127,11 +128,15 @@ class Finding:
     rule: str
     #: under ``--no-builtin-ignores``: the built-in ignore rule that would hide it
     would_be_hidden_by: str | None = None
+    #: with ``--history``: new, open or reopened, and since when (:mod:`driftcheck.history`)
+    history: FindingHistory | None = None
 
     def to_json(self) -> dict[str, Json]:
         entry = {**_change_json(self), "severity": self.severity, "rule": self.rule}
         if self.would_be_hidden_by:
             entry["would_be_hidden_by"] = self.would_be_hidden_by
+        if self.history is not None:
+            entry["history"] = self.history.to_json()
         return entry
 
     @staticmethod
@@ -141,6 +146,7 @@ class Finding:
             severity=r.choice("severity", Severity),
             rule=r.text("rule"),
             would_be_hidden_by=r.optional_text("would_be_hidden_by"),
+            history=FindingHistory.from_json(r.child("history")) if r.present("history") else None,
         )
 
 
@@ -554,6 +560,9 @@ class Report:
     checks: Readiness | None = None
     #: set when the product versions differ and upgrade mode compared them
     upgrade: UpgradeMode | None = None
+    #: with ``--history``: the previous run's findings that are gone, and this run's place
+    resolved: tuple[ResolvedFinding, ...] = ()
+    history_run: HistoryRun | None = None
 
     @property
     def failing(self) -> bool:
@@ -580,6 +589,9 @@ class Report:
             data["checks"] = self.checks.to_json()
         if self.upgrade is not None:
             data["upgrade"] = self.upgrade.to_json()
+        if self.history_run is not None:
+            data["history_run"] = self.history_run.to_json()
+            data["resolved"] = [f.to_json() for f in self.resolved]
         return data
 
     @staticmethod
@@ -613,6 +625,12 @@ class Report:
             else None,
             upgrade=UpgradeMode.from_json(r.value("upgrade"), file=file)
             if r.present("upgrade")
+            else None,
+            resolved=tuple(ResolvedFinding.from_json(x) for x in r.items("resolved"))
+            if r.present("resolved")
+            else (),
+            history_run=HistoryRun.from_json(r.child("history_run"))
+            if r.present("history_run")
             else None,
         )
 

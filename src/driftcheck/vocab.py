@@ -104,3 +104,16 @@ def section_title(section: str) -> str:
     """The heading of a section; a section this version does not know gets a readable one."""
     info = SECTION_INFO.get(section)
     return info.title if info else section.replace("-", " ").capitalize()
+
+
+class FindingStatus(StrEnum):
+    """A finding's place in the drift history (``compare --history``)."""
+
+    #: not in the previous run of the same pair
+    NEW = "new"
+    #: in the previous run too
+    OPEN = "open"
+    #: seen before, resolved, back again
+    REOPENED = "reopened"
+    #: in the previous run, gone in this one
+    RESOLVED = "resolved"

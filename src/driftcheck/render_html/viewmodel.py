@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from driftcheck.compare import Json
 from driftcheck.findings import folded_phrase, for_reading, severity_counts
 from driftcheck.render_checks import ReadinessView, report_readiness_view
+from driftcheck.render_history import (
+    NO_HISTORY,
+    HistoryView,
+    RowHistory,
+    history_view,
+    row_history,
+)
 from driftcheck.render_html.cells import (
     ARROW,
     Cell,
@@ -124,6 +131,7 @@ class DifferenceGroup:
     objects_open: bool
     connectors: str
     oob: bool
+    history: RowHistory = NO_HISTORY
 
 
 @dataclass
@@ -310,6 +318,8 @@ class View:
     script: ScriptView | None = None
     #: the Readiness section (checks, upgrade mode): see driftcheck.render_checks
     readiness: ReadinessView | None = None
+    #: the "Since the previous run" section (compare --history): see driftcheck.render_history
+    history: HistoryView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -458,6 +468,7 @@ def difference_groups(differences: Iterable[Finding], index: Index) -> list[Diff
                 objects_open=len(objects) <= OBJECTS_LISTED_OPEN,
                 connectors=" ".join(sorted({index.ckey(d.connector) for d in members} - {""})),
                 oob=all(i in index.oob for i in idents),
+                history=row_history(members),
             )
         )
     entries.sort(key=lambda e: (severity_sort_key(e.severity), _section_rank(e.section)))
@@ -861,4 +872,5 @@ def view(report: Report) -> View:
         warnings=report.warnings,
         script=script_view(report),
         readiness=report_readiness_view(report),
+        history=history_view(report),
     )
