@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from driftcheck.cli import main
 from tests.dropkit import place_export
@@ -338,3 +339,85 @@ def test_escaped_server_names_in_files_and_pages(
     assert f"pair-{ACTIVE}-vs-SYNC_script_alert_1_script_.._x.html" in names  # one name, no /
     latest = (out / "latest.html").read_text(encoding="utf-8")
     assert "<script>" not in latest and "&lt;script&gt;" in latest
+
+
+# --- with the drift history -------------------------------------------------------------------
+
+
+def test_nights_recorded_in_the_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    drop, out, history, junit = (
+        tmp_path / "drop",
+        tmp_path / "out",
+        tmp_path / "h.sqlite",
+        tmp_path / "night.xml",
+    )
+    dead = [
+        "--smtp",
+        f"127.0.0.1:{free_port()}",
+        "--mail-from",
+        "d@example.com",
+        "--mail-to",
+        "o@example.com",
+    ]
+
+    def nightly(day: datetime, *extra: str) -> tuple[int, str]:
+        code, _, stderr = run(
+            capsys,
+            "nightly",
+            drop,
+            "--out",
+            out,
+            "--history",
+            history,
+            "--run-time",
+            f"{day:%Y-%m-%d}T03:00:00",
+            *extra,
+        )
+        return code, stderr
+
+    export_night(drop, night(28))
+    assert nightly(night(28))[0] == 1
+    export_night(drop, night(29))
+    assert nightly(night(29), "--junit", str(junit))[0] == 1
+    second = night_summary(out, "2026-11-29")
+    assert second["history"] == str(history)
+    assert statuses(second, "fab-sync01|fab-sync02") == {"new": 0, "open": 25, "resolved": 0}
+    report = json.loads((out / "2026-11-29" / f"{PAIR}.json").read_text())
+    assert {d["history"]["first_seen"] for d in report["differences"]} == {"2026-11-28T03:00:00Z"}
+    assert {d["history"]["status"] for d in report["differences"]} == {"open"}
+
+    # the JUnit file holds every comparison's suites
+    tree = etree.parse(str(junit))
+    names = [s.get("name") for s in tree.getroot()]
+    assert any(n.startswith(f"{ACTIVE} vs {STAGING}: ") for n in names)
+    assert any(n.startswith(f"{ACTIVE} vs {ACTIVE}: ") for n in names)
+    assert int(tree.getroot().get("failures") or 0) > 0
+
+    # night 3: a change on both servers, and the mail server is down: the history and the
+    # reports are kept all the same, and only --strict-notify turns that into exit 2
+    export_night(drop, night(30), edit=WRITEBACK_ON)
+    code, stderr = nightly(night(30), *dead, "--strict-notify")
+    assert code == 2 and "notification failed" in stderr
+    third = night_summary(out, "2026-11-30")
+    assert statuses(third, "self:fab-sync01")["new"] == 1
+    assert (out / "2026-11-30" / f"self-{ACTIVE}.html").is_file()
+    code, listing, _ = run(capsys, "history", history, "--json", "-")
+    document = json.loads(listing)
+    runs = {p["pair"]: len(p["runs"]) for p in document["pairs"]}
+    assert runs == {"fab-sync01|fab-sync02": 3, "self:fab-sync01": 2, "self:fab-sync02": 2}
+
+    # the index page's trend: the pair's three runs, from the history
+    latest = (out / "latest.html").read_text(encoding="utf-8")
+    assert latest.count("<svg") == 1
+    assert "3 runs, 2026-11-28 to 2026-11-30" in latest
+
+
+def test_the_trend_without_a_history_comes_from_the_nights_summaries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    for day in (28, 29):
+        export_night(drop, night(day))
+        run(capsys, "nightly", drop, "--out", out)
+    latest = (out / "latest.html").read_text(encoding="utf-8")
+    assert "2 runs, 2026-11-28 to 2026-11-29" in latest

@@ -32,6 +32,7 @@ from driftcheck.history_page import history_document, history_html, history_text
 from driftcheck.history_report import track
 from driftcheck.junit import junit_xml
 from driftcheck.nightly import LATEST_FILE, notification, run_night, write_night
+from driftcheck.nightly import write_junit as write_nightly_junit
 from driftcheck.notify import (
     PASSWORD_ENV,
     NotifySettings,
@@ -721,7 +722,34 @@ def nightly(
             rich_help_panel=_NOTIFY,
         ),
     ] = False,
+    history_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="FILE",
+            help="Record every comparison of the night in the drift history FILE (SQLite, "
+            "created if missing; one pair key per comparison), so that each finding is new, "
+            "open or reopened since the previous run, with when it was first seen. Without "
+            "it, the previous run's reports in OUTDIR tell what is new.",
+        ),
+    ] = None,
+    keep_days: Annotated[
+        int,
+        typer.Option(
+            "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
+        ),
+    ] = DEFAULT_KEEP_DAYS,
+    junit_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            metavar="PATH",
+            help="Write one JUnit XML file for the night: each comparison's test suites "
+            "(one per section, one test case per object), failing at or above --fail-on.",
+        ),
+    ] = None,
     today: TodayOpt = None,
+    run_time: RunTimeOpt = None,
 ) -> None:
     """The scheduled job: compare the newest exports in DROP, write the night's reports,
     and notify when something changed.
@@ -752,6 +780,8 @@ def nightly(
     selection = discover(drop, max_skew_hours=max_skew)
     for warning in selection.warnings:
         typer.echo(f"driftcheck: warning: {plain_text(warning)}", err=True)
+    if junit_path is not None:
+        check_output_paths([junit_path])
     night = run_night(
         selection,
         out,
@@ -759,8 +789,13 @@ def nightly(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        history=history_path,
+        keep_days=keep_days,
+        at=run_time.replace(tzinfo=UTC) if run_time else None,
     )
     folder = write_night(night, out)
+    if junit_path is not None:
+        write_nightly_junit(night, junit_path)
     if not quiet:
         for outcome in night.outcomes:
             line = verdict_line(outcome.report)

@@ -8,7 +8,6 @@ cannot lose a report.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,13 +19,20 @@ from typing import Any
 from driftcheck.drop import Comparison, ExportInfo, Selection
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
+from driftcheck.fingerprint import from_difference
+from driftcheck.history import DEFAULT_KEEP_DAYS, open_history
+from driftcheck.history_page import trend_points
+from driftcheck.history_report import track
+from driftcheck.junit import junit_xml_many
 from driftcheck.notify import FindingLine, Notification, empty_counts
 from driftcheck.pipeline import compare_exports
 from driftcheck.policy import Policy
 from driftcheck.readiness import ChecksMode
 from driftcheck.render_html import render_html
 from driftcheck.render_nightly import render_index
-from driftcheck.report import Report, exit_code, load_report, to_json
+from driftcheck.report import Finding, Report, exit_code, load_report, to_json
+from driftcheck.trend import TrendPoint, trend_svg
+from driftcheck.vocab import SEVERITY_ORDER
 
 NIGHT_SCHEMA = "driftcheck/nightly/v1"
 NIGHT_FILE = "night.json"
@@ -61,17 +67,6 @@ def night_date(comparisons: Iterable[Comparison]) -> str:
 # --- what is new since the last run -------------------------------------------------------
 
 
-def fingerprint(finding: Mapping[str, Any]) -> str:
-    """What drifted, and how: never when, nor where in the report. The same drift on the
-    next night has the same fingerprint."""
-    identity = {
-        k: finding.get(k)
-        for k in ("section", "object", "connector", "path", "change", "primary", "staging")
-    }
-    text = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True)
 class Statuses:
     """A comparison's findings by status. ``new`` holds the reopened ones too."""
@@ -88,32 +83,31 @@ class Statuses:
         return counts
 
 
-def finding_line(
-    title: str, finding: Mapping[str, Any], status: str, first_seen: str = ""
-) -> FindingLine:
-    """A finding (as its JSON entry) as a notification lists it."""
+def finding_line(title: str, finding: Finding, status: str, first_seen: str = "") -> FindingLine:
+    """A reported difference as a notification lists it."""
     return FindingLine(
         comparison=title,
-        severity=str(finding["severity"]),
-        section=str(finding["section"]),
-        object=str(finding["object"]),
-        path=str(finding["path"]),
-        change=str(finding["change"]),
+        severity=finding.severity.value,
+        section=finding.section,
+        object=finding.object,
+        path=finding.path,
+        change=str(finding.change),
         status=status,
         first_seen=first_seen,
     )
 
 
-def findings(report: Report) -> list[Mapping[str, Any]]:
-    return [f.to_json() for f in report.differences]
+def _by_fingerprint(report: Report) -> dict[str, Finding]:
+    """The history's fingerprint: what drifted and how, never when or where in the report."""
+    return {from_difference(f).fingerprint: f for f in report.differences}
 
 
 def statuses_since(title: str, current: Report, previous: Report | None) -> Statuses:
-    """Statuses from the previous run's report of the same comparison (no history store):
+    """Statuses from the previous run's report of the same comparison (without --history):
     new if it was not there, open if it was, resolved if it is gone. Without a previous
     report every finding is new."""
-    before = {fingerprint(f): f for f in findings(previous)} if previous is not None else {}
-    now = {fingerprint(f): f for f in findings(current)}
+    before = _by_fingerprint(previous) if previous is not None else {}
+    now = _by_fingerprint(current)
     return Statuses(
         new=tuple(finding_line(title, f, "new") for k, f in now.items() if k not in before),
         open=tuple(finding_line(title, f, "open") for k, f in now.items() if k in before),
@@ -121,6 +115,32 @@ def statuses_since(title: str, current: Report, previous: Report | None) -> Stat
             finding_line(title, f, "resolved") for k, f in before.items() if k not in now
         ),
     )
+
+
+def statuses_recorded(title: str, report: Report) -> Statuses:
+    """Statuses from a report annotated by the history (``--history``): each difference's
+    new/reopened/open and first-seen time, and the resolved findings."""
+    new: list[FindingLine] = []
+    still: list[FindingLine] = []
+    for f in report.differences:
+        if f.history is None:
+            continue
+        line = finding_line(title, f, f.history.status.value, f.history.first_seen)
+        (new if f.history.is_new else still).append(line)
+    resolved = tuple(
+        FindingLine(
+            comparison=title,
+            severity=r.severity.value,
+            section=r.section,
+            object=r.object,
+            path=r.path,
+            change=r.change,
+            status="resolved",
+            first_seen=r.first_seen,
+        )
+        for r in report.resolved
+    )
+    return Statuses(tuple(new), tuple(still), resolved)
 
 
 def previous_report(out: Path, night: str, name: str) -> Report | None:
@@ -217,9 +237,13 @@ def run_night(
     policy: Policy,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
+    history: Path | None = None,
+    keep_days: int = DEFAULT_KEEP_DAYS,
+    at: datetime | None = None,
 ) -> Night:
-    """Compare everything ``selection`` chose; statuses come from the previous night's
-    reports in ``out``. Nothing is written here."""
+    """Compare everything ``selection`` chose. With ``history``, each comparison is recorded
+    in it under its own pair key and the statuses come from it; without, from the previous
+    run's reports in ``out``. No report is written here."""
     if selection.problem:
         raise InputError(f"no complete pair of exports to compare: {selection.problem}")
     date = night_date(selection.comparisons)
@@ -233,11 +257,20 @@ def run_night(
             name_map=name_map,
             policy_file=policy_file,
         )
-        previous = previous_report(out, date, name)
-        outcomes.append(
-            Outcome(comparison, name, report, statuses_since(comparison.title, report, previous))
-        )
-    return Night(date, fail_on, tuple(outcomes), selection.warnings)
+        if history is not None:
+            report, _ = track(report, history, pair=comparison.key, at=at, keep_days=keep_days)
+            statuses = statuses_recorded(comparison.title, report)
+        else:
+            previous = previous_report(out, date, name)
+            statuses = statuses_since(comparison.title, report, previous)
+        outcomes.append(Outcome(comparison, name, report, statuses))
+    return Night(
+        date,
+        fail_on,
+        tuple(outcomes),
+        selection.warnings,
+        history=str(history) if history is not None else None,
+    )
 
 
 # --- the night's summary and notification -------------------------------------------------
@@ -343,7 +376,7 @@ def _write(path: Path, text: str) -> None:
         raise InputError(f"cannot write ({exc.strerror or exc})", file=str(path)) from None
 
 
-def write_night(night: Night, out: Path, *, trend_svg: str | None = None) -> Path:
+def write_night(night: Night, out: Path) -> Path:
     """Write the night's reports, ``night.json``, its index page and ``latest.html``; return
     the night's folder. Each file is replaced atomically, ``latest.html`` last, so the index
     never links a report that is not there yet."""
@@ -358,6 +391,7 @@ def write_night(night: Night, out: Path, *, trend_svg: str | None = None) -> Pat
     summary = night_json(night)
     _write(folder / NIGHT_FILE, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     earlier = night_folders(out)
+    trend_svg = night_trends(night, out)
     _write(
         folder / INDEX_FILE,
         render_index(
@@ -369,3 +403,53 @@ def write_night(night: Night, out: Path, *, trend_svg: str | None = None) -> Pat
         render_index(summary, prefix=f"{night.date}/", earlier=earlier, trend_svg=trend_svg),
     )
     return folder
+
+
+# --- the trend on the index page ----------------------------------------------------------
+
+
+def _history_points(history: Path, pair: str) -> list[TrendPoint]:
+    with open_history(history, read_only=True) as store:
+        return trend_points(store.runs(pair))
+
+
+def _folder_points(out: Path, night: Night, outcome: Outcome) -> list[TrendPoint]:
+    """Without a history: one point per earlier night whose ``night.json`` has the same
+    comparison, then tonight's."""
+    points = []
+    for date in reversed(night_folders(out)):
+        if date >= night.date:
+            continue
+        try:
+            summary = json.loads((out / date / NIGHT_FILE).read_text(encoding="utf-8"))
+            entry = next(c for c in summary["comparisons"] if c["key"] == outcome.comparison.key)
+            counts = [int(entry["by_severity"][level]) for level in SEVERITY_ORDER]
+        except (OSError, ValueError, KeyError, TypeError, StopIteration):
+            continue  # a night without this comparison, or a damaged summary
+        points.append(TrendPoint(date, *counts))
+    tonight = outcome.report.summary.by_severity
+    points.append(TrendPoint(night.date, *(tonight.get(level, 0) for level in SEVERITY_ORDER)))
+    return points
+
+
+def night_trends(night: Night, out: Path) -> str | None:
+    """One trend chart per active-vs-staging pair: blocking, warning and info findings per
+    run from the history, or without one per night from the ``night.json`` files in ``out``."""
+    charts = []
+    pairs = [o for o in night.outcomes if o.comparison.kind == "pair"]
+    for number, outcome in enumerate(pairs, start=1):
+        key = outcome.comparison.key
+        points = (
+            _history_points(Path(night.history), key)
+            if night.history
+            else _folder_points(out, night, outcome)
+        )
+        title = f"{outcome.comparison.title}: findings per run"
+        charts.append(str(trend_svg(points, title=title, ident=f"trend-{number}")))
+    return "\n".join(charts) or None
+
+
+def write_junit(night: Night, path: Path) -> None:
+    """One JUnit file for the whole night: each comparison's suites, named after it."""
+    reports = [o.report for o in night.outcomes]
+    _write(path, junit_xml_many(reports, name=f"driftcheck nightly {night.date}"))
