@@ -72,7 +72,7 @@ def test_the_index_is_valid_html_with_escaped_values() -> None:
     assert 'href="2026-11-30/pair-SYNC01-vs-SYNC02.html"' in page
     assert 'href="2026-11-29/index.html"' in page and 'href="2026-11-30/index.html"' not in page
     assert "&lt;b&gt;x.zip.tmp&lt;/b&gt;" in page and "<b>x" not in page
-    assert "The trend chart needs a history" in page
+    assert "No trend: no active-vs-staging pair was compared." in page
     assert "New since the last run (1)" in page and "Resolved since the last run (0)" in page
     assert "&lt;i&gt;contoso.com&lt;/i&gt;" in page and "(whole object)" in page
 

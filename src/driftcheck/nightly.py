@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from driftcheck.drop import Comparison, ExportInfo, Selection
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_atomically
@@ -445,7 +447,8 @@ def night_trends(night: Night, out: Path) -> str | None:
             else _folder_points(out, night, outcome)
         )
         title = f"{outcome.comparison.title}: findings per run"
-        charts.append(str(trend_svg(points, title=title, ident=f"trend-{number}")))
+        chart = trend_svg(points, title=title, ident=f"trend-{number}")
+        charts.append(f"<h3>{escape(outcome.comparison.title)}</h3>\n{chart}")
     return "\n".join(charts) or None
 
 

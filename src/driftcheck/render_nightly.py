@@ -40,7 +40,7 @@ def index_view(
     earlier: Sequence[str] = (),
     earlier_prefix: str = "",
     trend_svg: str | None = None,
-    trend_note: str = "The trend chart needs a history: run nightly with --history FILE.",
+    trend_note: str = "No trend: no active-vs-staging pair was compared.",
 ) -> dict[str, Any]:
     """View data for the index. ``prefix`` leads from the page to the night's folder,
     ``earlier_prefix`` to OUTDIR (where the other nights' folders are)."""
