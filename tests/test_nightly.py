@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from driftcheck import fileio
 from driftcheck.cli import main
 from tests.dropkit import place_export
 from tests.servers import free_port, http_server, smtp_server
@@ -421,3 +423,25 @@ def test_the_trend_without_a_history_comes_from_the_nights_summaries(
         run(capsys, "nightly", drop, "--out", out)
     latest = (out / "latest.html").read_text(encoding="utf-8")
     assert "2 runs, 2026-11-28 to 2026-11-29" in latest
+
+
+def test_a_failed_write_leaves_the_nights_files_as_they_were(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    export_night(drop, night(30))
+    run(capsys, "nightly", drop, "--out", out)
+    before = {p.name: p.read_bytes() for p in (out / "2026-11-30").iterdir()}
+    stage = fileio._stage
+
+    def disk_full_at_the_last_file(path: Path, *args: object, **kwargs: object) -> str:
+        if path.name == "latest.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return stage(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fileio, "_stage", disk_full_at_the_last_file)
+    code, _, stderr = run(capsys, "nightly", drop, "--out", out, "--fail-on", "info")
+    assert code == 2
+    assert "No space left on device" in stderr and "latest.html" in stderr
+    after = {p.name: p.read_bytes() for p in (out / "2026-11-30").iterdir()}
+    assert after == before

@@ -20,7 +20,7 @@ from markupsafe import escape
 
 from driftcheck.drop import Comparison, ExportInfo, Selection
 from driftcheck.errors import InputError
-from driftcheck.fileio import write_atomically
+from driftcheck.fileio import write_all_atomically, write_atomically
 from driftcheck.fingerprint import from_difference
 from driftcheck.history import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.history_page import trend_points
@@ -380,30 +380,32 @@ def _write(path: Path, text: str) -> None:
 
 def write_night(night: Night, out: Path) -> Path:
     """Write the night's reports, ``night.json``, its index page and ``latest.html``; return
-    the night's folder. Each file is replaced atomically, ``latest.html`` last, so the index
-    never links a report that is not there yet."""
+    the night's folder. All are replaced together or none is (a failed run leaves the
+    previous files of that night as they were), ``latest.html`` last, so the index never
+    links a report that is not there yet."""
     folder = out / night.date
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create ({exc.strerror or exc})", file=str(folder)) from None
+    outputs: list[tuple[Path, str]] = []
     for outcome in night.outcomes:
-        _write(folder / f"{outcome.name}.json", to_json(outcome.report))
-        _write(folder / f"{outcome.name}.html", render_html(outcome.report))
+        outputs.append((folder / f"{outcome.name}.json", to_json(outcome.report)))
+        outputs.append((folder / f"{outcome.name}.html", render_html(outcome.report)))
     summary = night_json(night)
-    _write(folder / NIGHT_FILE, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    outputs.append((folder / NIGHT_FILE, json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
     earlier = night_folders(out)
     trend_svg = night_trends(night, out)
-    _write(
-        folder / INDEX_FILE,
-        render_index(
-            summary, prefix="", earlier=earlier, earlier_prefix="../", trend_svg=trend_svg
-        ),
+    index = render_index(
+        summary, prefix="", earlier=earlier, earlier_prefix="../", trend_svg=trend_svg
     )
-    _write(
-        out / LATEST_FILE,
-        render_index(summary, prefix=f"{night.date}/", earlier=earlier, trend_svg=trend_svg),
-    )
+    latest = render_index(summary, prefix=f"{night.date}/", earlier=earlier, trend_svg=trend_svg)
+    outputs += [(folder / INDEX_FILE, index), (out / LATEST_FILE, latest)]
+    try:
+        write_all_atomically(outputs)
+    except OSError as exc:
+        where = exc.filename or str(folder)
+        raise InputError(f"cannot write ({exc.strerror or exc})", file=str(where)) from None
     return folder
 
 
