@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Sequence
@@ -31,9 +32,11 @@ def write_all_atomically(
 
     Every text is written to its temporary file first; only when all are on disk are they
     renamed over their targets. A full disk or a missing folder for the last output leaves
-    every earlier report as it was.
+    every earlier report as it was. Each existing target is kept as a hard link until every
+    rename has succeeded, so a rename failing part-way puts the earlier files back.
     """
     staged: list[tuple[str, Path]] = []
+    kept: list[tuple[str | None, Path]] = []  # (backup link or None for a new file, target)
     try:
         for path, text in outputs:
             try:
@@ -41,11 +44,45 @@ def write_all_atomically(
             except OSError as exc:  # name the report, not its temporary file
                 raise OSError(exc.errno, exc.strerror, str(path)) from exc
         for tmp, path in staged:
+            kept.append((_keep(path), path))
             os.replace(tmp, path)
     except BaseException:
+        _restore(kept)
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
         raise
+    for backup, _ in kept:
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
+
+
+def _keep(path: Path) -> str | None:
+    """A hard link to the file at ``path`` (None when there is none), to put it back later."""
+    if not path.exists():
+        return None
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, backup = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=directory)
+    os.close(fd)
+    try:
+        os.replace(backup, backup + ".link")  # free the name for the link, keep it reserved
+        os.link(path, backup)
+        os.unlink(backup + ".link")
+    except OSError:  # no hard links here (some file shares): a copy does the same job
+        Path(backup + ".link").unlink(missing_ok=True)
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _restore(kept: Sequence[tuple[str | None, Path]]) -> None:
+    """Undo the renames already done: each target gets its old file back, or goes if new."""
+    for backup, path in reversed(kept):
+        try:
+            if backup is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(backup, path)
+        except OSError:
+            pass  # best effort: the original error is the one to report
 
 
 def _stage(path: Path, text: str, encoding: str, newline: str) -> str:
