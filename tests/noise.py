@@ -288,6 +288,8 @@ def noise_namespace_prefixes(root: Path) -> None:
         return t
 
     _rewrite_any(root / "GlobalSettings" / "MV.xml", edit)
+    for f in sorted((root / "Connectors").glob("*.xml")):
+        _rewrite_any(f, edit)  # the cloud connector's schema uses the same prefixes
 
 
 def _rule_files(root: Path) -> list[Path]:

@@ -574,14 +574,25 @@ def test_connector_drift_is_reported(
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("change", ["removed", "added"])
 @pytest.mark.parametrize("base_name", BASES)
-def test_connector_removed(
-    base_name: str, mode: str, twins: dict[str, Path], tmp_path: Path
+def test_connector_removed_or_added(
+    base_name: str, change: str, mode: str, twins: dict[str, Path], tmp_path: Path
 ) -> None:
     base = _base(base_name)
     staging = _plant(base, twins, tmp_path, mode)
-    exportedit.connector_file(staging, base.ad).unlink()
-    _assert_reported(_compare(base, staging, mode), "connector", {base.ad}, "")
+    source = exportedit.connector_file(staging, base.ad)
+    if change == "removed":
+        source.unlink()
+        expected = base.ad
+    else:
+        guid = "{0DDBA11C-0000-4000-8000-00000000D21F}"
+        copy = source.with_name(f"Connector_{guid.lower()}.xml")
+        shutil.copyfile(source, copy)
+        _edit(copy, _sub(r"<id>[^<]*</id>", f"<id>{guid}</id>"))
+        expected = f"second.{base.ad}"
+        _edit(copy, _sub(r"<name>[^<]*</name>", f"<name>{expected}</name>"))
+    _assert_reported(_compare(base, staging, mode), "connector", {expected}, "")
 
 
 # --- drift in global settings and the metaverse ------------------------------------------------
