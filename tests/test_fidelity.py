@@ -815,3 +815,36 @@ def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None
     }
     assert {r.id for r in BUILT_IN_IGNORE_RULES} == set(covered)
     assert set(covered.values()) <= set(NOISE_KINDS)
+
+
+# --- unmodelled sections: a server-local GUID never keys an element ---------------------------
+
+
+def _flattened(xml: str) -> dict[str, str]:
+    from lxml import etree
+
+    from driftcheck.extract import flatten
+
+    return dict(flatten(etree.fromstring(xml)))
+
+
+def test_an_unresolved_connector_guid_does_not_key_an_element() -> None:
+    """The same flow from a connector the export does not hold, on two servers (each with its
+    own GUID for it): the same path, so only the GUID value differs (and that is hidden)."""
+    template = (
+        '<flows><import-flow src-ma="{{{guid}}}" cd-object-type="user">'
+        "<direct-mapping><src-attribute>mail</src-attribute></direct-mapping>"
+        "</import-flow></flows>"
+    )
+    primary = _flattened(template.format(guid="11111111-2222-3333-4444-555555555555"))
+    staging = _flattened(template.format(guid="99999999-8888-7777-6666-555555555555"))
+    assert primary.keys() == staging.keys()
+    differing = [path for path in primary if primary[path] != staging[path]]
+    assert differing == ["import-flow[user]@src-ma"]
+
+
+def test_a_guid_named_element_is_not_keyed_by_its_guid() -> None:
+    template = "<list><item><name>{{{guid}}}</name><value>1</value></item></list>"
+    primary = _flattened(template.format(guid="11111111-2222-3333-4444-555555555555"))
+    staging = _flattened(template.format(guid="99999999-8888-7777-6666-555555555555"))
+    assert primary.keys() == staging.keys()
