@@ -848,3 +848,39 @@ def test_a_guid_named_element_is_not_keyed_by_its_guid() -> None:
     primary = _flattened(template.format(guid="11111111-2222-3333-4444-555555555555"))
     staging = _flattened(template.format(guid="99999999-8888-7777-6666-555555555555"))
     assert primary.keys() == staging.keys()
+
+
+# --- rules sharing a name: matched the same way on both servers -------------------------------
+
+
+def _edited_default_rule_pattern(export: Path, name: str, connector: str, first: bool) -> None:
+    """Microsoft's pattern for editing a default rule: the original disabled, a custom copy of
+    the same name beside it. ``first``: the copy's file sorts before the original's (file
+    names carry each server's own GUIDs, so the order differs between servers)."""
+    original = exportedit.rule_file(export, name, connector)
+    guid = (
+        "{00000000-aaaa-4bbb-8ccc-000000000001}"
+        if first
+        else "{ffffffff-aaaa-4bbb-8ccc-000000000001}"
+    )
+    copy = original.with_name(f"SynchronizationRule_{guid}.xml")
+    shutil.copyfile(original, copy)
+    _edit(copy, _sub(r"<id>[^<]*</id>", f"<id>{guid}</id>"))
+    _edit(copy, _sub(r"<immutable-tag>[^<]*</immutable-tag>", "<immutable-tag />"))
+    _edit(copy, _sub(r"<precedence>\d+<", "<precedence>55<"))
+    _edit(original, _sub(r"<disabled>False</disabled>", "<disabled>True</disabled>"))
+
+
+@pytest.mark.parametrize("base_name", BASES)
+def test_a_default_rule_and_its_custom_copy_of_the_same_name_compare_clean(
+    base_name: str, twins: dict[str, Path], tmp_path: Path
+) -> None:
+    base = _base(base_name)
+    if base.name not in twins:
+        pytest.skip(f"{base.primary} is not present")
+    primary = _copy(base.primary, tmp_path, "primary")
+    staging = _copy(twins[base.name], tmp_path, "staging")
+    _edited_default_rule_pattern(primary, *base.oob_out, first=True)
+    _edited_default_rule_pattern(staging, *base.oob_out, first=False)
+    report = compare_exports(primary, staging, checks="off")
+    assert exit_code(report) == 0, _shown(report)
