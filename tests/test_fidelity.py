@@ -884,3 +884,33 @@ def test_a_default_rule_and_its_custom_copy_of_the_same_name_compare_clean(
     _edited_default_rule_pattern(staging, *base.oob_out, first=False)
     report = compare_exports(primary, staging, checks="off")
     assert exit_code(report) == 0, _shown(report)
+
+
+@pytest.mark.parametrize("base_name", BASES)
+def test_a_schema_refresh_does_not_hide_an_attribute_inclusion_change(
+    base_name: str, twins: dict[str, Path], tmp_path: Path
+) -> None:
+    """Upgrade mode takes the cloud connector's new schema attributes as the product's; the
+    attribute inclusion beside them stays loud (added or removed)."""
+    base = _base(base_name)
+    staging = _plant(base, twins, tmp_path, "upgrade")
+    aad = exportedit.connector_file(staging, base.aad)
+    refreshed = (
+        '<dsml:attribute-type id="driftcheckNew" single-value="true">'
+        "<dsml:name>driftcheckNew</dsml:name>"
+        "<dsml:syntax>1.3.6.1.4.1.1466.115.121.1.15</dsml:syntax></dsml:attribute-type>"
+    )
+    _edit(aad, lambda t: t.replace("<dsml:attribute-type ", refreshed + "<dsml:attribute-type ", 1))
+    _edit(
+        aad,
+        _sub(
+            r"(<attribute-inclusion>\s*)<attribute>[^<]*</attribute>",
+            r"\1<attribute>driftcheckNew</attribute>",
+        ),
+    )
+    report = _compare(base, staging, "upgrade")
+    schema = [d for d in report.differences if d.path.startswith("schema/")]
+    assert schema and all(d.rule == "upgrade-connector-schema" for d in schema), _shown(report)
+    inclusion = [d for d in report.differences if d.path == "attribute-inclusion"]
+    assert {d.change for d in inclusion} == {"added", "removed"}, _shown(report)
+    assert all(d.severity == "blocking" for d in inclusion), _shown(report)
