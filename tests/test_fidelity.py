@@ -914,3 +914,22 @@ def test_a_schema_refresh_does_not_hide_an_attribute_inclusion_change(
     inclusion = [d for d in report.differences if d.path == "attribute-inclusion"]
     assert {d.change for d in inclusion} == {"added", "removed"}, _shown(report)
     assert all(d.severity == "blocking" for d in inclusion), _shown(report)
+
+
+@pytest.mark.parametrize("kind", [k for k, d in RULE_DRIFTS.items() if d.bump])
+@pytest.mark.parametrize("base_name", BASES)
+def test_a_revised_rule_keeps_its_wiring_loud_when_the_primary_is_newer(
+    base_name: str, kind: str, twins: dict[str, Path], tmp_path: Path
+) -> None:
+    """An automatic upgrade of the primary overnight: the older side is the staging server."""
+    base = _base(base_name)
+    if base.name not in twins:
+        pytest.skip(f"{base.primary} is not present")
+    primary = _copy(base.primary, tmp_path, "primary")
+    _raise_version(primary, base.newer_version)
+    _edit(exportedit.rule_file(primary, *base.oob_out), _bump_tag)
+    staging = _copy(twins[base.name], tmp_path, "staging")
+    _edit(exportedit.rule_file(staging, *base.oob_out), RULE_DRIFTS[kind].edit)
+    report = compare_exports(primary, staging, checks="off")
+    assert report.upgrade is not None and report.upgrade.newer == "primary"
+    _assert_reported(report, "sync-rule", {base.oob_out[0]}, RULE_DRIFTS[kind].path)
