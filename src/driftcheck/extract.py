@@ -170,14 +170,21 @@ def _identity(el: Element, references: Mapping[str, str]) -> tuple[str, frozense
 
     Server-local GUIDs never identify: an ``id`` counts only when it is not a GUID.
     """
-    found = [(name, el.get(name) or "") for name in _KEY_ATTRIBUTES if el.get(name)]
+    found = [
+        (name, resolved)
+        for name in _KEY_ATTRIBUTES
+        if el.get(name)
+        for resolved in (_resolve(name, el.get(name) or "", references),)
+        if not GUID.fullmatch(resolved.strip())  # a connector GUID no connector answers to
+    ]
     if found:
-        text = ", ".join(_resolve(name, value, references) for name, value in found)
+        text = ", ".join(value for _, value in found)
         return text, frozenset(name for name, _ in found)
     for name in _KEY_CHILDREN:
         node = child(el, name)
-        if node is not None and not len(node) and (node.text or "").strip():
-            return (node.text or "").strip(), frozenset()
+        value = "" if node is None or len(node) else (node.text or "").strip()
+        if value and not GUID.fullmatch(value):
+            return value, frozenset()
     own_id = el.get("id")
     if own_id and not GUID.fullmatch(own_id):
         return own_id, frozenset({"id"})

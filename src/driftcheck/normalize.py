@@ -540,9 +540,40 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
 # --- the whole configuration ----------------------------------------------------------------
 
 
+def _same_name_rank(obj: ConfigObject) -> tuple[str, str, int, str]:
+    """Which of several objects sharing a key is taken first, the same way on every server.
+
+    Files arrive in the order of their names, which carry each server's own GUIDs, so file
+    order cannot decide. Microsoft's way of editing a default rule leaves two rules of one
+    name (the original, disabled, and a custom copy): the custom one (no tag) comes first,
+    then by tag, state and precedence.
+    """
+    tag = obj.fields.get("immutable-tag")
+    disabled = obj.fields.get("disabled")
+    return (
+        tag.casefold() if isinstance(tag, str) else "",
+        disabled if isinstance(disabled, str) else "",
+        obj.precedence or 0,
+        obj.summary,
+    )
+
+
+def _in_stable_order(objects: Iterable[ConfigObject]) -> list[ConfigObject]:
+    """``objects`` in their order, except that objects sharing a key follow
+    :func:`_same_name_rank` among themselves."""
+    listed = list(objects)
+    by_key: dict[str, list[ConfigObject]] = {}
+    for obj in listed:
+        by_key.setdefault(obj.key, []).append(obj)
+    if all(len(group) == 1 for group in by_key.values()):
+        return listed
+    queues = {key: sorted(group, key=_same_name_rank) for key, group in by_key.items()}
+    return [queues[obj.key].pop(0) for obj in listed]
+
+
 def _index(objects: Iterable[ConfigObject], warnings: list[str]) -> dict[str, ConfigObject]:
     index: dict[str, ConfigObject] = {}
-    for obj in objects:
+    for obj in _in_stable_order(objects):
         if obj.key in index:
             label = _unique_label(obj.name, {o.name.casefold() for o in index.values()})
             warnings.append(

@@ -72,8 +72,12 @@ class Matcher:
     same_key: bool | None = None
     #: other matchers, any of which also makes the rule apply
     also: tuple[Matcher, ...] = ()
+    #: matchers any of which keeps the rule from applying (checked before ``also``)
+    unless: tuple[Matcher, ...] = ()
 
     def matches(self, change: Change) -> bool:
+        if any(m.matches(change) for m in self.unless):
+            return False
         return self._matches(change) or any(m.matches(change) for m in self.also)
 
     def _matches(self, change: Change) -> bool:
@@ -139,6 +143,7 @@ def _rule(
     same_key: bool | None = None,
     same_ignoring_case: bool = False,
     also: Sequence[Matcher] = (),
+    unless: Sequence[Matcher] = (),
 ) -> IgnoreRule:
     return IgnoreRule(
         id=id,
@@ -153,12 +158,24 @@ def _rule(
             same_ignoring_case=same_ignoring_case,
             same_key=same_key,
             also=tuple(also),
+            unless=tuple(unless),
         ),
     )
 
 
 #: A GUID, with or without braces.
 GUID_VALUE = r"\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?"
+
+
+#: Where a path segment is a name from the directory rather than an element of the export:
+#: metaverse attribute and object type names, flow destinations, connector schema names.
+#: An attribute named ``description``, ``version`` or ``id`` there is data, so rules that
+#: recognise export elements by their name (``description``, ``version``, ``id``...) do not
+#: apply to it.
+DIRECTORY_NAMES: tuple[Matcher, ...] = (
+    Matcher(section=Section.METAVERSE),
+    Matcher(paths=_compile((r"(attribute-flows|schema)/.*",))),
+)
 
 
 #: Differences that are always there between two healthy servers.
@@ -187,6 +204,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
                 both_values=re.compile(GUID_VALUE, re.IGNORECASE),
             ),
         ),
+        unless=DIRECTORY_NAMES,
     ),
     _rule(
         "change-tracking",
@@ -201,6 +219,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
             r"export-date",
             r"(.*/)?ui-data/(.*)?@version",
         ),
+        unless=DIRECTORY_NAMES,
     ),
     _rule(
         "sync-state",
@@ -209,6 +228,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         "state of each server's own imports.",
         EXPORT_DOC,
         paths=(r"(.*/)?(cookie|water-mark|last-dc)",),
+        unless=DIRECTORY_NAMES,
     ),
     _rule(
         "server-name",
@@ -275,6 +295,7 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         EXPORT_DOC,
         paths=(r"name",),
         same_ignoring_case=True,
+        unless=DIRECTORY_NAMES,
     ),
 )
 
@@ -290,6 +311,7 @@ def _severity(
     paths: Sequence[str] = (),
     both_values: str | None = None,
     same_key: bool | None = None,
+    unless: Sequence[Matcher] = (),
 ) -> SeverityRule:
     return SeverityRule(
         id,
@@ -301,6 +323,7 @@ def _severity(
             _compile(paths),
             both_values=re.compile(both_values, re.IGNORECASE) if both_values else None,
             same_key=same_key,
+            unless=tuple(unless),
         ),
         scope=scope,
     )
@@ -329,6 +352,7 @@ BUILT_IN_SEVERITY_RULES: tuple[SeverityRule, ...] = (
         Severity.INFO,
         "A description documents the object; it changes nothing synced.",
         paths=(r"description",),
+        unless=DIRECTORY_NAMES,
     ),
     _severity(
         "run-profile-tuning",

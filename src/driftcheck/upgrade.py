@@ -103,23 +103,42 @@ def detect_upgrade(
 # --- before the comparison: match out-of-box rules by tag stem -------------------------------
 
 
-def _tag_keys(rules: Mapping[str, ConfigObject]) -> dict[str, str]:
-    """Old key → ``connector|direction|tag:stem`` for out-of-box rules whose stem is unique."""
+def _stems(rules: Mapping[str, ConfigObject]) -> dict[tuple[str, str, str], list[str]]:
+    """(connector, direction, tag stem) → the keys of the out-of-box rules carrying it."""
     by_stem: dict[tuple[str, str, str], list[str]] = {}
     for key, rule in rules.items():
         stem = stem_key(rule)
         if stem is not None:
             by_stem.setdefault(stem, []).append(key)
+    return by_stem
+
+
+def _tag_keys(
+    rules: Mapping[str, ConfigObject], repeated: frozenset[tuple[str, str, str]]
+) -> dict[str, str]:
+    """Old key → ``connector|direction|tag:stem`` for out-of-box rules whose stem is unique
+    on both servers (``repeated``: the stems that repeat on either)."""
     return {
         keys[0]: f"{connector}|{direction}|tag:{stem}"
-        for (connector, direction, stem), keys in by_stem.items()
-        if len(keys) == 1
+        for (connector, direction, stem), keys in _stems(rules).items()
+        if (connector, direction, stem) not in repeated
     }
 
 
-def _rekeyed(config: CanonicalConfiguration) -> CanonicalConfiguration:
+def _repeated_stems(*configs: CanonicalConfiguration) -> frozenset[tuple[str, str, str]]:
+    return frozenset(
+        stem
+        for config in configs
+        for stem, keys in _stems(config.objects.get("sync-rule", {})).items()
+        if len(keys) > 1
+    )
+
+
+def _rekeyed(
+    config: CanonicalConfiguration, repeated: frozenset[tuple[str, str, str]]
+) -> CanonicalConfiguration:
     rules = config.objects.get("sync-rule", {})
-    new_keys = _tag_keys(rules)
+    new_keys = _tag_keys(rules, repeated)
     if not new_keys:
         return config
     rekeyed = {
@@ -134,10 +153,13 @@ def match_default_rules_by_tag(
 ) -> tuple[CanonicalConfiguration, CanonicalConfiguration]:
     """Both configurations with out-of-box rules keyed by (connector, direction, tag stem).
 
-    Custom rules keep their (connector, direction, name) key. A stem that repeats on one
-    server for the same connector and direction keeps the name key there.
+    Custom rules keep their (connector, direction, name) key. A stem that repeats on either
+    server for the same connector and direction (an out-of-box rule copied with its tag) keeps
+    the name key on both, so that the rule of that name meets its counterpart and the copy is
+    reported as added.
     """
-    return _rekeyed(primary), _rekeyed(staging)
+    repeated = _repeated_stems(primary, staging)
+    return _rekeyed(primary, repeated), _rekeyed(staging, repeated)
 
 
 # --- after the comparison: which changes the product explains -------------------------------
@@ -147,12 +169,17 @@ UPGRADE_RULES: dict[str, str] = {
     "upgrade-version": "The product version, and the component versions that come with it, "
     "differ because one server was upgraded.",
     "upgrade-revised-default-rule": "Microsoft revised this out-of-box rule: the same tag stem "
-    "has a higher tag version on the newer server (every change inside it, except its "
-    "disabled flag, is the product's).",
-    "upgrade-new-default-rule": "An out-of-box rule that only the newer version has.",
+    "has a higher tag version on the newer server (its flows, scoping and join conditions, "
+    "name and description are the product's; its object types, link type, password sync, "
+    "soft-delete interval, disabled flag and order are not).",
+    "upgrade-new-default-rule": "An out-of-box rule that only the newer version has (its tag "
+    "stem is not on the older server for that connector and direction).",
     "upgrade-default-rule-renumbered": "The upgrade renumbered out-of-box rules; their order "
     "is unchanged.",
     "upgrade-new-parameter": "A global parameter that only the newer version has.",
+    "upgrade-retired-parameter": "A global parameter that only the older version has: the "
+    "newer version no longer writes it (the product writes every global parameter; none is "
+    "deleted by hand).",
     "upgrade-connector-schema": "The upgrade refreshed the connector schema: attributes or "
     "classes added or changed on the newer server.",
     "upgrade-new-metaverse-attribute": "A metaverse attribute that only the newer version has "
@@ -175,6 +202,9 @@ class _Pairs:
 
     by_primary: dict[Ident, tuple[ConfigObject | None, ConfigObject | None]]
     by_staging: dict[Ident, tuple[ConfigObject | None, ConfigObject | None]]
+    #: (connector, direction, tag stem) of each server's out-of-box rules
+    primary_stems: frozenset[tuple[str, str, str]] = frozenset()
+    staging_stems: frozenset[tuple[str, str, str]] = frozenset()
 
     @classmethod
     def of(cls, primary: CanonicalConfiguration, staging: CanonicalConfiguration) -> _Pairs:
@@ -188,7 +218,15 @@ class _Pairs:
                     by_primary[_ident(pair[0])] = pair
                 if pair[1] is not None:
                     by_staging[_ident(pair[1])] = pair
-        return cls(by_primary, by_staging)
+        return cls(
+            by_primary,
+            by_staging,
+            frozenset(_stems(primary.objects.get("sync-rule", {}))),
+            frozenset(_stems(staging.objects.get("sync-rule", {}))),
+        )
+
+    def older_stems(self, mode: UpgradeMode) -> frozenset[tuple[str, str, str]]:
+        return self.primary_stems if mode.older == "primary" else self.staging_stems
 
     def find(self, change: Change) -> tuple[ConfigObject | None, ConfigObject | None]:
         ident = (change.section, (change.connector or "").casefold(), change.object.casefold())
@@ -198,6 +236,10 @@ class _Pairs:
 
 def _only_on_newer(change: Change, mode: UpgradeMode) -> bool:
     return change.change == ("added" if mode.newer == "staging" else "removed")
+
+
+def _only_on_older(change: Change, mode: UpgradeMode) -> bool:
+    return change.change == ("removed" if mode.newer == "staging" else "added")
 
 
 def _newer_and_older(
@@ -213,6 +255,11 @@ def _global_setting_rule(change: Change, mode: UpgradeMode) -> str | None:
         return "upgrade-version"
     if not change.path and _only_on_newer(change, mode):
         return "upgrade-new-parameter"
+    if not change.path and _only_on_older(change, mode):
+        # the product writes every global parameter: none is deleted by hand; 2.x dropped
+        # 1.x's PasswordHashSync/PasswordWriteback flags (the connectors' own flags stay
+        # compared)
+        return "upgrade-retired-parameter"
     return None
 
 
@@ -273,11 +320,29 @@ def _connector_rule(change: Change, mode: UpgradeMode) -> str | None:
     return None
 
 
+#: What Microsoft's revision of an out-of-box rule changes (the first segment of a path):
+#: its transformations, scoping and join conditions, name, description and tag. The rest of
+#: the rule stays loud when its tag grows: what it reads and writes (object types), its link
+#: type, its password hash sync flag (set by the wizard's sign-in page), its soft-delete
+#: interval, its disabled flag and its order among competing rules, which a revision keeps
+#: and an administrator sets.
+REVISABLE_RULE_PARTS = frozenset(
+    {"attribute-flows", "scoping-groups", "join-groups", "name", "description", "immutable-tag"}
+)
+
+
+def _new_default_rule(rule: ConfigObject | None, pairs: _Pairs, mode: UpgradeMode) -> bool:
+    """An out-of-box rule only the newer server has, whose stem the older server lacks for
+    that connector and direction (a copy of an existing default rule is not new)."""
+    stem = stem_key(rule) if rule is not None else None
+    return stem is not None and stem not in pairs.older_stems(mode)
+
+
 def _sync_rule_rule(change: Change, pairs: _Pairs, mode: UpgradeMode) -> str | None:
     newer, older = _newer_and_older(pairs.find(change), mode)
     if not change.path:  # a whole rule on one side only
         rule = newer if _only_on_newer(change, mode) else None
-        return "upgrade-new-default-rule" if rule is not None and rule_tag(rule) else None
+        return "upgrade-new-default-rule" if _new_default_rule(rule, pairs, mode) else None
     if newer is None or older is None:
         return None
     new_tag, old_tag = rule_tag(newer), rule_tag(older)
@@ -285,6 +350,8 @@ def _sync_rule_rule(change: Change, pairs: _Pairs, mode: UpgradeMode) -> str | N
         return None  # custom rules, enable/disable and a changed order stay loud
     if change.path == "precedence":
         return "upgrade-default-rule-renumbered"
+    if change.path.split("/", 1)[0] not in REVISABLE_RULE_PARTS:
+        return None
     grown = (
         new_tag.stem == old_tag.stem
         and new_tag.version is not None
