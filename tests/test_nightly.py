@@ -6,6 +6,7 @@ import errno
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -66,8 +67,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, captured.out, captured.err
 
 
-def night_summary(out: Path, date: str) -> dict:  # type: ignore[type-arg]
-    return json.loads((out / date / "night.json").read_text(encoding="utf-8"))
+def night_summary(out: Path, date: str) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads((out / date / "night.json").read_text(encoding="utf-8"))
+    return summary
 
 
 def statuses(summary: dict, key: str) -> dict[str, int]:  # type: ignore[type-arg]
@@ -143,7 +145,7 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert body is not None
         text = body.get_content()
         assert f"[{ACTIVE} since 2026-11-29 01:30]" in text and "UserWriteBack" in text
-        assert sorted(a.get_filename() for a in message.iter_attachments()) == sorted(
+        assert sorted(a.get_filename() or "" for a in message.iter_attachments()) == sorted(
             [f"{PAIR}.html", f"self-{ACTIVE}.html", f"self-{STAGING}.html"]
         )
 
@@ -242,7 +244,7 @@ def test_the_password_comes_from_the_environment_and_is_never_printed(
     export_night(drop, night(30))
     monkeypatch.setenv("DRIFTCHECK_SMTP_PASSWORD", SECRET)
     with smtp_server(user="driftcheck", password=SECRET) as box:
-        args = [
+        args: list[str | Path] = [
             "nightly",
             drop,
             "--out",
@@ -390,7 +392,7 @@ def test_nights_recorded_in_the_history(tmp_path: Path, capsys: pytest.CaptureFi
 
     # the JUnit file holds every comparison's suites
     tree = etree.parse(str(junit))
-    names = [s.get("name") for s in tree.getroot()]
+    names = [s.get("name", "") for s in tree.getroot()]
     assert any(n.startswith(f"{ACTIVE} vs {STAGING}: ") for n in names)
     assert any(n.startswith(f"{ACTIVE} vs {ACTIVE}: ") for n in names)
     assert int(tree.getroot().get("failures") or 0) > 0
