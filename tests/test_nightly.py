@@ -72,7 +72,7 @@ def night_summary(out: Path, date: str) -> dict[str, Any]:
     return summary
 
 
-def statuses(summary: dict, key: str) -> dict[str, int]:  # type: ignore[type-arg]
+def statuses(summary: dict[str, Any], key: str) -> dict[str, int]:
     entry = next(c for c in summary["comparisons"] if c["key"] == key)
     return {status: sum(levels.values()) for status, levels in entry["statuses"].items()}
 
@@ -436,10 +436,10 @@ def test_a_failed_write_leaves_the_nights_files_as_they_were(
     before = {p.name: p.read_bytes() for p in (out / "2026-11-30").iterdir()}
     stage = fileio._stage
 
-    def disk_full_at_the_last_file(path: Path, *args: object, **kwargs: object) -> str:
+    def disk_full_at_the_last_file(path: Path, text: str, encoding: str, newline: str) -> str:
         if path.name == "latest.html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return stage(path, *args, **kwargs)  # type: ignore[arg-type]
+        return stage(path, text, encoding, newline)
 
     monkeypatch.setattr(fileio, "_stage", disk_full_at_the_last_file)
     code, _, stderr = run(capsys, "nightly", drop, "--out", out, "--fail-on", "info")
