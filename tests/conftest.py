@@ -146,7 +146,7 @@ AD_ATTRIBUTES = (
     ("objectGUID", "1.3.6.1.4.1.1466.115.121.1.40", True),
 )
 #: (name, superior, attributes)
-AD_CLASSES = (
+AD_CLASSES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("top", None, ("objectGUID",)),
     ("user", "top", ("department", "mail")),
     ("group", "top", ("mail", "member")),

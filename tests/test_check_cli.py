@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import html5lib
@@ -78,8 +79,8 @@ def test_json_and_html_files(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 
 
 def test_export_values_are_escaped(
-    capsys: pytest.CaptureFixture[str], sample_copy, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str], sample_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
     export = sample_copy("primary")
     hostile = "&lt;script&gt;alert(1)&lt;/script&gt;&#x9b;31m&#x202e;"
     edit.set_parameter(

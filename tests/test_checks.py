@@ -18,7 +18,6 @@ from driftcheck.checks import (
     CheckContext,
     CheckResult,
     Scope,
-    Severity,
     Status,
     counts,
     failing,
@@ -27,6 +26,7 @@ from driftcheck.checks_pair import run_pair_checks
 from driftcheck.checks_server import explain_reason, parse_timespan, run_server_checks
 from driftcheck.pipeline import load_side
 from driftcheck.releases import load_release_table
+from driftcheck.vocab import Severity
 from tests import exportedit as edit
 from tests.conftest import SAMPLES
 

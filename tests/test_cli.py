@@ -9,6 +9,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from exportkit.manifest import read_findings
@@ -35,30 +36,36 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, out, err
 
 
-def compare_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+def compare_json(
+    capsys: pytest.CaptureFixture[str], *args: str | Path
+) -> tuple[int, dict[str, Any]]:
     """``driftcheck compare ARGS --json -``: the exit code and the parsed report."""
     code, out, _ = run(capsys, "compare", *args, "--json", "-")
-    return code, json.loads(out)
+    report: dict[str, Any] = json.loads(out)
+    return code, report
 
 
 @pytest.fixture(scope="module")
-def sample_report(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("report") / "report.json"
     # The manifest gives each planted difference its equal-version severity; the samples'
     # version skew would otherwise switch on upgrade mode (tests/test_upgrade.py covers it).
     args = ["compare", str(PRIMARY), str(STAGING), "--json", str(out), "--quiet"]
     assert main([*args, "--no-upgrade-mode"]) == 1
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
 
 
-def test_samples_report_exactly_the_planted_drift(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_samples_report_exactly_the_planted_drift(sample_report: dict[str, Any]) -> None:
     found = {
         (d["section"], d["object"], d["path"], d["change"]) for d in sample_report["differences"]
     }
     assert found == EXPECTED
 
 
-def test_samples_report_the_manifest_connectors_and_severities(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_samples_report_the_manifest_connectors_and_severities(
+    sample_report: dict[str, Any],
+) -> None:
     found = {
         (d["section"], d["object"], d["connector"], d["path"], d["change"], d["severity"])
         for d in sample_report["differences"]
@@ -67,14 +74,14 @@ def test_samples_report_the_manifest_connectors_and_severities(sample_report: di
     assert len(MANIFEST) == len(sample_report["differences"])
 
 
-def test_samples_noise_is_suppressed_by_each_rule(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_samples_noise_is_suppressed_by_each_rule(sample_report: dict[str, Any]) -> None:
     hidden = {r["id"]: r["hidden"] for r in sample_report["ignore_rules"]}
     assert all(hidden[rule] > 0 for rule in NOISE_RULES), hidden
     assert sum(hidden.values()) == len(sample_report["suppressed"])
     assert {s["ignored_by"] for s in sample_report["suppressed"]} <= set(NOISE_RULES)
 
 
-def test_samples_report_shape(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_samples_report_shape(sample_report: dict[str, Any]) -> None:
     assert sample_report["schema"] == "driftcheck/report/v1"
     assert sample_report["primary"]["server"] == "FAB-SYNC01"
     assert sample_report["staging"]["server"] == "FAB-SYNC02"
@@ -100,7 +107,7 @@ def test_samples_report_shape(sample_report: dict) -> None:  # type: ignore[type
     assert sum(summary["by_severity"].values()) == summary["differences"]
 
 
-def test_severities_of_the_sample_drift(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_severities_of_the_sample_drift(sample_report: dict[str, Any]) -> None:
     severity = {(d["object"], d["path"]): d["severity"] for d in sample_report["differences"]}
     assert severity[("Out to AAD - User UsageLocation", "description")] == "info"
     page = "run-profiles/Delta Import/step 1/custom-data/adma-step-data/page-size"
@@ -149,7 +156,7 @@ def test_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
 def test_zip_input_gives_the_same_differences(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
-    sample_report: dict,  # type: ignore[type-arg]
+    sample_report: dict[str, Any],
 ) -> None:
     archive = tmp_path / "AADC-FAB-SYNC02.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -158,7 +165,10 @@ def test_zip_input_gives_the_same_differences(
                 zf.write(f, "AADC-FAB-SYNC02-18NOV2024/" + f.relative_to(STAGING).as_posix())
     code, zipped = compare_json(capsys, PRIMARY, archive, "--no-upgrade-mode")
     assert code == 1
-    strip = lambda r: [{k: v for k, v in d.items()} for d in r["differences"]]  # noqa: E731
+
+    def strip(r: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in d.items()} for d in r["differences"]]
+
     assert strip(zipped) == strip(sample_report)
 
 
@@ -285,7 +295,7 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_no_secret_or_encrypted_value_is_printed(sample_report: dict) -> None:  # type: ignore[type-arg]
+def test_no_secret_or_encrypted_value_is_printed(sample_report: dict[str, Any]) -> None:
     text = json.dumps(sample_report)
     assert "(encrypted)" not in json.dumps(sample_report["differences"])
     assert "password" not in {

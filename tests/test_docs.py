@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from driftcheck.policy import BUILT_IN_IGNORE_RULES, BUILT_IN_SEVERITY_RULES
+from driftcheck.policy import (
+    BUILT_IN_IGNORE_RULES,
+    BUILT_IN_SEVERITY_RULES,
+    IgnoreRule,
+    SeverityRule,
+)
 from tests.conftest import ROOT
+
+BUILT_IN_RULES: tuple[IgnoreRule | SeverityRule, ...] = (
+    *BUILT_IN_IGNORE_RULES,
+    *BUILT_IN_SEVERITY_RULES,
+)
 
 
 def test_every_built_in_rule_is_documented() -> None:
     text = (ROOT / "docs" / "ignore-rules.md").read_text()
-    for rule in (*BUILT_IN_IGNORE_RULES, *BUILT_IN_SEVERITY_RULES):
+    for rule in BUILT_IN_RULES:
         assert f"`{rule.id}`" in text, rule.id
 
 
@@ -27,5 +37,5 @@ def test_rule_tables_are_made_from_the_catalogue() -> None:
     spec.loader.exec_module(rule_docs)
     text = (ROOT / "docs" / "ignore-rules.md").read_text()
     assert rule_docs.render(text) == text, "run: .venv/bin/python tools/rule_docs.py"
-    for rule in (*BUILT_IN_IGNORE_RULES, *BUILT_IN_SEVERITY_RULES):
+    for rule in BUILT_IN_RULES:
         assert rule.scope, f"{rule.id} needs a scope (what it matches, in words)"

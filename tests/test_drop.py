@@ -168,7 +168,7 @@ def test_export_info_reads_what_the_export_says(tmp_path: Path) -> None:
     assert found.product_version.count(".") == 3
 
 
-def _night(drop: Path, day: int, **kwargs: object) -> None:
+def _night(drop: Path, day: int, *, as_zip: bool = True) -> None:
     when = datetime(2026, 11, day, 2, 0)
     for server, staging in (("SYNC01", False), ("SYNC02", True)):
         place_export(
@@ -178,8 +178,8 @@ def _night(drop: Path, day: int, **kwargs: object) -> None:
             server=server,
             exported=when,
             staging=staging,
-            **kwargs,
-        )  # type: ignore[arg-type]
+            as_zip=as_zip,
+        )
 
 
 def test_discover_newest_and_previous_from_zips_and_folders(tmp_path: Path) -> None:

@@ -7,14 +7,19 @@ its syntax tree checked for the calls that matter and their order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
 from driftcheck.drop import is_temporary_name
 from tests.conftest import ROOT
 
-tree_sitter = pytest.importorskip("tree_sitter")
-tree_sitter_powershell = pytest.importorskip("tree_sitter_powershell")
+if TYPE_CHECKING:  # the typed modules; at run time the tests skip where they are missing
+    import tree_sitter
+    import tree_sitter_powershell
+else:
+    tree_sitter = pytest.importorskip("tree_sitter")
+    tree_sitter_powershell = pytest.importorskip("tree_sitter_powershell")
 
 SCRIPT = ROOT / "scripts" / "Export-DriftcheckConfiguration.ps1"
 

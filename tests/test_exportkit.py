@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from exportkit import Night, estate, fabrikam, nights, noise, self_findings, writer
@@ -313,16 +314,17 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 # --- driftcheck against the kit's manifests ---------------------------------------------------
 
 
-def report_of(primary: Path, staging: Path, out: Path) -> dict:  # type: ignore[type-arg]
+def report_of(primary: Path, staging: Path, out: Path) -> dict[str, Any]:
     """``driftcheck compare --json``'s report (the JSON document is the stable interface),
     as an equal-version comparison: the nights' findings carry those severities."""
     args = ["compare", str(primary), str(staging), "--json", str(out), "--quiet"]
     code = main([*args, "--no-upgrade-mode"])
     assert code in (0, 1)
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
 
 
-def finding_keys(report: dict) -> set[tuple[str, ...]]:  # type: ignore[type-arg]
+def finding_keys(report: dict[str, Any]) -> set[tuple[str, ...]]:
     keys = ("section", "object", "connector", "path", "change", "severity")
     return {tuple(d[k] for k in keys) for d in report["differences"]}
 

@@ -34,7 +34,7 @@ def test_failure_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target.write_text("old")
 
     with pytest.raises(TypeError):
-        write_atomically(target, 42)  # type: ignore[arg-type]
+        write_atomically(target, 42)  # type: ignore[arg-type]  # not text, on purpose
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 

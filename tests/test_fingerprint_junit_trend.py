@@ -18,6 +18,7 @@ from driftcheck.readiness import ChecksMode, Readiness
 from driftcheck.report import Finding, ObjectEntry, PolicyInfo, Report, ServerInfo, Summary
 from driftcheck.trend import TrendPoint, trend_svg
 from driftcheck.vocab import ChangeKind, Severity
+from tests import xmlkit
 
 DATA = Path(__file__).parent / "data"
 
@@ -153,7 +154,7 @@ def test_junit_escapes_markup_and_control_characters() -> None:
     root = valid(junit_xml(report([difference(staging=nasty)])))
     failure = root.find(".//testcase[@name='In from AD - User Join [fabrikam.com]']/failure")
     assert failure is not None
-    assert 'a\\x01b\\x1fc <tag> & "q"' in failure.text
+    assert 'a\\x01b\\x1fc <tag> & "q"' in xmlkit.text(failure)
     assert root.get("name") == "driftcheck: SYNC<01> vs SYNC&02"
     assert xml_text("ok\ttab\nline") == "ok\ttab\nline"
 
@@ -165,9 +166,9 @@ def test_junit_one_failure_per_object_listing_every_difference() -> None:
     case = root.find(".//testcase[@name='In from AD - User Join [fabrikam.com]']")
     assert case is not None
     (failure,) = case.findall("failure")
-    assert failure.get("message").startswith("2 differences, worst blocking")
-    assert "join-groups" in failure.text and "scoping-groups" in failure.text
-    assert "description" in case.findtext("system-out")
+    assert xmlkit.attribute(failure, "message").startswith("2 differences, worst blocking")
+    assert "join-groups" in xmlkit.text(failure) and "scoping-groups" in xmlkit.text(failure)
+    assert "description" in xmlkit.child_text(case, "system-out")
     passing = root.find(".//testcase[@name='In from AD - User Common [fabrikam.com]']")
     assert passing is not None and len(passing) == 0
 
@@ -185,8 +186,9 @@ def test_junit_readiness_checks_are_testcases() -> None:
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "1")
     failed = suite.find("testcase[@name='roles: One active server (FAB-SYNC01, FAB-SYNC02)']")
     assert failed is not None
-    assert failed.find("failure").get("type") == "blocking"
-    assert "Both servers are active" in failed.find("failure").get("message")
+    failure = xmlkit.element(failed, "failure")
+    assert failure.get("type") == "blocking"
+    assert "Both servers are active" in xmlkit.attribute(failure, "message")
     assert suite.find("testcase[@name='tls: TLS 1.2']/skipped") is not None
 
 
@@ -204,8 +206,8 @@ def test_trend_chart_is_accessible_and_escaped() -> None:
     root = etree.fromstring(svg.encode())
     ns = {"s": "http://www.w3.org/2000/svg"}
     assert root.get("role") == "img"
-    assert root.find("s:title", ns).text == "A & B"
-    desc = root.find("s:desc", ns).text
+    assert xmlkit.element(root, "s:title", ns).text == "A & B"
+    desc = xmlkit.text(xmlkit.element(root, "s:desc", ns))
     assert "2 runs" in desc and "Latest: 1 blocking, 7 warning, 0 info" in desc
     labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "<b>2026-11-02</b>" in labels and "warning 7" in labels
@@ -214,7 +216,7 @@ def test_trend_chart_is_accessible_and_escaped() -> None:
 
 def test_trend_chart_without_runs_and_with_one() -> None:
     empty = etree.fromstring(str(trend_svg([])).encode())
-    assert "No run recorded yet" in "".join(empty.itertext())
+    assert "No run recorded yet" in xmlkit.all_text(empty)
     one = etree.fromstring(str(trend_svg([TrendPoint("2026-11-01", 0, 0, 0)])).encode())
     assert len(one.findall(".//{http://www.w3.org/2000/svg}circle")) == 3
 

@@ -41,8 +41,8 @@ def run(n: int, pair: str = PAIR) -> RunInfo:
     return RunInfo(pair=pair, started=night(n), primary_server="FAB-SYNC01")
 
 
-def record(path: Path, n: int, items: list[Tracked], **kwargs: object) -> dict[str, str]:
-    result = record_run(path, run(n, **kwargs), items)  # type: ignore[arg-type]
+def record(path: Path, n: int, items: list[Tracked], *, pair: str = PAIR) -> dict[str, str]:
+    result = record_run(path, run(n, pair), items)
     return {fp: s.status for fp, s in result.states.items()}
 
 

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from driftcheck.cli import main
+from tests import xmlkit
 from tests.conftest import SAMPLES
 
 DATA = Path(__file__).parent / "data"
@@ -71,6 +72,7 @@ def night(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Night:
 
 
 def by_object(report: dict[str, Any], obj: str) -> dict[str, Any]:
+    found: dict[str, Any]
     (found,) = [d for d in report["differences"] if d["object"] == obj]
     return found
 
@@ -133,15 +135,15 @@ def test_html_marks_new_rows_and_lists_resolved(tmp_path: Path, night: Night) ->
     s2 = staging_night(tmp_path, "s2", "2026-11-02", **{THRESHOLD: "500", SUSPENDED: "True"})
     night(s2, "2026-11-02", "--html", html)
     page = etree.HTML(html.read_text())
-    new_rows = page.xpath("//tr[@class='dr'][@data-new]")
+    new_rows = xmlkit.elements(page, "//tr[@class='dr'][@data-new]")
     assert len(new_rows) == 1
-    assert SUSPENDED in "".join(new_rows[0].itertext())
+    assert SUSPENDED in xmlkit.all_text(new_rows[0])
     assert page.xpath("//input[@id='f-new']")
-    resolved = page.xpath("//details[@id='resolved']//tbody/tr")
-    assert [THRESHOLD in "".join(r.itertext()) for r in resolved] == [True]
+    resolved = xmlkit.elements(page, "//details[@id='resolved']//tbody/tr")
+    assert [THRESHOLD in xmlkit.all_text(r) for r in resolved] == [True]
     assert (
-        len(page.xpath("//tr[@class='dr']"))
-        == len(page.xpath("//tr[@class='dr'][not(@data-new)]")) + 1
+        len(xmlkit.elements(page, "//tr[@class='dr']"))
+        == len(xmlkit.elements(page, "//tr[@class='dr'][not(@data-new)]")) + 1
     )
 
 
@@ -154,7 +156,7 @@ def test_render_rebuilds_the_history_marks_from_json(
     html = tmp_path / "again.html"
     code, _, err = run(capsys, "render", tmp_path / "2026-11-02.json", "--html", html)
     assert code == 0, err
-    assert len(etree.HTML(html.read_text()).xpath("//tr[@data-new]")) == 1
+    assert len(xmlkit.elements(etree.HTML(html.read_text()), "//tr[@data-new]")) == 1
 
 
 def test_report_without_history_has_no_history_fields(
@@ -201,7 +203,7 @@ def test_junit_is_valid_one_suite_per_section_one_case_per_object(
         "Readiness checks",
     ]
     rules = next(s for s in suites if s.get("name") == "Sync rules")
-    assert int(rules.get("tests")) == len(report["objects"]["sync-rule"])
+    assert int(xmlkit.attribute(rules, "tests")) == len(report["objects"]["sync-rule"])
     failing = {
         (d["section"], d["object"])
         for d in report["differences"]
@@ -211,19 +213,21 @@ def test_junit_is_valid_one_suite_per_section_one_case_per_object(
     assert sum(len(cases) for cases in failed_cases) == len(failing)
     readiness = suites[4]
     results = report["checks"]["results"]
-    assert int(readiness.get("tests")) == len(results)
+    assert int(xmlkit.attribute(readiness, "tests")) == len(results)
     failed_checks = [
         c for c in results if c["status"] == "fail" and c["severity"] in ("warning", "blocking")
     ]
-    assert int(readiness.get("failures")) == len(failed_checks)
-    assert int(doc.getroot().get("failures")) == len(failing) + len(failed_checks)
+    assert int(xmlkit.attribute(readiness, "failures")) == len(failed_checks)
+    assert int(xmlkit.attribute(doc.getroot(), "failures")) == len(failing) + len(failed_checks)
     case = doc.getroot().find(f".//testcase[@name='{THRESHOLD}']")
     assert case is not None
-    failure = case.find("failure")
+    failure = xmlkit.element(case, "failure")
     assert failure.get("type") == "blocking"
-    assert "primary: 500" in failure.text and "staging: 1000" in failure.text
-    page_size = doc.getroot().find(".//testcase[@name='fabrikam.com']")
-    assert "page-size" in page_size.findtext("system-out")  # an info difference: not a failure
+    assert "primary: 500" in xmlkit.text(failure) and "staging: 1000" in xmlkit.text(failure)
+    page_size = xmlkit.element(doc.getroot(), ".//testcase[@name='fabrikam.com']")
+    assert "page-size" in xmlkit.child_text(
+        page_size, "system-out"
+    )  # an info difference: not a failure
 
 
 def test_junit_unwritable_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,7 +265,7 @@ def test_history_command_text_json_and_html(
     ages = {f["object"]: f["age_days"] for f in pair["open"]}
     assert ages[THRESHOLD] == 1 and ages[SUSPENDED] == 0
     page = etree.HTML((tmp_path / "h.html").read_text())
-    svg = page.xpath("//*[local-name()='svg']")
+    svg = xmlkit.elements(page, "//*[local-name()='svg']")
     assert len(svg) == 1 and svg[0].get("role") == "img"
     assert history.read_bytes() == before  # read only
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -341,23 +342,22 @@ def test_output_paths_are_checked_before_comparing(
 def test_a_failure_while_writing_replaces_no_report(
     minimal_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from driftcheck import fileio
-
     earlier_json, earlier_html = tmp_path / "r.json", tmp_path / "r.html"
     earlier_json.write_text("earlier json")
     earlier_html.write_text("earlier html")
     real_fdopen = os.fdopen
     calls = []
 
-    def fail_second(fd: int, *args: object, **kwargs: object) -> object:
+    def fail_second(fd: int, *args: Any, **kwargs: Any) -> IO[Any]:
         if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
             calls.append(fd)  # a report being written, not an export file or a pipe
         if len(calls) == 2:
             os.close(fd)
             raise OSError(28, "No space left on device")
-        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+        stream: IO[Any] = real_fdopen(fd, *args, **kwargs)
+        return stream
 
-    monkeypatch.setattr(fileio.os, "fdopen", fail_second)
+    monkeypatch.setattr("driftcheck.fileio.os.fdopen", fail_second)
     code = main(["compare", str(minimal_export), str(minimal_export), "--json", str(earlier_json),
                  "--html", str(earlier_html)])  # fmt: skip
     assert code == 2

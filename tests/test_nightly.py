@@ -6,6 +6,7 @@ import errno
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -66,11 +67,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, captured.out, captured.err
 
 
-def night_summary(out: Path, date: str) -> dict:  # type: ignore[type-arg]
-    return json.loads((out / date / "night.json").read_text(encoding="utf-8"))
+def night_summary(out: Path, date: str) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads((out / date / "night.json").read_text(encoding="utf-8"))
+    return summary
 
 
-def statuses(summary: dict, key: str) -> dict[str, int]:  # type: ignore[type-arg]
+def statuses(summary: dict[str, Any], key: str) -> dict[str, int]:
     entry = next(c for c in summary["comparisons"] if c["key"] == key)
     return {status: sum(levels.values()) for status, levels in entry["statuses"].items()}
 
@@ -143,7 +145,7 @@ def test_several_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert body is not None
         text = body.get_content()
         assert f"[{ACTIVE} since 2026-11-29 01:30]" in text and "UserWriteBack" in text
-        assert sorted(a.get_filename() for a in message.iter_attachments()) == sorted(
+        assert sorted(a.get_filename() or "" for a in message.iter_attachments()) == sorted(
             [f"{PAIR}.html", f"self-{ACTIVE}.html", f"self-{STAGING}.html"]
         )
 
@@ -242,7 +244,7 @@ def test_the_password_comes_from_the_environment_and_is_never_printed(
     export_night(drop, night(30))
     monkeypatch.setenv("DRIFTCHECK_SMTP_PASSWORD", SECRET)
     with smtp_server(user="driftcheck", password=SECRET) as box:
-        args = [
+        args: list[str | Path] = [
             "nightly",
             drop,
             "--out",
@@ -390,7 +392,7 @@ def test_nights_recorded_in_the_history(tmp_path: Path, capsys: pytest.CaptureFi
 
     # the JUnit file holds every comparison's suites
     tree = etree.parse(str(junit))
-    names = [s.get("name") for s in tree.getroot()]
+    names = [s.get("name", "") for s in tree.getroot()]
     assert any(n.startswith(f"{ACTIVE} vs {STAGING}: ") for n in names)
     assert any(n.startswith(f"{ACTIVE} vs {ACTIVE}: ") for n in names)
     assert int(tree.getroot().get("failures") or 0) > 0
@@ -434,10 +436,10 @@ def test_a_failed_write_leaves_the_nights_files_as_they_were(
     before = {p.name: p.read_bytes() for p in (out / "2026-11-30").iterdir()}
     stage = fileio._stage
 
-    def disk_full_at_the_last_file(path: Path, *args: object, **kwargs: object) -> str:
+    def disk_full_at_the_last_file(path: Path, text: str, encoding: str, newline: str) -> str:
         if path.name == "latest.html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return stage(path, *args, **kwargs)  # type: ignore[arg-type]
+        return stage(path, text, encoding, newline)
 
     monkeypatch.setattr(fileio, "_stage", disk_full_at_the_last_file)
     code, _, stderr = run(capsys, "nightly", drop, "--out", out, "--fail-on", "info")

@@ -72,11 +72,9 @@ def test_fabrikam_nights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     # every night the pair shows what the kit planted between the two servers' exports
     for index, (night, summary) in enumerate(zip(NIGHTS, runs, strict=True)):
         compared = NIGHTS[2] if index == 3 else night  # night 4: the 03-03 staging export
-        expected = Night(night.date, staging=compared.staging, primary=night.primary)
+        planted = Night(night.date, staging=compared.staging, primary=night.primary)
         pair = by_key(summary)[PAIR]
-        assert report_keys(folders[index] / f"{pair['name']}.json") == keys(
-            expected.pair_findings()
-        )
+        assert report_keys(folders[index] / f"{pair['name']}.json") == keys(planted.pair_findings())
 
     # and each server against its own previous export shows what changed on it
     previous_export = {"primary": NIGHTS[0], "staging": NIGHTS[0]}

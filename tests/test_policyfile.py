@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,7 +166,7 @@ def test_glob_escape_matches_literally() -> None:
 
 
 def test_accepted_rules_are_valid_precise_and_expire() -> None:
-    differences = [
+    differences: list[Mapping[str, Any]] = [
         {
             "section": "connector",
             "object": "contoso.com",

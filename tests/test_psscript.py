@@ -27,7 +27,7 @@ from driftcheck.normalize import competing_group
 from driftcheck.pipeline import compare_exports
 from driftcheck.render_html import render_html
 from driftcheck.report import PolicyInfo, Report, to_json
-from tests import psast
+from tests import psast, xmlkit
 from tests.conftest import SAMPLES
 
 HOSTILE = (
@@ -101,7 +101,7 @@ def edit_rule(export: Path, name: str, edit: Callable[[etree._Element], None]) -
 
 def set_text(path: str, value: str) -> Callable[[etree._Element], None]:
     def edit(root: etree._Element) -> None:
-        found = root.xpath(path)
+        found = xmlkit.elements(root, path)
         assert found, path
         for el in found:
             el.text = value
@@ -119,22 +119,26 @@ EXTENSIONS = "In from AD - User Extension Attributes"
 
 def flows(p: Path, s: Path) -> None:
     edit_rule(s, FIXUP, set_text("attribute-mappings/mapping[dest='company']/expression", "[c]"))
-    edit_rule(p, TITLE, lambda r: r.find("attribute-mappings/mapping").set("execute-once", "true"))
+    edit_rule(
+        p,
+        TITLE,
+        lambda r: xmlkit.element(r, "attribute-mappings/mapping").set("execute-once", "true"),
+    )
     edit_rule(s, USAGE, set_text("attribute-mappings/mapping/valueMergeType", "Replace"))
 
 
 def scoping(p: Path, s: Path) -> None:
     def add_group(root: etree._Element) -> None:
-        criteria = root.find("synchronizationCriteria")
-        criteria.append(copy.deepcopy(criteria.find("conditions")))
-        criteria[-1].find("scope/csValue").text = "Intern"
+        criteria = xmlkit.element(root, "synchronizationCriteria")
+        criteria.append(copy.deepcopy(xmlkit.element(criteria, "conditions")))
+        xmlkit.element(criteria[-1], "scope/csValue").text = "Intern"
 
     edit_rule(p, CONTRACTOR, add_group)
 
 
 def joins(p: Path, s: Path) -> None:
     def case_sensitive(root: etree._Element) -> None:
-        condition = root.find("relationshipCriteria/conditions/condition")
+        condition = xmlkit.element(root, "relationshipCriteria/conditions/condition")
         etree.SubElement(condition, "caseSensitive").text = "true"
 
     edit_rule(p, EMEA_JOIN, case_sensitive)
@@ -174,7 +178,7 @@ def hostile_connector(p: Path, s: Path) -> None:
         for path in (export / "Connectors").glob("*.xml"):
             tree = etree.parse(str(path))
             if tree.getroot().findtext("name") == "fabrikam.com":
-                tree.getroot().find("name").text = name
+                xmlkit.element(tree.getroot(), "name").text = name
                 tree.write(str(path), encoding="utf-8", xml_declaration=True)
     edit_rule(s, FIXUP, set_text("description", "changed"))
 

@@ -157,7 +157,8 @@ def test_both_in_staging_mode_warns_without_failing(
     edit.set_parameter(other, "Microsoft.Synchronize.StagingMode", "True")
     primary = sample_copy("staging")  # FAB-SYNC02, staging mode on
     report = compare_exports(primary, other, as_of=AS_OF)
-    roles = next(r for r in report.checks.results if r.id == "server-roles")  # type: ignore[union-attr]
+    assert report.checks is not None
+    roles = next(r for r in report.checks.results if r.id == "server-roles")
     assert roles.failed and roles.severity == "warning"
     assert report.checks and report.checks.failing == ()
 

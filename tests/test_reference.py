@@ -100,7 +100,8 @@ def _edit(root: Path, folder: str, marker: str, edit: Callable[[str], str]) -> N
 AD = "contoso.com"
 AAD = "contoso.onmicrosoft.com - AAD"
 
-DRIFTS: list[tuple[str, str, str, Callable[[str], str], dict[str, Any]]] = [
+#: label, folder, marker, the edit (None: delete the file), what the report must hold
+DRIFTS: list[tuple[str, str, str, Callable[[str], str] | None, dict[str, Any]]] = [
     (
         "flow expression",
         "SynchronizationRules",
@@ -190,7 +191,7 @@ DRIFTS: list[tuple[str, str, str, Callable[[str], str], dict[str, Any]]] = [
         "rule removed",
         "SynchronizationRules",
         "Out to AAD - User Intune",
-        None,  # type: ignore[list-item]
+        None,
         {
             "section": "sync-rule",
             "object": "Out to AAD - User Intune",
@@ -321,12 +322,17 @@ def test_delete_threshold_and_mv_attribute(reference_export: Path, twin: Path) -
     assert ("metaverse", "person", "attributes/costCenter", "blocking") in found
 
 
+def _precedence(rule_xml: str) -> str:
+    found = re.search(r"<precedence>(\d+)</precedence>", rule_xml)
+    assert found is not None, "a sync rule without <precedence>"
+    return found.group(1)
+
+
 def test_precedence_swap_is_reported(reference_export: Path, twin: Path) -> None:
     drifted = _copy(twin)
     join = _text(_file_of(drifted, "SynchronizationRules", "In from AD - User Join"))
     common = _text(_file_of(drifted, "SynchronizationRules", "In From AD - User Common"))
-    a = re.search(r"<precedence>(\d+)</precedence>", join).group(1)  # type: ignore[union-attr]
-    b = re.search(r"<precedence>(\d+)</precedence>", common).group(1)  # type: ignore[union-attr]
+    a, b = _precedence(join), _precedence(common)
     _edit(
         drifted,
         "SynchronizationRules",

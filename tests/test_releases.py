@@ -49,8 +49,9 @@ def test_bundled_table_is_valid_and_ordered() -> None:
     newer, retired_on = table.retirement((2, 1, 20, 0)) or (None, None)
     assert newer is not None and newer.version == (2, 2, 1, 0)
     assert retired_on == date(2024, 6, 19)  # the example the release history gives
-    assert table.retirement((2, 1, 19, 0)) is not None
-    assert table.retirement((2, 1, 19, 0))[1] == date(2023, 11, 9)  # type: ignore[index]
+    retirement = table.retirement((2, 1, 19, 0))
+    assert retirement is not None
+    assert retirement[1] == date(2023, 11, 9)
 
 
 def test_month_only_release_counts_from_the_last_day() -> None:

@@ -36,7 +36,8 @@ def report_of(staging: Path, out: Path) -> dict[str, Any]:
     args = ["compare", str(SAMPLES / "primary"), str(staging), "--json", str(out), "-q"]
     code = main([*args, "--no-upgrade-mode"])
     assert code == 1
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
 
 
 def reported(report: dict[str, Any]) -> set[tuple[str, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from driftcheck.pipeline import compare_exports
 from tests.conftest import MINIMAL_MV
@@ -44,7 +45,7 @@ def pair(minimal_export: Path, tmp_path: Path) -> tuple[Path, Path]:
     return minimal_export, staging
 
 
-def differences(primary: Path, staging: Path) -> list[dict]:  # type: ignore[type-arg]
+def differences(primary: Path, staging: Path) -> list[dict[str, Any]]:
     return list(compare_exports(primary, staging).to_json()["differences"])
 
 

@@ -41,7 +41,9 @@ def _renumber_out_of_box(export: Path, shift: int) -> None:
         text = data.decode(encoding)
         if "<immutable-tag>Microsoft." not in text:
             continue
-        precedence = int(re.search(r"<precedence>(\d+)</precedence>", text)[1])  # type: ignore[index]
+        found = re.search(r"<precedence>(\d+)</precedence>", text)
+        assert found is not None, path
+        precedence = int(found[1])
         text = text.replace(
             f"<precedence>{precedence}</precedence>",
             f"<precedence>{precedence + shift}</precedence>",
