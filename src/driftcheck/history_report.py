@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from driftcheck.findings import severity_counts
 from driftcheck.fingerprint import Tracked, from_check, from_difference
 from driftcheck.history import (
     DEFAULT_KEEP_DAYS,
@@ -95,7 +96,8 @@ def run_info(report: Report, *, pair: str | None = None, at: datetime | None = N
         staging_path=staging.path,
         verdict=summary.verdict,
         fail_on=summary.fail_on,
-        by_severity={level.value: n for level, n in summary.by_severity.items()},
+        # as the views count them: one change once (driftcheck.findings)
+        by_severity={level.value: n for level, n in severity_counts(report.differences).items()},
         suppressed=summary.suppressed,
         checks_failed=sum(1 for c in report_checks(report) if from_check(c) is not None),
     )

@@ -21,6 +21,7 @@ from markupsafe import escape
 from driftcheck.drop import Comparison, ExportInfo, Selection
 from driftcheck.errors import InputError
 from driftcheck.fileio import write_all_atomically, write_atomically
+from driftcheck.findings import for_reading, severity_counts
 from driftcheck.fingerprint import from_difference
 from driftcheck.history import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.history_page import trend_points
@@ -100,8 +101,11 @@ def finding_line(title: str, finding: Finding, status: str, first_seen: str = ""
 
 
 def _by_fingerprint(report: Report) -> dict[str, Finding]:
-    """The history's fingerprint: what drifted and how, never when or where in the report."""
-    return {from_difference(f).fingerprint: f for f in report.differences}
+    """The history's fingerprint: what drifted and how, never when or where in the report.
+
+    Findings as the views list them (:func:`driftcheck.findings.for_reading`): one change
+    counted once, as in the text and HTML reports."""
+    return {from_difference(f).fingerprint: f for f in for_reading(report.differences).findings}
 
 
 def statuses_since(title: str, current: Report, previous: Report | None) -> Statuses:
@@ -124,7 +128,7 @@ def statuses_recorded(title: str, report: Report) -> Statuses:
     new/reopened/open and first-seen time, and the resolved findings."""
     new: list[FindingLine] = []
     still: list[FindingLine] = []
-    for f in report.differences:
+    for f in for_reading(report.differences).findings:
         if f.history is None:
             continue
         line = finding_line(title, f, f.history.status.value, f.history.first_seen)
@@ -306,7 +310,9 @@ def night_json(night: Night) -> dict[str, Any]:
                 "left": _export_json(o.comparison.left),
                 "right": _export_json(o.comparison.right),
                 "verdict": o.verdict,
-                "by_severity": {k.value: v for k, v in o.report.summary.by_severity.items()},
+                "by_severity": {
+                    k.value: v for k, v in severity_counts(o.report.differences).items()
+                },
                 "statuses": o.statuses.counts(),
                 "html": f"{o.name}.html",
                 "json": f"{o.name}.json",
@@ -431,7 +437,7 @@ def _folder_points(out: Path, night: Night, outcome: Outcome) -> list[TrendPoint
         except (OSError, ValueError, KeyError, TypeError, StopIteration):
             continue  # a night without this comparison, or a damaged summary
         points.append(TrendPoint(date, *counts))
-    tonight = outcome.report.summary.by_severity
+    tonight = severity_counts(outcome.report.differences)
     points.append(TrendPoint(night.date, *(tonight.get(level, 0) for level in SEVERITY_ORDER)))
     return points
 
