@@ -280,20 +280,33 @@ def test_controls_filter_the_report(page: Any) -> None:
 
 def test_link_to_a_collapsed_rule_opens_it(page: Any) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     click(page, "b-close")
     target = rule_id(page, "In from AD - Contact Join", "fabrikam.com")
     link = page.find_element(By.CSS_SELECTOR, f'nav#toc a[href="#{target}"]')
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
     link.click()
-    assert page.find_element(By.CSS_SELECTOR, f"#{target} table.cfg").is_displayed()
-    # the target lands below the sticky bar, not under it
-    bar = page.execute_script(
-        "return document.getElementById('controls').getBoundingClientRect().bottom"
+    # the table is built by the hashchange handler, which runs after the click returns
+    WebDriverWait(page, 5).until(
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, f"#{target} table.cfg")
+            and d.find_element(By.CSS_SELECTOR, f"#{target} table.cfg").is_displayed()
+        )
     )
-    top = page.execute_script(
-        f"return document.getElementById('{target}').getBoundingClientRect().top"
-    )
+
+    def position() -> tuple[float, float]:
+        bar = page.execute_script(
+            "return document.getElementById('controls').getBoundingClientRect().bottom"
+        )
+        top = page.execute_script(
+            f"return document.getElementById('{target}').getBoundingClientRect().top"
+        )
+        return float(bar), float(top)
+
+    # the target lands below the sticky bar, not under it (once the scroll has settled)
+    WebDriverWait(page, 5).until(lambda _: position()[0] <= position()[1] < position()[0] + 100)
+    bar, top = position()
     assert bar <= top < bar + 100, (bar, top)
 
 
