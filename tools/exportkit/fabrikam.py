@@ -1207,6 +1207,12 @@ def readme_lines(p_rules: list[Rule], s_rules: list[Rule]) -> list[str]:
         "`info` = operational/documentation difference (report at info level), `version` = "
         "product version skew (report it; expected during a staged upgrade).",
         "",
+        "Because the two servers run different builds, `driftcheck compare samples/primary "
+        "samples/staging` (and `make demo`) runs in upgrade mode by itself: the version skew "
+        "(14a, 14b) is reported as `info` under `upgrade-version`, the rest as listed. "
+        "`expected-drift.json` gives the severities of an equal-version comparison "
+        "(`--no-upgrade-mode`), which is how the tests read it.",
+        "",
         "| # | Section | Object | Connector | What | Path | Primary | Staging | Level |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
