@@ -34,6 +34,7 @@ __all__ = [
     "environment",
     "lazy_html",
     "render_html",
+    "report_template",
     "row_lines",
     "templates_dir",
 ]
@@ -103,4 +104,17 @@ def render_html(report: Report) -> str:
     page = view(report)
     # The view's fields, not dataclasses.asdict(): that would copy every row into a dict.
     context = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
-    return environment().get_template(TEMPLATE).render(context)
+    return report_template().render(context)
+
+
+@functools.cache
+def report_template() -> jinja2.Template:
+    """The report's template, with the parts it includes, compiled once per process.
+
+    Compiling them takes about 50 ms; ``compare --html`` does it while it waits for its
+    worker process (see :func:`driftcheck.pipeline.load_both`), not after the comparison.
+    """
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.startswith("_")):
+        env.get_template(name)  # an included part, kept in ``env``'s cache
+    return env.get_template(TEMPLATE)
