@@ -27,6 +27,7 @@ from driftcheck.compare import Json
 from driftcheck.drop import DEFAULT_MAX_SKEW_HOURS, discover
 from driftcheck.errors import MAX_MESSAGE, InputError, shorten
 from driftcheck.fileio import check_output_paths, write_all_atomically
+from driftcheck.gcpause import collector_paused
 from driftcheck.history import DEFAULT_KEEP_DAYS
 from driftcheck.history_page import history_document, history_html, history_text
 from driftcheck.history_report import track
@@ -190,6 +191,7 @@ def _run_compare(
 
 
 @app.command()
+@collector_paused
 def compare(
     primary: PrimaryArg,
     staging: StagingArg,
