@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +27,7 @@ from driftcheck.compare import Json
 from driftcheck.drop import DEFAULT_MAX_SKEW_HOURS, discover
 from driftcheck.errors import MAX_MESSAGE, InputError, shorten
 from driftcheck.fileio import check_output_paths, write_all_atomically
+from driftcheck.gcpause import collector_paused
 from driftcheck.history import DEFAULT_KEEP_DAYS
 from driftcheck.history_page import history_document, history_html, history_text
 from driftcheck.history_report import track
@@ -54,7 +55,7 @@ from driftcheck.policyfile import (
 from driftcheck.psscript import TARGETS, script_summary, write_migration_script
 from driftcheck.readiness import ChecksMode
 from driftcheck.render_checks import render_check_text
-from driftcheck.render_html import render_html
+from driftcheck.render_html import render_html, report_template
 from driftcheck.render_html.checkpage import render_check_html
 from driftcheck.render_text import render_text, rules_listing
 from driftcheck.report import MASKED, Finding, Report, exit_code, load_report, to_json
@@ -172,6 +173,7 @@ def _run_compare(
     today: date | None = None,
     upgrade_mode: bool = True,
     checks: ChecksMode = ChecksMode.REPORT,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
     policy, admin = _load_policy(policy_path, builtin_ignores=builtin_ignores, today=today)
     return compare_exports(
@@ -184,10 +186,12 @@ def _run_compare(
         upgrade_mode=upgrade_mode,
         checks=checks,
         as_of=today,
+        meanwhile=meanwhile,
     )
 
 
 @app.command()
+@collector_paused
 def compare(
     primary: PrimaryArg,
     staging: StagingArg,
@@ -304,6 +308,7 @@ def compare(
         today=today.date() if today else None,
         upgrade_mode=not no_upgrade_mode,
         checks=checks,
+        meanwhile=report_template if html_path is not None else None,
     )
     if script_path is not None:
         record = write_migration_script(report, script_path, script_target.value, html=html_path)

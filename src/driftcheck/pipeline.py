@@ -87,6 +87,7 @@ def load_both(
     name_map: Mapping[str, str] | None = None,
     *,
     schema_reader: SchemaReader = read_schemas,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[CanonicalConfiguration, CanonicalConfiguration]:
     """Both exports loaded, with every connector schema that may differ read: ready to compare.
 
@@ -96,11 +97,17 @@ def load_both(
     way, in parallel, by ``schema_reader``. On one core the same steps run one after the
     other. With a name map, whose staging schemas cannot be fingerprinted, both sides'
     schemas are read while loading.
+
+    ``meanwhile`` is called once the primary export is loaded, before waiting for the
+    staging one: the worker usually finishes later (it also sends its result back), so a
+    later stage's preparation (compiling the HTML template) costs no time there.
     """
     defer = not name_map
     with worker_pool() as pool:
         staging_future = pool.submit(load_side, staging, name_map)
         primary_config = load_side(primary, defer_schemas=defer)
+        if meanwhile is not None:
+            meanwhile()
         staging_config = staging_future.result()
         return resolve_schemas(primary_config, staging_config, pool, schema_reader)
 
@@ -159,6 +166,7 @@ def compare_exports(
     checks: ChecksMode | str = ChecksMode.REPORT,
     as_of: date | None = None,
     schema_reader: SchemaReader = read_schemas,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
     """Compare two exports (folders or zips) and return the report document.
 
@@ -167,10 +175,10 @@ def compare_exports(
     comparison of :mod:`driftcheck.upgrade`. ``checks`` runs the readiness checks on both
     servers and the pair (:mod:`driftcheck.readiness`), judged on ``as_of`` (default today).
     ``schema_reader`` reads the connector schemas whose fingerprints differ (see
-    :func:`load_both`).
+    :func:`load_both`), which also calls ``meanwhile`` while it waits for its worker.
     """
     primary_config, staging_config = load_both(
-        primary, staging, name_map, schema_reader=schema_reader
+        primary, staging, name_map, schema_reader=schema_reader, meanwhile=meanwhile
     )
     upgrade = detect_upgrade(primary_config, staging_config) if upgrade_mode else None
     if upgrade is not None:

@@ -7,6 +7,7 @@ inside a script.
 
 The package follows the page's making: :mod:`.cells` turns values and differences into cells
 (``(tag, text)`` segments), :mod:`.rows` lays configuration trees out as side-by-side rows,
+:mod:`.markup` writes cells and rows as HTML (for speed, in Python rather than macros),
 :mod:`.viewmodel` builds the whole view model (dataclasses) from a typed report, and this
 module renders it.
 
@@ -18,16 +19,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from driftcheck.render_html.markup import cell_html, row_lines
 from driftcheck.render_html.viewmodel import view
 from driftcheck.report import Report
 
-__all__ = ["asset", "cell_html", "environment", "lazy_html", "render_html", "templates_dir"]
+__all__ = [
+    "asset",
+    "cell_html",
+    "environment",
+    "lazy_html",
+    "render_html",
+    "report_template",
+    "row_lines",
+    "templates_dir",
+]
 
 TEMPLATE = "report.html.j2"
 
@@ -39,27 +49,6 @@ def templates_dir() -> Path:
         if (candidate / TEMPLATE).is_file():
             return candidate
     raise FileNotFoundError(f"{TEMPLATE} is not installed beside driftcheck")
-
-
-#: A cell segment's tag and the element it is written as.
-_CELL_TAGS = {"": "", "del": "del", "ins": "ins", "em": "em", "to": 'span class="to"'}
-
-
-def cell_html(segments: Iterable[tuple[str, str]]) -> Markup:
-    """A cell's (tag, text) segments as HTML, every text escaped.
-
-    A filter rather than a template macro: a large estate has hundreds of thousands of
-    cells, and a jinja2 macro call costs ten times an escape.
-    """
-    parts = []
-    for tag, text in segments:
-        element = _CELL_TAGS.get(tag)
-        if element is None:
-            raise ValueError(f"unexpected cell tag {tag!r}")
-        parts.append(
-            f"<{element}>{escape(text)}</{element.split()[0]}>" if tag else str(escape(text))
-        )
-    return Markup("".join(parts))
 
 
 #: The page's own style sheet and script, written inline so the report stays one file.
@@ -107,6 +96,7 @@ def environment() -> jinja2.Environment:
     env.filters["cell"] = cell_html
     env.filters["lazy"] = lazy_html
     env.globals["asset"] = asset
+    env.globals["row_lines"] = row_lines
     return env
 
 
@@ -114,4 +104,17 @@ def render_html(report: Report) -> str:
     page = view(report)
     # The view's fields, not dataclasses.asdict(): that would copy every row into a dict.
     context = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
-    return environment().get_template(TEMPLATE).render(context)
+    return report_template().render(context)
+
+
+@functools.cache
+def report_template() -> jinja2.Template:
+    """The report's template, with the parts it includes, compiled once per process.
+
+    Compiling them takes about 50 ms; ``compare --html`` does it while it waits for its
+    worker process (see :func:`driftcheck.pipeline.load_both`), not after the comparison.
+    """
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.startswith("_")):
+        env.get_template(name)  # an included part, kept in ``env``'s cache
+    return env.get_template(TEMPLATE)
