@@ -144,6 +144,12 @@ RunTimeOpt = Annotated[
         help="Time (UTC) to record the run at in the history.",
     ),
 ]
+KeepDaysOpt = Annotated[
+    int,
+    typer.Option(
+        "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
+    ),
+]
 TodayOpt = Annotated[
     datetime | None,
     typer.Option(
@@ -259,12 +265,7 @@ def compare(
             "what was resolved since the previous run of the same two servers.",
         ),
     ] = None,
-    keep_days: Annotated[
-        int,
-        typer.Option(
-            "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
-        ),
-    ] = DEFAULT_KEEP_DAYS,
+    keep_days: KeepDaysOpt = DEFAULT_KEEP_DAYS,
     junit_path: Annotated[
         Path | None,
         typer.Option(
@@ -738,12 +739,7 @@ def nightly(
             "it, the previous run's reports in OUTDIR tell what is new.",
         ),
     ] = None,
-    keep_days: Annotated[
-        int,
-        typer.Option(
-            "--keep-days", min=1, metavar="N", help="With --history: forget runs older than N days."
-        ),
-    ] = DEFAULT_KEEP_DAYS,
+    keep_days: KeepDaysOpt = DEFAULT_KEEP_DAYS,
     junit_path: Annotated[
         Path | None,
         typer.Option(

@@ -319,22 +319,9 @@ def night_json(night: Night) -> dict[str, Any]:
             }
             for o in night.outcomes
         ],
-        "new": [_line_json(line) for o in night.outcomes for line in o.statuses.new],
-        "resolved": [_line_json(line) for o in night.outcomes for line in o.statuses.resolved],
+        "new": [line.to_json() for o in night.outcomes for line in o.statuses.new],
+        "resolved": [line.to_json() for o in night.outcomes for line in o.statuses.resolved],
         "warnings": list(night.warnings),
-    }
-
-
-def _line_json(line: FindingLine) -> dict[str, str]:
-    return {
-        "comparison": line.comparison,
-        "status": line.status,
-        "severity": line.severity,
-        "section": line.section,
-        "object": line.object,
-        "path": line.path,
-        "change": line.change,
-        "first_seen": line.first_seen,
     }
 
 

@@ -60,6 +60,18 @@ class FindingLine:
     status: str = "new"
     first_seen: str = ""
 
+    def to_json(self) -> dict[str, str]:
+        return {
+            "comparison": self.comparison,
+            "status": self.status,
+            "severity": self.severity,
+            "section": self.section,
+            "object": self.object,
+            "path": self.path,
+            "change": self.change,
+            "first_seen": self.first_seen,
+        }
+
     def describe(self) -> str:
         where = self.path or "(whole object)"
         text = f"{self.severity} {self.section} {self.object}: {where} {self.change}"
@@ -284,19 +296,6 @@ def _scrub(text: str, secret: str | None) -> str:
 # --- webhooks -----------------------------------------------------------------------------
 
 
-def _finding_json(line: FindingLine) -> dict[str, str]:
-    return {
-        "comparison": line.comparison,
-        "status": line.status,
-        "severity": line.severity,
-        "section": line.section,
-        "object": line.object,
-        "path": line.path,
-        "change": line.change,
-        "first_seen": line.first_seen,
-    }
-
-
 def generic_payload(n: Notification) -> dict[str, Any]:
     return {
         "schema": "driftcheck/notification/v1",
@@ -305,8 +304,8 @@ def generic_payload(n: Notification) -> dict[str, Any]:
         "subject": n.subject(),
         "fail_on": n.fail_on,
         "counts": {status: dict(levels) for status, levels in n.counts.items()},
-        "new": [_finding_json(f) for f in n.new],
-        "resolved": [_finding_json(f) for f in n.resolved],
+        "new": [f.to_json() for f in n.new],
+        "resolved": [f.to_json() for f in n.resolved],
         "reports": list(n.reports),
         "notes": list(n.notes),
     }
