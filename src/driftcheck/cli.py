@@ -300,7 +300,7 @@ def compare(
     Exports are read within limits (sizes, zip compression ratio, element counts) that a
     giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
     """
-    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    json_file = _json_file(json_path)
     check_output_paths(
         [p for p in (json_file, html_path, script_path, junit_path) if p is not None]
     )
@@ -328,17 +328,15 @@ def compare(
         outputs.append((json_file, to_json(report)))
     if html_path is not None:
         outputs.append((html_path, render_html(report)))
-    _write(outputs)
-    if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(json_for_terminal(to_json(report)))
-    elif quiet:
-        _echo(verdict_line(report))
-    else:
-        _echo(render_text(report), nl=False)
-        for path, _ in outputs:
-            _echo(f"Report written: {path}")
-        if report.script is not None:
-            _echo(script_summary(report.script))
+    printed_json = _deliver(
+        outputs,
+        json_path=json_path,
+        json_text=lambda: to_json(report),
+        summary=lambda: verdict_line(report) + "\n" if quiet else render_text(report),
+        announce=not quiet,
+    )
+    if not (printed_json or quiet) and report.script is not None:
+        _echo(script_summary(report.script))
     raise typer.Exit(exit_code(report))
 
 
@@ -519,23 +517,22 @@ def check(
     Exit codes: 0 no failed check at or above --fail-on, 1 a failed check, 2 bad usage or
     unreadable input.
     """
-    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    json_file = _json_file(json_path)
     check_output_paths([p for p in (json_file, html_path) if p is not None])
     report = check_export(
         export, as_of=as_of.date() if as_of else date.today(), fail_on=fail_on.value
     )
     outputs: list[tuple[Path, str]] = []
-    if json_path is not None and str(json_path) != "-":
-        outputs.append((json_path, check_json_text(report)))
+    if json_file is not None:
+        outputs.append((json_file, check_json_text(report)))
     if html_path is not None:
         outputs.append((html_path, render_check_html(report)))
-    _write(outputs)
-    if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(json_for_terminal(check_json_text(report)))
-    else:
-        _echo(render_check_text(report), nl=False)
-        for path, _ in outputs:
-            _echo(f"Report written: {path}")
+    _deliver(
+        outputs,
+        json_path=json_path,
+        json_text=lambda: check_json_text(report),
+        summary=lambda: render_check_text(report),
+    )
     raise typer.Exit(check_exit_code(report))
 
 
@@ -562,7 +559,7 @@ def history_command(
     Reads FILE without changing it. Each pair of servers compared into the same file (and each
     server compared with its own past) is shown on its own.
     """
-    json_file = json_path if json_path is not None and str(json_path) != "-" else None
+    json_file = _json_file(json_path)
     check_output_paths([p for p in (json_file, html_path) if p is not None])
     doc = history_document(history_path)
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
@@ -571,13 +568,39 @@ def history_command(
         outputs.append((html_path, history_html(doc)))
     if json_file is not None:
         outputs.append((json_file, text))
+    _deliver(
+        outputs,
+        json_path=json_path,
+        json_text=lambda: text,
+        summary=lambda: history_text(doc),
+        written="Written",
+    )
+
+
+def _json_file(json_path: Path | None) -> Path | None:
+    """The file ``--json`` names, or None when there is none or it is ``-`` (stdout)."""
+    return json_path if json_path is not None and str(json_path) != "-" else None
+
+
+def _deliver(
+    outputs: list[tuple[Path, str]],
+    *,
+    json_path: Path | None,
+    json_text: Callable[[], str],
+    summary: Callable[[], str],
+    announce: bool = True,
+    written: str = "Report written",
+) -> bool:
+    """Write every output file (all or none), then print either the JSON (``--json -``) or
+    the summary and, with ``announce``, each file written. True when the JSON was printed."""
     _write(outputs)
-    if json_path is not None and str(json_path) == "-":
-        sys.stdout.write(json_for_terminal(text))
-        return
-    _echo(history_text(doc), nl=False)
-    for path, _ in outputs:
-        _echo(f"Written: {path}")
+    if json_path is not None and _json_file(json_path) is None:
+        sys.stdout.write(json_for_terminal(json_text()))
+        return True
+    _echo(summary(), nl=False)
+    for path, _ in outputs if announce else ():
+        _echo(f"{written}: {path}")
+    return False
 
 
 def _write(outputs: list[tuple[Path, str]]) -> None:
