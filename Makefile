@@ -12,7 +12,7 @@ help:
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
 	@echo "make lint   ruff format --check, ruff check, mypy"
-	@echo "make bench  time and measure compare on generated large estates"
+	@echo "make bench  time and measure compare on generated large estates, and exports on large csexport files"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/bench_history.py
+	$(BIN)/python bench/bench_exports.py
 	$(MAKE) --no-print-directory bench-report
 
 # The reports that bench wrote, measured in headless Chromium (needs make browser).
