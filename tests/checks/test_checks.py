@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.checks import (
+from driftcheck.checks.catalogue import (
     CATALOGUE,
     CheckContext,
     CheckResult,
@@ -22,11 +22,11 @@ from driftcheck.checks import (
     counts,
     failing,
 )
-from driftcheck.checks_pair import run_pair_checks
-from driftcheck.checks_server import explain_reason, parse_timespan, run_server_checks
-from driftcheck.pipeline import load_side
-from driftcheck.releases import load_release_table
-from driftcheck.vocab import Severity
+from driftcheck.checks.pair import run_pair_checks
+from driftcheck.checks.server import explain_reason, parse_timespan, run_server_checks
+from driftcheck.model.releases import load_release_table
+from driftcheck.model.vocab import Severity
+from driftcheck.pipeline.compare import load_side
 from tests import exportedit as edit
 from tests.conftest import SAMPLES
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from driftcheck.cli import main
-from driftcheck.pipeline import compare_exports
-from driftcheck.readiness import ChecksMode, Readiness
-from driftcheck.report import Report, exit_code
-from driftcheck.upgrade import UpgradeMode
+from driftcheck.checks.readiness import ChecksMode, Readiness
+from driftcheck.cli.app import main
+from driftcheck.compare.upgrade import UpgradeMode
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.report.build import exit_code
+from driftcheck.report.types import Report
 from tests import exportedit as edit
 from tests.conftest import SAMPLES
 

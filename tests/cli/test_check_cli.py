@@ -9,10 +9,10 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from driftcheck.checkreport import CheckReport
-from driftcheck.checks_docs import catalogue_markdown
-from driftcheck.cli import main
+from driftcheck.checks.docs import catalogue_markdown
+from driftcheck.cli.app import main
 from driftcheck.errors import InputError
+from driftcheck.pipeline.check import CheckReport
 from tests import exportedit as edit
 from tests.conftest import ROOT, SAMPLES
 

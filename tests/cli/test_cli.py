@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from exportkit.manifest import read_findings
 
-from driftcheck.cli import main
-from driftcheck.policy import BUILT_IN_IGNORE_RULES
+from driftcheck.cli.app import main
+from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
 from tests.conftest import SAMPLES
 
 PRIMARY = SAMPLES / "primary"
@@ -285,7 +285,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "driftcheck.cli", "compare", str(PRIMARY), str(tmp_path / "x")],
+        [sys.executable, "-m", "driftcheck", "compare", str(PRIMARY), str(tmp_path / "x")],
         capture_output=True,
         text=True,
         check=False,

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck import cli, pipeline
-from driftcheck.gcpause import collector_paused
+from driftcheck.cli import app as cli
+from driftcheck.cli import common as cli_common
+from driftcheck.cli.gcpause import collector_paused
+from driftcheck.pipeline import compare as pipeline
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def test_compare_runs_paused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         seen.append(gc.isenabled())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "compare_exports", spy)
+    monkeypatch.setattr(cli_common, "compare_exports", spy)
     code = cli.main(
         [
             "compare",

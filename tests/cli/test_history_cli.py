@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from driftcheck.cli import main
+from driftcheck.cli.app import main
 from tests import xmlkit
 from tests.conftest import SAMPLES
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 THRESHOLD = "Microsoft.OptionalFeature.ExportDeletionThresholdValue"
 SUSPENDED = "Microsoft.Synchronize.SchedulerSuspended"
 
@@ -331,7 +331,7 @@ def test_the_documented_api_exists() -> None:
     import importlib
     import re
 
-    text = (Path(__file__).parents[1] / "docs" / "history.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "history.md").read_text()
     for module, names in re.findall(r"from (driftcheck[\w.]*) import ([\w, ]+)", text):
         loaded = importlib.import_module(module)
         for name in names.split(","):

@@ -13,10 +13,10 @@ from typing import IO, Any
 
 import pytest
 
-from driftcheck.cli import main
+from driftcheck.cli.app import main
 from driftcheck.errors import InputError
-from driftcheck.extract import server_configuration
-from driftcheck.read import read_export
+from driftcheck.read.extract import server_configuration
+from driftcheck.read.files import read_export
 from tests.conftest import MINIMAL_CONNECTOR, MINIMAL_RULE
 
 CONNECTOR = "Connectors/Connector_{11111111-2222-3333-4444-555555555555}.xml"
@@ -172,7 +172,7 @@ def test_a_huge_precedence_is_not_echoed_whole(minimal_export: Path) -> None:
 
 def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "driftcheck.cli", *args],
+        [sys.executable, "-m", "driftcheck", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -357,7 +357,7 @@ def test_a_failure_while_writing_replaces_no_report(
         stream: IO[Any] = real_fdopen(fd, *args, **kwargs)
         return stream
 
-    monkeypatch.setattr("driftcheck.fileio.os.fdopen", fail_second)
+    monkeypatch.setattr("driftcheck.output.files.os.fdopen", fail_second)
     code = main(["compare", str(minimal_export), str(minimal_export), "--json", str(earlier_json),
                  "--html", str(earlier_html)])  # fmt: skip
     assert code == 2
@@ -429,7 +429,7 @@ def test_a_policy_rule_id_with_escapes_is_listed_escaped(
 
 
 def test_printable_keeps_newlines_only_when_asked() -> None:
-    from driftcheck.terminal import printable
+    from driftcheck.output.terminal import printable
 
     assert printable("a\nb\x1b") == "a\\x0ab\\x1b"
     assert printable("a\nb\x7f\u202e", multiline=True) == "a\nb\\x7f\\u202e"
@@ -437,7 +437,7 @@ def test_printable_keeps_newlines_only_when_asked() -> None:
 
 
 def test_every_limit_is_documented() -> None:
-    from driftcheck.read import _VARIABLES
+    from driftcheck.read.files import _VARIABLES
     from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "limits.md").read_text()

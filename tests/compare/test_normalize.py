@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.expression import normalize_expression
-from driftcheck.extract import server_configuration
-from driftcheck.model import JoinCondition, JoinGroup, ScopeClause, ScopingGroup
-from driftcheck.normalize import (
+from driftcheck.compare.normalize import (
     Loose,
     MemberSet,
     canonicalize,
@@ -18,7 +15,10 @@ from driftcheck.normalize import (
     reference,
     scoping_group_text,
 )
-from driftcheck.read import read_export
+from driftcheck.model.expression import normalize_expression
+from driftcheck.model.server import JoinCondition, JoinGroup, ScopeClause, ScopingGroup
+from driftcheck.read.extract import server_configuration
+from driftcheck.read.files import read_export
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,10 @@ import exportkit
 import pytest
 from exportkit.manifest import read_findings
 
-from driftcheck.pipeline import compare_exports
-from driftcheck.report import Finding, Report, exit_code
-from driftcheck.upgrade import UPGRADE_RULES
+from driftcheck.compare.upgrade import UPGRADE_RULES
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.report.build import exit_code
+from driftcheck.report.types import Finding, Report
 from tests import exportedit as edit
 from tests.conftest import ROOT, SAMPLES
 
@@ -138,7 +139,7 @@ def test_product_changes_only_compare_consistent(upgraded: tuple[Path, Path]) ->
 
 
 def test_renumbering_is_named_when_built_in_ignores_are_off(upgraded: tuple[Path, Path]) -> None:
-    from driftcheck.policy import Policy
+    from driftcheck.policy.rules import Policy
 
     older, newer = upgraded
     report = compare_exports(older, newer, policy=Policy(builtin_ignores=False))
@@ -410,7 +411,7 @@ def test_each_planted_suspect_stays_loud_in_upgrade_mode(tmp_path: Path, suspect
 
 
 def test_rules_lists_the_upgrade_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    from driftcheck.cli import main
+    from driftcheck.cli.app import main
 
     assert main(["rules"]) == 0
     out = capsys.readouterr().out

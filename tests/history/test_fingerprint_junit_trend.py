@@ -9,18 +9,18 @@ from typing import Any
 
 from lxml import etree
 
-from driftcheck.checks import CheckResult
-from driftcheck.fingerprint import from_check, from_difference, tracked_items
-from driftcheck.history import open_history
-from driftcheck.history_report import check_states, track
-from driftcheck.junit import junit_xml, xml_text
-from driftcheck.readiness import ChecksMode, Readiness
-from driftcheck.report import Finding, ObjectEntry, PolicyInfo, Report, ServerInfo, Summary
-from driftcheck.trend import TrendPoint, trend_svg
-from driftcheck.vocab import ChangeKind, Severity
+from driftcheck.checks.catalogue import CheckResult
+from driftcheck.checks.readiness import ChecksMode, Readiness
+from driftcheck.history.fingerprint import from_check, from_difference, tracked_items
+from driftcheck.history.store import open_history
+from driftcheck.history.tracking import check_states, track
+from driftcheck.history.trend import TrendPoint, trend_svg
+from driftcheck.model.vocab import ChangeKind, Severity
+from driftcheck.render.junit import junit_xml, xml_text
+from driftcheck.report.types import Finding, ObjectEntry, PolicyInfo, Report, ServerInfo, Summary
 from tests import xmlkit
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def difference(**changes: Any) -> Finding:
@@ -247,7 +247,7 @@ def test_failed_readiness_checks_get_a_history_too(tmp_path: Path) -> None:
 
 
 def test_junit_many_reports_in_one_file_keep_their_suites_apart() -> None:
-    from driftcheck.junit import junit_xml_many
+    from driftcheck.render.junit import junit_xml_many
 
     first = report([difference()])
     second = report([difference(severity=Severity.INFO)])

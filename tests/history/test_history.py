@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.fingerprint import DIFFERENCE, Tracked
-from driftcheck.history import (
+from driftcheck.history.fingerprint import DIFFERENCE, Tracked
+from driftcheck.history.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     HistoryStore,
@@ -226,8 +226,8 @@ CHILD = textwrap.dedent(
     import sys, time
     from datetime import datetime, UTC
     from pathlib import Path
-    from driftcheck.fingerprint import Tracked
-    from driftcheck.history import HistoryStore, RunInfo, record_run
+    from driftcheck.history.fingerprint import Tracked
+    from driftcheck.history.store import HistoryStore, RunInfo, record_run
 
     db, marker, hold, day = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
     real = HistoryStore._prune

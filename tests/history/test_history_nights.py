@@ -12,11 +12,11 @@ from pathlib import Path
 
 from exportkit import Night, nights
 
-from driftcheck.history import open_history
-from driftcheck.history_report import self_pair_key, track
-from driftcheck.pipeline import compare_exports
-from driftcheck.readiness import ChecksMode
-from driftcheck.report import Report
+from driftcheck.checks.readiness import ChecksMode
+from driftcheck.history.store import open_history
+from driftcheck.history.tracking import self_pair_key, track
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.report.types import Report
 
 NIGHTS = [
     Night("2026-11-01"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from driftcheck.expression import Token, TokenKind, normalize_expression, token_texts, tokens
-from driftcheck.read import parse_xml
+from driftcheck.model.expression import Token, TokenKind, normalize_expression, token_texts, tokens
+from driftcheck.read.files import parse_xml
 
 S, H, N, W, OP = (
     TokenKind.STRING,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.releases import add_months, load_release_table, parse_version
+from driftcheck.model.releases import add_months, load_release_table, parse_version
 
 GOOD = """
 table_date = "2024-10-31"

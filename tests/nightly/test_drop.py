@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.drop import (
+from driftcheck.errors import InputError
+from driftcheck.nightly.drop import (
     ExportInfo,
     discover,
     export_info,
@@ -17,7 +18,6 @@ from driftcheck.drop import (
     parse_export_date,
     select,
 )
-from driftcheck.errors import InputError
 from tests.dropkit import place_export
 
 NIGHT = datetime(2026, 11, 30, 2, 0)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from driftcheck import fileio
-from driftcheck.cli import main
+from driftcheck.cli.app import main
+from driftcheck.output import files as fileio
 from tests.dropkit import place_export
 from tests.servers import free_port, http_server, smtp_server
 

@@ -11,7 +11,7 @@ import pytest
 from exportkit import Night, nights, self_findings
 from exportkit.manifest import Finding
 
-from driftcheck.cli import main
+from driftcheck.cli.app import main
 
 PAIR = "fab-sync01|fab-sync02"
 ROLES = {"self:fab-sync01": "primary", "self:fab-sync02": "staging"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.notify import (
+from driftcheck.nightly.notify import (
     FindingLine,
     MailSettings,
     Notification,
@@ -28,7 +28,7 @@ from driftcheck.notify import (
     slack_text,
     teams_payload,
 )
-from driftcheck.policyfile import parse_notify_table, parse_policy
+from driftcheck.policy.file import parse_notify_table, parse_policy
 from tests.servers import free_port, http_server, smtp_server
 
 PAIR = "FAB-SYNC01 vs FAB-SYNC02"

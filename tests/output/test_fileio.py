@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.fileio import write_all_atomically, write_atomically
+from driftcheck.output.files import write_all_atomically, write_atomically
 
 
 def test_new_file_follows_the_umask(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck import pipeline
-from driftcheck.render_html import render_html, report_template
+from driftcheck.pipeline import compare as pipeline
+from driftcheck.render.html import render_html, report_template
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.mark.parametrize("cores", [1, 2])

@@ -15,16 +15,15 @@ from pathlib import Path
 import pytest
 from exportkit import estate
 
-from driftcheck import pipeline
-from driftcheck.compare import Change, compare
-from driftcheck.extract import read_schemas, server_configuration
-from driftcheck.model import Schema, SchemaFingerprint
-from driftcheck.normalize import DeferredSchema, canonicalize, differing_schemas
-from driftcheck.pipeline import SerialExecutor, compare_exports, load_both, load_side
-from driftcheck.read import read_export
-from driftcheck.report import object_tree
-
-from .conftest import AD_ATTRIBUTES, SAMPLES, ad_schema, write_export_with_schema
+from driftcheck.compare.normalize import DeferredSchema, canonicalize, differing_schemas
+from driftcheck.compare.walk import Change, compare
+from driftcheck.model.server import Schema, SchemaFingerprint
+from driftcheck.pipeline import compare as pipeline
+from driftcheck.pipeline.compare import SerialExecutor, compare_exports, load_both, load_side
+from driftcheck.read.extract import read_schemas, server_configuration
+from driftcheck.read.files import read_export
+from driftcheck.report.build import object_tree
+from tests.conftest import AD_ATTRIBUTES, SAMPLES, ad_schema, write_export_with_schema
 
 EXTENDED = (*AD_ATTRIBUTES, ("contoso-costCenter", "1.3.6.1.4.1.1466.115.121.1.15", True))
 

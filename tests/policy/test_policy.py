@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from driftcheck.compare import PRECEDENCE_ORDER, Change
-from driftcheck.policy import (
+from driftcheck.compare.walk import PRECEDENCE_ORDER, Change
+from driftcheck.policy.rules import (
     BUILT_IN_IGNORE_RULES,
     BUILT_IN_SEVERITY_RULES,
     apply_policy,

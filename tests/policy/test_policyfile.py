@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from driftcheck.compare import Change
+from driftcheck.compare.walk import Change
 from driftcheck.errors import InputError
-from driftcheck.pipeline import compare_exports
-from driftcheck.policy import Policy, apply_policy
-from driftcheck.policyfile import accept_rules, glob_escape, load_policy, parse_policy
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.policy.file import accept_rules, glob_escape, load_policy, parse_policy
+from driftcheck.policy.rules import Policy, apply_policy
 
 TODAY = date(2026, 11, 22)
 
@@ -158,7 +158,7 @@ def test_invalid_policy_files_name_file_line_and_problem(
 
 
 def test_glob_escape_matches_literally() -> None:
-    from driftcheck.policy import glob
+    from driftcheck.policy.rules import glob
 
     text = "IIF([a]*2?,1,0)"
     assert glob(glob_escape(text)).fullmatch(text)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck import extract
 from driftcheck.errors import InputError
-from driftcheck.extract import (
+from driftcheck.model.server import Schema, SchemaFingerprint
+from driftcheck.read import extract
+from driftcheck.read.extract import (
     SchemaCut,
     connector,
     fingerprint,
@@ -19,10 +20,8 @@ from driftcheck.extract import (
     read_schemas,
     server_configuration,
 )
-from driftcheck.model import Schema, SchemaFingerprint
-from driftcheck.read import Document, ExportFiles, parse_xml, read_export
-
-from .conftest import (
+from driftcheck.read.files import Document, ExportFiles, parse_xml, read_export
+from tests.conftest import (
     AD_ATTRIBUTES,
     SAMPLES,
     ad_schema,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.extract import server_configuration
-from driftcheck.read import parse_xml, read_export
+from driftcheck.read.extract import server_configuration
+from driftcheck.read.files import parse_xml, read_export
 
 
 def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:

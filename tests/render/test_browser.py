@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import render_html
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render.html import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -436,7 +436,7 @@ def test_only_changes_filters_summary_and_contents(page: Any) -> None:
     assert entry.is_displayed()
 
 
-AXE = Path(__file__).resolve().parents[1] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def test_no_serious_accessibility_findings(page: Any) -> None:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from driftcheck.history_report import track
-from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import render_html
+from driftcheck.history.tracking import track
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render.html import render_html
+from tests.cli.test_history_cli import SUSPENDED, staging_night
 from tests.conftest import SAMPLES
-from tests.test_browser import start_browser  # noqa: F401  (the fixture)
-from tests.test_history_cli import SUSPENDED, staging_night
+from tests.render.test_browser import start_browser  # noqa: F401  (the fixture)
 
 
 def test_new_only_filter_hides_the_rows_seen_before(

@@ -7,9 +7,9 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
-from driftcheck.render_html import environment
-from driftcheck.render_html.markup import cell_html, escaped, row_lines
-from driftcheck.render_html.rows import Row
+from driftcheck.render.html import environment
+from driftcheck.render.html.markup import cell_html, escaped, row_lines
+from driftcheck.render.html.rows import Row
 
 HOSTILE = [
     "",

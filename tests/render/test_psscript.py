@@ -20,13 +20,14 @@ import pytest
 from lxml import etree
 from syrupy.assertion import SnapshotAssertion
 
-import driftcheck.psscript as ps
-from driftcheck.cli import main
+import driftcheck.render.script as ps
+from driftcheck.cli.app import main
+from driftcheck.compare.normalize import competing_group
 from driftcheck.errors import InputError
-from driftcheck.normalize import competing_group
-from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import render_html
-from driftcheck.report import PolicyInfo, Report, to_json
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render.html import render_html
+from driftcheck.report.jsonfile import to_json
+from driftcheck.report.types import PolicyInfo, Report
 from tests import psast, xmlkit
 from tests.conftest import SAMPLES
 

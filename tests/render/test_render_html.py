@@ -23,13 +23,15 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from driftcheck import findings
-from driftcheck import render_html as rh
-from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import cells, rows, viewmodel
-from driftcheck.render_text import render_text
-from driftcheck.report import MASKED, Finding, Report, mask_secrets, to_json
-from driftcheck.vocab import CONFIG_SECTIONS, ChangeKind, Section, Severity
+from driftcheck.compare.masking import MASKED, mask_secrets
+from driftcheck.model.vocab import CONFIG_SECTIONS, ChangeKind, Section, Severity
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render import html as rh
+from driftcheck.render.html import cells, rows, viewmodel
+from driftcheck.render.text import render_text
+from driftcheck.report import findings
+from driftcheck.report.jsonfile import to_json
+from driftcheck.report.types import Finding, Report
 from tests.conftest import SAMPLES, write_minimal_export
 
 #: readiness checks judge support status on this day (the snapshots must not age)

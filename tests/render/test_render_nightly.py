@@ -7,8 +7,8 @@ from typing import Any
 import html5lib
 import pytest
 
-from driftcheck.nightly import safe_name
-from driftcheck.render_nightly import index_view, render_index
+from driftcheck.nightly.job import safe_name
+from driftcheck.render.html.nightly import index_view, render_index
 
 
 def side(server: str, *, staging: bool) -> dict[str, Any]:

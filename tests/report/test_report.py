@@ -13,14 +13,11 @@ from typing import Any
 
 import pytest
 
-from driftcheck import vocab
-from driftcheck.cli import main
+from driftcheck.cli.app import main
+from driftcheck.compare.masking import MASKED
 from driftcheck.errors import InputError
-from driftcheck.pipeline import compare_exports
-from driftcheck.render_html import render_html, viewmodel
-from driftcheck.render_text import render_text
-from driftcheck.report import MASKED, Report, load_report, to_json
-from driftcheck.vocab import (
+from driftcheck.model import vocab
+from driftcheck.model.vocab import (
     CONFIG_SECTIONS,
     SECTION_TABLE,
     SEVERITY_ORDER,
@@ -30,6 +27,11 @@ from driftcheck.vocab import (
     most_severe,
     section_title,
 )
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render.html import render_html, viewmodel
+from driftcheck.render.text import render_text
+from driftcheck.report.jsonfile import load_report, to_json
+from driftcheck.report.types import Report
 from tests.conftest import SAMPLES
 
 # --- the vocabulary ----------------------------------------------------------------------
@@ -88,8 +90,8 @@ def test_the_view_model_does_not_use_the_text_renderer() -> None:
         for node in ast.walk(ast.parse(Path(viewmodel.__file__).read_text("utf-8")))
         if isinstance(node, ast.ImportFrom)
     }
-    assert "driftcheck.render_text" not in imported
-    assert "driftcheck.findings" in imported, "counts one change once, as the text view does"
+    assert "driftcheck.render.text" not in imported
+    assert "driftcheck.report.findings" in imported, "counts one change once, as the text view does"
 
 
 # --- reading a saved report back ---------------------------------------------------------
