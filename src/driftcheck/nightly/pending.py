@@ -249,6 +249,16 @@ class PendingOutcome:
     def counts(self) -> dict[str, int]:
         return counts_of(self.result)
 
+    def summary_line(self) -> str:
+        """``FAIL: 829 objects would change (28 adds, ...); 2 blocking, 3 warning, 3 info``."""
+        c, sev = self.counts(), self.by_severity()
+        findings = ", ".join(f"{sev[level.value]} {level.value}" for level in SEVERITY_ORDER)
+        return (
+            f"{self.result.summary.verdict.upper()}: {c['objects']:,} objects would change "
+            f"({c['adds']:,} adds, {c['updates']:,} updates, {c['deletes']:,} deletes, "
+            f"{c['delete_adds']:,} delete-adds); findings {findings}"
+        )
+
 
 def counts_of(result: ExportsResult) -> dict[str, int]:
     """The counts the night records: objects by operation, escrowed and unconfirmed."""
