@@ -20,8 +20,6 @@ from markupsafe import escape
 
 from driftcheck.checks.readiness import ChecksMode
 from driftcheck.errors import InputError
-from driftcheck.exports_render.html import render_html as render_pending_html
-from driftcheck.exports_render.json import render_json as render_pending_json
 from driftcheck.history.fingerprint import from_difference
 from driftcheck.history.store import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.history.tracking import track
@@ -33,8 +31,10 @@ from driftcheck.nightly.pending import PendingOutcome, pending_json, pending_out
 from driftcheck.output.files import write_all_atomically, write_atomically
 from driftcheck.pipeline.compare import compare_exports
 from driftcheck.policy.rules import Policy
+from driftcheck.render.exports_json import render_json as render_pending_json
 from driftcheck.render.history import trend_points
 from driftcheck.render.html import render_html
+from driftcheck.render.html.exports import render_html as render_pending_html
 from driftcheck.render.html.nightly import render_index
 from driftcheck.render.junit import junit_xml_many
 from driftcheck.report.build import exit_code
