@@ -55,6 +55,7 @@ def summary(out: Path, date: str) -> dict[str, Any]:
 
 def entry(night_summary: dict[str, Any]) -> dict[str, Any]:
     [found] = [p for p in night_summary["pending"] if p["key"] == KEY]
+    assert isinstance(found, dict)
     return found
 
 

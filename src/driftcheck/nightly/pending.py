@@ -205,7 +205,8 @@ def statuses_recorded(
     states: Mapping[str, FindingState],
     resolved: Sequence[PendingItem],
 ) -> PendingStatuses:
-    new, still = [], []
+    new: list[FindingLine] = []
+    still: list[FindingLine] = []
     for item in items:
         state = states[item.fingerprint]
         line = finding_line(title, item, state.status, state.first_seen)
