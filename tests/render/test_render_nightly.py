@@ -118,7 +118,7 @@ def pending_entry(title: str, failures: list[str]) -> dict[str, Any]:
             "delete_adds": 0,
             "escrowed": 1,
             "unconfirmed": 2,
-        },  # fmt: skip
+        },
         "connectors": [],
         "by_severity": {"blocking": 1, "warning": 2, "info": 0},
         "statuses": {
