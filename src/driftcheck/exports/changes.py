@@ -1,0 +1,411 @@
+"""One ``cs-object`` of a csexport file as the change it would export.
+
+The old values come from the synchronized hologram (``synchronized-hologram``, ``hologram`` in
+older MIIS pages), the new from the unapplied-export hologram (``unapplied-export-hologram``,
+``export-hologram``). Where a hologram is missing, the delta's own ``attr``/``value``
+operations say what changes; the old values are then not in the file, and the change says so
+(``old_known``). See /docs/pending-exports.md and the notes on the format it cites.
+
+Built for speed: this runs once per object of files with millions of them, so it walks the
+element's children directly and keeps plain tuples and dicts until the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lxml import etree
+
+from driftcheck.errors import InputError
+from driftcheck.read import Limits, too_big
+
+Element = etree._Element
+
+
+class Operation(StrEnum):
+    """``unapplied-export/delta/@operation`` (OMODT); ``none`` is not a change."""
+
+    ADD = "add"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    DELETE_ADD = "delete-add"
+
+
+OPERATIONS: dict[str, Operation] = {op.value: op for op in Operation}
+
+#: Operations on an object that exists in the connected directory and stays there.
+KEEPS_OBJECT = frozenset({Operation.UPDATE, Operation.REPLACE, Operation.DELETE_ADD})
+
+
+class Kind(StrEnum):
+    """What one attribute change is, for the summary."""
+
+    CASE_ONLY = "case-only"
+    WHITESPACE_ONLY = "whitespace-only"
+    SET = "set"
+    CLEARED = "cleared"
+    CHANGED = "changed"
+    #: the old values were not in the file (no synchronized hologram)
+    UNKNOWN = "unknown"
+
+
+#: The kinds of the JSON schema, in its order (``unknown`` only appears when counted).
+KINDS: tuple[Kind, ...] = tuple(Kind)
+
+SYNCHRONIZED = frozenset({"synchronized-hologram", "hologram"})
+UNAPPLIED = frozenset({"unapplied-export-hologram", "export-hologram"})
+
+IDENTITY_ATTRIBUTES = ("displayName", "userPrincipalName", "sourceAnchor", "mail")
+#: AD's source anchor, shown in the sourceAnchor column of an AD connector's objects.
+CONSISTENCY_GUID = "ms-DS-ConsistencyGuid"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who an object is, for an admin reading a list of DNs."""
+
+    display_name: str = ""
+    user_principal_name: str = ""
+    source_anchor: str = ""
+    mail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeChange:
+    """One attribute of one object that the export would change."""
+
+    name: str
+    #: the attribute's modification type (AMODT): add, delete, replace, update
+    operation: str
+    kind: Kind
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    #: multi-valued: the values the export adds and removes
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    multivalued: bool
+    binary: bool
+    reference: bool
+    #: False when the old values were not in the file (then ``old`` is empty)
+    old_known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PendingObject:
+    """One connector-space object and what its unapplied export would do."""
+
+    id: str
+    object_type: str
+    dn: str
+    #: None: no unapplied export (or operation ``none``)
+    operation: Operation | None
+    changes: tuple[AttributeChange, ...]
+    identity: Identity
+    #: the synchronized hologram was in the file (the old values are known)
+    old_known: bool
+    #: an exported change not yet confirmed by an import (escrowed / unconfirmed export)
+    escrowed: bool
+    unconfirmed: bool
+
+
+class _Attr:
+    """One attribute of a hologram entry or a delta, as read."""
+
+    __slots__ = ("binary", "multivalued", "operation", "reference", "values")
+
+    def __init__(self, operation: str, multivalued: bool, binary: bool, reference: bool) -> None:
+        self.operation = operation
+        self.multivalued = multivalued
+        self.binary = binary
+        self.reference = reference
+        #: (value operation, value)
+        self.values: list[tuple[str, str]] = []
+
+
+def _check_length(text: str, el: Element, label: str, limits: Limits) -> None:
+    if len(text) > limits.text_chars:
+        raise InputError(
+            too_big(
+                f"holds a value longer than {limits.text_chars // (1024 * 1024):,} MB of "
+                "characters",
+                "text_chars",
+                limits,
+            ),
+            file=label,
+            line=el.sourceline if isinstance(el.sourceline, int) else None,
+        )
+
+
+def _attributes(parent: Element, label: str, limits: Limits) -> dict[str, _Attr]:
+    """The ``attr`` and ``dn-attr`` children of a delta or an entry, by name."""
+    found: dict[str, _Attr] = {}
+    max_chars = limits.text_chars
+    for el in parent:
+        tag = el.tag
+        if tag == "attr":
+            reference = False
+        elif tag == "dn-attr":
+            reference = True
+        else:
+            continue
+        get = el.get
+        name = get("name") or ""
+        attr = _Attr(
+            get("operation") or "",
+            get("multivalued") == "true",
+            (get("type") or "").lower() == "binary",
+            reference,
+        )
+        values = attr.values
+        for value in el:
+            vtag = value.tag
+            if vtag == "value":
+                text = value.text or ""
+            elif vtag == "dn-value":
+                dn = value.find("dn")
+                text = (dn.text or "") if dn is not None else ""
+            else:
+                continue
+            if len(text) > max_chars:
+                _check_length(text, value, label, limits)
+            values.append((value.get("operation") or "", text))
+        found[name] = attr
+    return found
+
+
+def _entry(section: Element) -> Element | None:
+    for el in section:
+        if el.tag == "entry":
+            return el
+    return None
+
+
+def _delta(section: Element) -> Element | None:
+    for el in section:
+        if el.tag == "delta":
+            return el
+    return None
+
+
+def _has_export(section: Element | None) -> bool:
+    """An escrowed or unconfirmed export section that holds a change."""
+    if section is None:
+        return False
+    delta = _delta(section)
+    return delta is not None and (delta.get("operation") or "none") != "none"
+
+
+def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
+    """The pending change of one ``cs-object`` element."""
+    delta_el = synced_el = export_el = escrowed_el = unconfirmed_el = None
+    for part in el:
+        tag = part.tag
+        if tag == "unapplied-export":
+            delta_el = _delta(part)
+        elif tag in SYNCHRONIZED:
+            synced_el = _entry(part)
+        elif tag in UNAPPLIED:
+            export_el = _entry(part)
+        elif tag == "escrowed-export":
+            escrowed_el = part
+        elif tag == "unconfirmed-export":
+            unconfirmed_el = part
+    operation: Operation | None = None
+    dn = ""
+    if delta_el is not None:
+        raw = delta_el.get("operation") or "none"
+        operation = OPERATIONS.get(raw)
+        if operation is None and raw != "none":
+            raise InputError(
+                f"unknown delta operation {raw[:40]!r} (expected add, update, replace, delete, "
+                "delete-add or none)",
+                file=label,
+                line=delta_el.sourceline if isinstance(delta_el.sourceline, int) else None,
+            )
+        dn = delta_el.get("dn") or ""
+    dn = dn or el.get("cs-dn") or ""
+    if len(dn) > limits.text_chars:
+        _check_length(dn, el, label, limits)
+    old = _attributes(synced_el, label, limits) if synced_el is not None else None
+    new = _attributes(export_el, label, limits) if export_el is not None else None
+    delta = (
+        _attributes(delta_el, label, limits)
+        if delta_el is not None and operation is not None
+        else {}
+    )
+    changes = _changes(operation, old, new, delta) if operation is not None else ()
+    return PendingObject(
+        id=el.get("id") or "",
+        object_type=el.get("object-type") or "",
+        dn=dn,
+        operation=operation,
+        changes=changes,
+        identity=_identity(new, old, delta),
+        old_known=old is not None or operation is Operation.ADD,
+        escrowed=_has_export(escrowed_el),
+        unconfirmed=_has_export(unconfirmed_el),
+    )
+
+
+def _first(attrs: dict[str, _Attr] | None, name: str) -> str:
+    if not attrs:
+        return ""
+    attr = attrs.get(name)
+    if attr is None:
+        return ""
+    for op, value in attr.values:
+        if op != "delete":
+            return value
+    return ""
+
+
+def _identity(
+    new: dict[str, _Attr] | None, old: dict[str, _Attr] | None, delta: dict[str, _Attr]
+) -> Identity:
+    def pick(name: str) -> str:
+        return _first(new, name) or _first(delta, name) or _first(old, name)
+
+    return Identity(
+        display_name=pick("displayName"),
+        user_principal_name=pick("userPrincipalName"),
+        source_anchor=pick("sourceAnchor") or pick(CONSISTENCY_GUID),
+        mail=pick("mail"),
+    )
+
+
+def _values(attr: _Attr | None) -> tuple[str, ...]:
+    if attr is None:
+        return ()
+    return tuple(v for op, v in attr.values if op != "delete")
+
+
+def _apply(old: tuple[str, ...], attr: _Attr) -> tuple[str, ...]:
+    """The values after a delta attribute is applied to ``old``."""
+    op = attr.operation
+    if op == "delete":
+        return ()
+    value_ops = any(o for o, _ in attr.values)
+    if not value_ops and (not attr.multivalued or op in ("replace", "")):
+        return _values(attr)
+    result = list(old)
+    for value_op, value in attr.values:
+        if value_op == "delete":
+            if value in result:
+                result.remove(value)
+        elif value not in result:
+            result.append(value)
+    return tuple(result)
+
+
+def _changes(
+    operation: Operation,
+    old: dict[str, _Attr] | None,
+    new: dict[str, _Attr] | None,
+    delta: dict[str, _Attr],
+) -> tuple[AttributeChange, ...]:
+    if operation is Operation.DELETE:
+        return ()
+    if operation is Operation.ADD:
+        old = {}
+    if operation is Operation.UPDATE:
+        names: list[str] = list(delta)
+    else:
+        names = list(dict.fromkeys([*(new if new is not None else delta), *(old or {})]))
+    result: list[AttributeChange] = []
+    for name in names:
+        change = _change(name, old, new, delta.get(name))
+        if change is not None:
+            result.append(change)
+    return tuple(result)
+
+
+def _change(
+    name: str,
+    old: dict[str, _Attr] | None,
+    new: dict[str, _Attr] | None,
+    delta_attr: _Attr | None,
+) -> AttributeChange | None:
+    before = old.get(name) if old is not None else None
+    after = new.get(name) if new is not None else None
+    shape = after or delta_attr or before
+    assert shape is not None
+    old_values = _values(before)
+    old_known = old is not None
+    if new is not None:
+        new_values = _values(after)
+    elif delta_attr is not None:
+        new_values = _apply(old_values, delta_attr)
+    else:
+        new_values = old_values  # replace without an export hologram: not in the delta
+    multivalued = shape.multivalued or len(old_values) > 1 or len(new_values) > 1
+    if old_known:
+        if multivalued:
+            old_set = set(old_values)
+            new_set = set(new_values)
+            if old_set == new_set:
+                return None
+            added = tuple(v for v in new_values if v not in old_set)
+            removed = tuple(v for v in old_values if v not in new_set)
+        else:
+            if old_values == new_values:
+                return None
+            added = removed = ()
+        kind = classify(old_values, new_values, binary=shape.binary)
+    else:
+        if delta_attr is None:
+            return None
+        added = tuple(v for op, v in delta_attr.values if op != "delete")
+        removed = tuple(v for op, v in delta_attr.values if op == "delete")
+        if not multivalued:
+            added = removed = ()
+        kind = _kind_from_operation(delta_attr)
+    operation = delta_attr.operation if delta_attr is not None and delta_attr.operation else ""
+    if not operation:
+        operation = {Kind.SET: "add", Kind.CLEARED: "delete"}.get(kind, "replace")
+    return AttributeChange(
+        name=name,
+        operation=operation,
+        kind=kind,
+        old=old_values,
+        new=new_values,
+        added=added,
+        removed=removed,
+        multivalued=multivalued,
+        binary=shape.binary,
+        reference=shape.reference,
+        old_known=old_known,
+    )
+
+
+def _kind_from_operation(attr: _Attr) -> Kind:
+    """Without the old values, the attribute operation says as much as is known."""
+    if attr.operation == "delete":
+        return Kind.CLEARED
+    if attr.operation == "add" and not attr.multivalued:
+        return Kind.SET
+    return Kind.UNKNOWN
+
+
+def _squeeze(value: str) -> str:
+    return " ".join(value.split())
+
+
+def classify(old: tuple[str, ...], new: tuple[str, ...], *, binary: bool = False) -> Kind:
+    """``set`` (was empty), ``cleared``, ``case-only``, ``whitespace-only`` or ``changed``.
+
+    Multi-valued attributes compare as sets of values. Binary values are opaque: any
+    difference is ``changed``.
+    """
+    if not old:
+        return Kind.SET
+    if not new:
+        return Kind.CLEARED
+    if binary:
+        return Kind.CHANGED
+    if {v.casefold() for v in old} == {v.casefold() for v in new}:
+        return Kind.CASE_ONLY
+    if {_squeeze(v) for v in old} == {_squeeze(v) for v in new}:
+        return Kind.WHITESPACE_ONLY
+    return Kind.CHANGED
