@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +26,12 @@ from driftcheck.checkreport import to_json_text as check_json_text
 from driftcheck.compare import Json
 from driftcheck.drop import DEFAULT_MAX_SKEW_HOURS, discover
 from driftcheck.errors import MAX_MESSAGE, InputError, shorten
-from driftcheck.fileio import check_output_paths, write_all_atomically
+from driftcheck.exports import DEFAULT_THRESHOLDS, ExportsOptions, verify_exports
+from driftcheck.exports_render.csv import CsvWriter
+from driftcheck.exports_render.html import render_html as render_exports_html
+from driftcheck.exports_render.json import render_json as render_exports_json
+from driftcheck.exports_render.text import render_text as render_exports_text
+from driftcheck.fileio import StagedFile, check_output_paths, write_all_atomically
 from driftcheck.gcpause import collector_paused
 from driftcheck.history import DEFAULT_KEEP_DAYS
 from driftcheck.history_page import history_document, history_html, history_text
@@ -536,6 +541,116 @@ def check(
     raise typer.Exit(check_exit_code(report))
 
 
+EXPORTS_FILES_HELP = (
+    'csexport files (csexport "CONNECTOR" FILE /f:x, run on the staging server after a full '
+    "import and delta synchronization), folders of them, or a .zip written by "
+    "Export-DriftcheckConfiguration.ps1 -PendingExports."
+)
+
+
+@app.command("exports")
+def exports_command(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help=EXPORTS_FILES_HELP, show_default=False)
+    ],
+    connector: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--connector",
+            metavar="NAME=FILE",
+            help="The connector a file belongs to (wins over the zip's manifest and the file "
+            "name). Repeat for each file.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="EXPORT",
+            help="The staging server's configuration export (folder or zip): connector types "
+            "and the export deletion threshold. Default: the one in the zip, if any.",
+        ),
+    ] = None,
+    policy_path: PolicyOpt = None,
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity of a finding that makes the exit code 1.",
+            case_sensitive=False,
+        ),
+    ] = Severity.WARNING,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the result as JSON (schema driftcheck/exports/v1); '-' writes it to "
+            "stdout instead of the summary.",
+        ),
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write a summary page (HTML) here.")
+    ] = None,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Write one row per object and attribute change (for Excel; formula-like "
+            "cells start with a quote).",
+        ),
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=1000, help="Transitions listed per attribute.")
+    ] = 10,
+) -> None:
+    """Verify the pending exports: what the staging server would change in Entra ID and AD
+    when it is taken out of staging mode.
+
+    Reads csexport files one object at a time (files of several GB), summarises adds,
+    updates and deletes per connector and object type, the attributes that change with their
+    top old -> new transitions (case-only, whitespace-only, set, cleared, changed), and finds
+    what must be looked at before a switchover: deletes near the export deletion threshold,
+    anchor changes, userPrincipalName and proxyAddresses changes, objects leaving Entra ID,
+    unconfirmed exports. Rules and thresholds: docs/pending-exports.md; tune them in the policy
+    file's [pending] table.
+
+    Exit codes: 0 no finding at or above --fail-on, 1 a finding, 2 bad usage or unreadable
+    input.
+    """
+    json_file = _json_file(json_path)
+    check_output_paths([p for p in (json_file, html_path, csv_path) if p is not None])
+    found = find_policy(policy_path, Path.cwd())
+    thresholds = load_policy(found).pending if found is not None else DEFAULT_THRESHOLDS
+    options = ExportsOptions(
+        connectors=tuple(connector or ()),
+        config=config,
+        thresholds=thresholds,
+        fail_on=fail_on,
+        top=top,
+    )
+    staged = StagedFile(csv_path, encoding="utf-8-sig", newline="") if csv_path else None
+    try:
+        sink = CsvWriter(staged.handle) if staged is not None else None
+        result = collector_paused(verify_exports)(files, options, sink=sink)
+        outputs: list[tuple[Path, str]] = []
+        if json_file is not None:
+            outputs.append((json_file, render_exports_json(result)))
+        if html_path is not None:
+            outputs.append((html_path, render_exports_html(result)))
+        _write(outputs, staged=[staged] if staged is not None else [])
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    if json_path is not None and json_file is None:
+        sys.stdout.write(json_for_terminal(render_exports_json(result)))
+    else:
+        _echo(render_exports_text(result), nl=False)
+        for path in [*(p for p, _ in outputs), *([csv_path] if csv_path else [])]:
+            _echo(f"Written: {path}")
+    raise typer.Exit(1 if result.summary.failed else 0)
+
+
 @app.command("history")
 def history_command(
     history_path: Annotated[
@@ -603,13 +718,14 @@ def _deliver(
     return False
 
 
-def _write(outputs: list[tuple[Path, str]]) -> None:
+def _write(outputs: list[tuple[Path, str]], staged: Sequence[StagedFile] = ()) -> None:
     """Write every output or none (their paths were checked before the run)."""
     try:
-        write_all_atomically(outputs)
+        write_all_atomically(outputs, staged_files=staged)
     except OSError as exc:
         reason = f"cannot write the report ({exc.strerror or exc})"
-        raise InputError(reason, file=exc.filename or str(outputs[0][0])) from None
+        target = outputs[0][0] if outputs else staged[0].path
+        raise InputError(reason, file=exc.filename or str(target)) from None
 
 
 def _echo(text: str, *, nl: bool = True, err: bool = False) -> None:
