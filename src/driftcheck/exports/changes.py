@@ -60,6 +60,7 @@ UNAPPLIED = frozenset({"unapplied-export-hologram", "export-hologram"})
 IDENTITY_ATTRIBUTES = ("displayName", "userPrincipalName", "sourceAnchor", "mail")
 #: AD's source anchor, shown in the sourceAnchor column of an AD connector's objects.
 CONSISTENCY_GUID = "ms-DS-ConsistencyGuid"
+IDENTITY_NAMES = frozenset((*IDENTITY_ATTRIBUTES, CONSISTENCY_GUID))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +139,16 @@ def _check_length(text: str, el: Element, label: str, limits: Limits) -> None:
         )
 
 
-def _attributes(parent: Element, label: str, limits: Limits) -> dict[str, _Attr]:
-    """The ``attr`` and ``dn-attr`` children of a delta or an entry, by name."""
+def _attributes(
+    parent: Element,
+    label: str,
+    limits: Limits,
+    wanted: frozenset[str] | set[str] | None = None,
+    *,
+    operations: bool = False,
+) -> dict[str, _Attr]:
+    """The ``attr`` and ``dn-attr`` children of a delta or an entry, by name (only those in
+    ``wanted``, when given: an update needs only what its delta names)."""
     found: dict[str, _Attr] = {}
     max_chars = limits.text_chars
     for el in parent:
@@ -152,8 +161,12 @@ def _attributes(parent: Element, label: str, limits: Limits) -> dict[str, _Attr]
             continue
         get = el.get
         name = get("name") or ""
+        if wanted is not None and name not in wanted:
+            if len(name) > max_chars:
+                _check_length(name, el, label, limits)
+            continue
         attr = _Attr(
-            get("operation") or "",
+            (get("operation") or "") if operations else "",
             get("multivalued") == "true",
             (get("type") or "").lower() == "binary",
             reference,
@@ -170,7 +183,7 @@ def _attributes(parent: Element, label: str, limits: Limits) -> dict[str, _Attr]
                 continue
             if len(text) > max_chars:
                 _check_length(text, value, label, limits)
-            values.append((value.get("operation") or "", text))
+            values.append((value.get("operation") or "" if operations else "", text))
         found[name] = attr
     return found
 
@@ -228,13 +241,22 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
     dn = dn or el.get("cs-dn") or ""
     if len(dn) > limits.text_chars:
         _check_length(dn, el, label, limits)
-    old = _attributes(synced_el, label, limits) if synced_el is not None else None
-    new = _attributes(export_el, label, limits) if export_el is not None else None
     delta = (
-        _attributes(delta_el, label, limits)
+        _attributes(delta_el, label, limits, operations=True)
         if delta_el is not None and operation is not None
         else {}
     )
+    # An update changes only what its delta names: of the holograms, only those attributes
+    # are read (and the identity columns, which an update leaves as they were unless named).
+    wanted_old: frozenset[str] | set[str] | None = None
+    wanted_new: frozenset[str] | set[str] | None = None
+    if operation is Operation.UPDATE:
+        wanted_old = IDENTITY_NAMES.union(delta)
+        wanted_new = wanted_old if synced_el is None else set(delta)
+    elif operation is Operation.DELETE or operation is None:
+        wanted_old = wanted_new = IDENTITY_NAMES
+    old = _attributes(synced_el, label, limits, wanted_old) if synced_el is not None else None
+    new = _attributes(export_el, label, limits, wanted_new) if export_el is not None else None
     changes = _changes(operation, old, new, delta) if operation is not None else ()
     return PendingObject(
         id=el.get("id") or "",

@@ -191,6 +191,8 @@ def cs_objects(stream: IO[bytes], label: str, limits: Limits) -> Iterator[Elemen
                 if event == "start":
                     line = el.sourceline if isinstance(el.sourceline, int) else line
                     continue
+                if since_object > limits.elements and _size(el) > limits.elements:
+                    raise _too_many(label, line, limits)
                 since_object = 0
                 yield el
                 _drop(el)
@@ -198,22 +200,29 @@ def cs_objects(stream: IO[bytes], label: str, limits: Limits) -> Iterator[Elemen
             if error is not None:
                 raise error
             if since_object > limits.elements:
-                raise InputError(
-                    too_big(
-                        f"the cs-object that starts here holds more than {limits.elements:,} "
-                        "elements",
-                        "elements",
-                        limits,
-                    ),
-                    file=label,
-                    line=line,
-                )
+                raise _too_many(label, line, limits)
             chunk = stream.read(CHUNK)
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise (_fatal(parser, label) or _syntax_error(exc, label)) from None
     except (ValueError, etree.LxmlError) as exc:
         raise InputError(f"unreadable XML: {shorten(str(exc))}", file=label) from None
+
+
+def _size(el: Element) -> int:
+    return sum(1 for _ in el.iter())
+
+
+def _too_many(label: str, line: int, limits: Limits) -> InputError:
+    return InputError(
+        too_big(
+            f"the cs-object that starts here holds more than {limits.elements:,} elements",
+            "elements",
+            limits,
+        ),
+        file=label,
+        line=line,
+    )
 
 
 def _tag_marks(head: bytes) -> tuple[bytes, bytes]:
