@@ -461,6 +461,7 @@ def parse_pending_table(table: Any, text: str, path: str) -> Thresholds:
     connectors: dict[str, dict[str, RuleSettings]] = {}
     connector_deletion: dict[str, int] = {}
     allowed = ", ".join([_DELETION_KEY, "connector", *RULES])
+    connector_keys = ", ".join([_DELETION_KEY, *RULES])
     for key, value in table.items():
         if key == _DELETION_KEY:
             deletion = _deletion_threshold(value, [], text, path)
@@ -491,7 +492,7 @@ def parse_pending_table(table: Any, text: str, path: str) -> Thresholds:
                     else:
                         raise InputError(
                             f'[pending.connector."{printable(name)}"]: unknown key '
-                            f"{printable(rule_id)!r} (allowed: {allowed.replace('connector, ', '')})",
+                            f"{printable(rule_id)!r} (allowed: {connector_keys})",
                             file=path,
                             line=_pending_line(text, where, rule_id),
                         )

@@ -30,7 +30,10 @@ def test_update_old_from_synchronized_new_from_unapplied_hologram() -> None:
     assert obj.operation is Operation.UPDATE
     (change,) = obj.changes
     assert (change.name, change.old, change.new, change.kind) == (
-        "department", ("sales",), ("Sales",), Kind.CASE_ONLY,
+        "department",
+        ("sales",),
+        ("Sales",),
+        Kind.CASE_ONLY,
     )
     assert change.operation == "replace" and change.old_known
     assert obj.identity.display_name == "A"
@@ -49,7 +52,9 @@ def test_add_sets_every_attribute() -> None:
 
 
 def test_delete_has_no_attribute_changes_but_keeps_identity() -> None:
-    obj = read(CsObject("CN=D", operation="delete", old={"displayName": "Dee", "userPrincipalName": "d@x"}))
+    obj = read(
+        CsObject("CN=D", operation="delete", old={"displayName": "Dee", "userPrincipalName": "d@x"})
+    )
     assert obj.operation is Operation.DELETE and obj.changes == ()
     assert obj.identity.user_principal_name == "d@x"
 
@@ -91,7 +96,12 @@ def test_missing_synchronized_hologram_falls_back_to_the_delta() -> None:
             new=None,
             delta=[
                 DeltaAttr("title", "replace", [("", "Boss")]),
-                DeltaAttr("proxyAddresses", "update", [("add", "smtp:n@x"), ("delete", "smtp:o@x")], multivalued=True),
+                DeltaAttr(
+                    "proxyAddresses",
+                    "update",
+                    [("add", "smtp:n@x"), ("delete", "smtp:o@x")],
+                    multivalued=True,
+                ),
                 DeltaAttr("info", "delete"),
             ],
         )
@@ -111,7 +121,14 @@ def test_missing_export_hologram_applies_the_delta_to_the_old_values() -> None:
             "CN=A",
             old={"proxyAddresses": ["SMTP:a@x", "smtp:b@x"]},
             new=None,
-            delta=[DeltaAttr("proxyAddresses", "update", [("delete", "smtp:b@x"), ("add", "smtp:c@x")], multivalued=True)],
+            delta=[
+                DeltaAttr(
+                    "proxyAddresses",
+                    "update",
+                    [("delete", "smtp:b@x"), ("add", "smtp:c@x")],
+                    multivalued=True,
+                )
+            ],
         )
     )
     (change,) = obj.changes
@@ -128,7 +145,15 @@ def test_multi_valued_adds_and_removes_are_counted_per_value() -> None:
             old={"member": ["CN=a", "CN=b", "CN=c"]},
             new={"member": ["CN=a", "CN=d"]},
             refs=["member"],
-            delta=[DeltaAttr("member", "update", [("delete", "CN=b"), ("delete", "CN=c"), ("add", "CN=d")], multivalued=True, reference=True)],
+            delta=[
+                DeltaAttr(
+                    "member",
+                    "update",
+                    [("delete", "CN=b"), ("delete", "CN=c"), ("add", "CN=d")],
+                    multivalued=True,
+                    reference=True,
+                )
+            ],
         )
     )
     (change,) = obj.changes

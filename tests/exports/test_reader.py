@@ -37,8 +37,15 @@ def test_utf8_and_utf16_with_bom(encoding: str) -> None:
 
 
 def test_objects_are_cleared_once_read() -> None:
-    parents = [el.getparent() for el in cs_objects(io.BytesIO(CsExport([user(i) for i in range(50)]).bytes()), "f", Limits())]
-    assert len(parents[-1]) <= 1  # earlier objects dropped from the root as the file streams
+    parents = [
+        el.getparent()
+        for el in cs_objects(
+            io.BytesIO(CsExport([user(i) for i in range(50)]).bytes()), "f", Limits()
+        )
+    ]
+    assert (
+        parents[-1] is not None and len(parents[-1]) <= 1
+    )  # earlier objects dropped from the root as the file streams
 
 
 def test_a_dtd_is_refused() -> None:
@@ -65,7 +72,7 @@ def test_truncated_file_names_the_line() -> None:
 def test_wrong_root_names_what_was_expected() -> None:
     error = refused(b"<?xml version='1.0'?>\n<ma-data><name>x</name></ma-data>")
     assert error.message == (
-        'f.xml:2: root element is <ma-data>, expected <cs-objects> (a file written by csexport '
+        "f.xml:2: root element is <ma-data>, expected <cs-objects> (a file written by csexport "
         '"CONNECTOR" FILE /f:x)'
     )
 
@@ -83,12 +90,16 @@ def test_deep_nesting_is_refused() -> None:
 def test_too_many_elements_in_one_object() -> None:
     data = b"<cs-objects><cs-object>" + b"<attr/>" * 2000 + b"</cs-object></cs-objects>"
     error = refused(data, Limits(elements=1000))
-    assert "more than 1,000 elements" in error.message and "DRIFTCHECK_MAX_ELEMENTS" in error.message
+    assert (
+        "more than 1,000 elements" in error.message and "DRIFTCHECK_MAX_ELEMENTS" in error.message
+    )
     assert ids(data, Limits(elements=5000)) == [None]
 
 
 def test_a_long_value_is_refused(tmp_path: Path) -> None:
-    big = CsExport([CsObject("CN=A", old={"x": "a"}, new={"x": "b" * 5000}, delta={"x": "b" * 5000})])
+    big = CsExport(
+        [CsObject("CN=A", old={"x": "a"}, new={"x": "b" * 5000}, delta={"x": "b" * 5000})]
+    )
     path = tmp_path / "a.xml"
     path.write_bytes(big.bytes())
     with pytest.raises(InputError, match="DRIFTCHECK_MAX_TEXT_MB"):
@@ -96,12 +107,18 @@ def test_a_long_value_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_huge_text_node_is_refused() -> None:
-    data = b"<cs-objects><cs-object><a>" + b"x" * (11 * 1024 * 1024) + b"</a></cs-object></cs-objects>"
+    data = (
+        b"<cs-objects><cs-object><a>" + b"x" * (11 * 1024 * 1024) + b"</a></cs-object></cs-objects>"
+    )
     assert "10 MB" in refused(data).message
 
 
 def test_invalid_utf16_is_refused() -> None:
-    data = "<cs-objects><cs-object id='1'/>".encode("utf-16") + b"\x00\xd8A\x00" + "</cs-objects>".encode("utf-16-le")
+    data = (
+        "<cs-objects><cs-object id='1'/>".encode("utf-16")
+        + b"\x00\xd8A\x00"
+        + "</cs-objects>".encode("utf-16-le")
+    )
     assert "malformed XML" in refused(data).message
 
 
@@ -113,22 +130,32 @@ def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_D
 
 
 def manifest(*files: tuple[str, str], bom: bool = False) -> bytes:
-    text = json.dumps({
-        "schema": "driftcheck/pending-manifest/v1", "server": "SYNC02", "created": "2026-12-07T05:00:00Z",
-        "files": [{"file": f, "connector": c} for f, c in files],
-    })
+    text = json.dumps(
+        {
+            "schema": "driftcheck/pending-manifest/v1",
+            "server": "SYNC02",
+            "created": "2026-12-07T05:00:00Z",
+            "files": [{"file": f, "connector": c} for f, c in files],
+        }
+    )
     return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
 
 
 def test_zip_with_manifest_names_connectors(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "staging.zip", {
-        "PendingExports/manifest.json": manifest(("01.xml", "contoso.com"), ("02.xml", "contoso.onmicrosoft.com - AAD"), bom=True),
-        "PendingExports/01.xml": SMALL.bytes(),
-        "PendingExports/02.xml": SMALL.bytes("utf-16"),
-    })
+    archive = _zip(
+        tmp_path / "staging.zip",
+        {
+            "PendingExports/manifest.json": manifest(
+                ("01.xml", "contoso.com"), ("02.xml", "contoso.onmicrosoft.com - AAD"), bom=True
+            ),
+            "PendingExports/01.xml": SMALL.bytes(),
+            "PendingExports/02.xml": SMALL.bytes("utf-16"),
+        },
+    )
     result = verify_exports([archive])
     assert [(f.connector, f.named_by) for f in result.files] == [
-        ("contoso.com", "manifest"), ("contoso.onmicrosoft.com - AAD", "manifest"),
+        ("contoso.com", "manifest"),
+        ("contoso.onmicrosoft.com - AAD", "manifest"),
     ]
     assert result.server == "SYNC02"
     assert [c.name for c in result.connectors] == ["contoso.com", "contoso.onmicrosoft.com - AAD"]
@@ -140,7 +167,8 @@ def test_connector_option_wins_and_file_stem_is_the_fallback(tmp_path: Path) -> 
     (tmp_path / "02.xml").write_bytes(SMALL.bytes())
     result = verify_exports([tmp_path], ExportsOptions(connectors=("fabrikam = x=02.xml",)))
     assert {(f.connector, f.named_by) for f in result.files} == {
-        ("contoso.com", "file name"), ("fabrikam = x", "--connector"),
+        ("contoso.com", "file name"),
+        ("fabrikam = x", "--connector"),
     }
 
 
@@ -151,19 +179,27 @@ def test_unknown_connector_option_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_manifest_listing_a_missing_file_is_an_error(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "s.zip", {
-        "PendingExports/manifest.json": manifest(("01.xml", "a"), ("02.xml", "b")),
-        "PendingExports/01.xml": SMALL.bytes(),
-    })
-    with pytest.raises(InputError, match="02.xml"):
+    archive = _zip(
+        tmp_path / "s.zip",
+        {
+            "PendingExports/manifest.json": manifest(("01.xml", "a"), ("02.xml", "b")),
+            "PendingExports/01.xml": SMALL.bytes(),
+        },
+    )
+    with pytest.raises(InputError, match=r"02\.xml"):
         verify_exports([archive])
 
 
 def test_bad_manifest_is_one_line_naming_it(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "s.zip", {"PendingExports/manifest.json": b"{\n  oops", "PendingExports/01.xml": SMALL.bytes()})
+    archive = _zip(
+        tmp_path / "s.zip",
+        {"PendingExports/manifest.json": b"{\n  oops", "PendingExports/01.xml": SMALL.bytes()},
+    )
     with pytest.raises(InputError) as info:
         verify_exports([archive])
-    assert info.value.message.startswith(f"{archive}/PendingExports/manifest.json:2: is not valid JSON")
+    assert info.value.message.startswith(
+        f"{archive}/PendingExports/manifest.json:2: is not valid JSON"
+    )
 
 
 def test_zip_bomb_is_refused(tmp_path: Path) -> None:
@@ -188,10 +224,13 @@ def test_symlink_in_a_folder_is_refused(tmp_path: Path) -> None:
         verify_exports([folder])
 
 
-def test_zip_with_configuration_export_is_the_default_config(tmp_path: Path, minimal_export: Path) -> None:
+def test_zip_with_configuration_export_is_the_default_config(
+    tmp_path: Path, minimal_export: Path
+) -> None:
     members = {
         f"{p.relative_to(minimal_export).as_posix()}": p.read_bytes()
-        for p in minimal_export.rglob("*") if p.is_file()
+        for p in minimal_export.rglob("*")
+        if p.is_file()
     }
     members["PendingExports/01.xml"] = SMALL.bytes()
     members["PendingExports/manifest.json"] = manifest(("01.xml", "contoso.com"))

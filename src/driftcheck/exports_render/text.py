@@ -79,17 +79,14 @@ def render_text(result: ExportsResult) -> str:
         for connector, attribute in ranked[:ATTRIBUTES_SHOWN]:
             values = ""
             if attribute.multivalued:
-                values = (
-                    f"; values +{attribute.values_added:,} -{attribute.values_removed:,}"
-                )
+                values = f"; values +{attribute.values_added:,} -{attribute.values_removed:,}"
             lines.append(
                 f"  {_v(attribute.name, 40)} on {_v(connector, 40)}: {attribute.objects:,} "
                 f"objects ({kinds_phrase(attribute.kinds)}{values})"
             )
             for t in attribute.transitions[:TRANSITIONS_SHOWN]:
                 lines.append(
-                    f"      {_value(t.old, attribute)} -> {_value(t.new, attribute)}  "
-                    f"{t.objects:,}"
+                    f"      {_value(t.old, attribute)} -> {_value(t.new, attribute)}  {t.objects:,}"
                 )
         if len(ranked) > ATTRIBUTES_SHOWN:
             lines.append(f"  … {len(ranked) - ATTRIBUTES_SHOWN} more attributes (--json, --html)")
