@@ -9,7 +9,9 @@ from tests.conftest import ROOT
 
 
 def test_rule_table_is_made_from_the_catalogue() -> None:
-    spec = importlib.util.spec_from_file_location("pending_docs", ROOT / "tools" / "pending_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "pending_docs", ROOT / "tools" / "pending_docs.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -114,15 +114,34 @@ class PendingObject:
 class _Attr:
     """One attribute of a hologram entry or a delta, as read."""
 
-    __slots__ = ("binary", "multivalued", "operation", "reference", "values")
+    __slots__ = ("binary", "multivalued", "operation", "ops", "reference", "values")
 
-    def __init__(self, operation: str, multivalued: bool, binary: bool, reference: bool) -> None:
+    def __init__(
+        self,
+        operation: str,
+        multivalued: bool,
+        binary: bool,
+        reference: bool,
+        ops: list[str] | None,
+    ) -> None:
         self.operation = operation
         self.multivalued = multivalued
         self.binary = binary
         self.reference = reference
-        #: (value operation, value)
-        self.values: list[tuple[str, str]] = []
+        self.values: list[str] = []
+        #: each value's own operation (a delta's), None in a hologram entry
+        self.ops = ops
+
+    def live(self) -> tuple[str, ...]:
+        """The values, less those the delta deletes."""
+        ops = self.ops
+        if ops is None or not any(ops):
+            return tuple(self.values)
+        return tuple(v for o, v in zip(ops, self.values, strict=True) if o != "delete")
+
+    def pairs(self) -> list[tuple[str, str]]:
+        ops = self.ops or [""] * len(self.values)
+        return list(zip(ops, self.values, strict=True))
 
 
 def _check_length(text: str, el: Element, label: str, limits: Limits) -> None:
@@ -165,11 +184,13 @@ def _attributes(
             if len(name) > max_chars:
                 _check_length(name, el, label, limits)
             continue
+        ops: list[str] | None = [] if operations else None
         attr = _Attr(
             (get("operation") or "") if operations else "",
             get("multivalued") == "true",
             (get("type") or "").lower() == "binary",
             reference,
+            ops,
         )
         values = attr.values
         for value in el:
@@ -183,7 +204,9 @@ def _attributes(
                 continue
             if len(text) > max_chars:
                 _check_length(text, value, label, limits)
-            values.append((value.get("operation") or "" if operations else "", text))
+            values.append(text)
+            if ops is not None:
+                ops.append(value.get("operation") or "")
         found[name] = attr
     return found
 
@@ -271,36 +294,39 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
     )
 
 
-def _first(attrs: dict[str, _Attr] | None, name: str) -> str:
-    if not attrs:
+def _first(attr: _Attr | None) -> str:
+    if attr is None or not attr.values:
         return ""
-    attr = attrs.get(name)
-    if attr is None:
-        return ""
-    for op, value in attr.values:
+    if attr.ops is None:
+        return attr.values[0]
+    for op, value in zip(attr.ops, attr.values, strict=True):
         if op != "delete":
             return value
     return ""
 
 
+_NONE: dict[str, _Attr] = {}
+
+
 def _identity(
     new: dict[str, _Attr] | None, old: dict[str, _Attr] | None, delta: dict[str, _Attr]
 ) -> Identity:
-    def pick(name: str) -> str:
-        return _first(new, name) or _first(delta, name) or _first(old, name)
-
-    return Identity(
-        display_name=pick("displayName"),
-        user_principal_name=pick("userPrincipalName"),
-        source_anchor=pick("sourceAnchor") or pick(CONSISTENCY_GUID),
-        mail=pick("mail"),
-    )
+    """The identity columns: the new value, else the delta's, else the old one."""
+    n, o = new or _NONE, old or _NONE
+    picked = []
+    for name in IDENTITY_ATTRIBUTES:
+        picked.append(_first(n.get(name)) or _first(delta.get(name)) or _first(o.get(name)))
+    display, upn, anchor, mail = picked
+    if not anchor:
+        name = CONSISTENCY_GUID
+        anchor = _first(n.get(name)) or _first(delta.get(name)) or _first(o.get(name))
+    return Identity(display, upn, anchor, mail)
 
 
 def _values(attr: _Attr | None) -> tuple[str, ...]:
     if attr is None:
         return ()
-    return tuple(v for op, v in attr.values if op != "delete")
+    return attr.live()
 
 
 def _apply(old: tuple[str, ...], attr: _Attr) -> tuple[str, ...]:
@@ -308,11 +334,11 @@ def _apply(old: tuple[str, ...], attr: _Attr) -> tuple[str, ...]:
     op = attr.operation
     if op == "delete":
         return ()
-    value_ops = any(o for o, _ in attr.values)
+    value_ops = any(attr.ops or ())
     if not value_ops and (not attr.multivalued or op in ("replace", "")):
         return _values(attr)
     result = list(old)
-    for value_op, value in attr.values:
+    for value_op, value in attr.pairs():
         if value_op == "delete":
             if value in result:
                 result.remove(value)
@@ -378,8 +404,9 @@ def _change(
     else:
         if delta_attr is None:
             return None
-        added = tuple(v for op, v in delta_attr.values if op != "delete")
-        removed = tuple(v for op, v in delta_attr.values if op == "delete")
+        pairs = delta_attr.pairs()
+        added = tuple(v for op, v in pairs if op != "delete")
+        removed = tuple(v for op, v in pairs if op == "delete")
         if not multivalued:
             added = removed = ()
         kind = _kind_from_operation(delta_attr)

@@ -242,4 +242,4 @@ def _drop(el: Element) -> None:
     if parent is not None:
         while el.getprevious() is not None:
             del parent[0]
-        parent.remove(el)
+        del parent[0]  # el itself, first by now
