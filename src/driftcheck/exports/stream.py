@@ -173,14 +173,14 @@ def cs_objects(stream: IO[bytes], label: str, limits: Limits) -> Iterator[Elemen
     parser = _pull_parser(events=("start", "end"), tag=(OBJECT_TAG, f"{{{XINCLUDE_NS}}}*"))
     # Counted in C on the raw bytes: the elements of the object being built, bounded before
     # the object is complete (libxml2 would otherwise build all of them first).
-    opening, closing = _tag_marks(head)
+    opening = _tag_mark(head)
     since_object = 0
     line = 1
     chunk = head
     try:
         while chunk:
             parser.feed(chunk)
-            since_object += chunk.count(opening) - chunk.count(closing)
+            since_object += chunk.count(opening)
             for event, el in _events(parser):
                 if el.tag != OBJECT_TAG:
                     raise InputError(
@@ -199,7 +199,7 @@ def cs_objects(stream: IO[bytes], label: str, limits: Limits) -> Iterator[Elemen
             error = _fatal(parser, label)
             if error is not None:
                 raise error
-            if since_object > limits.elements:
+            if since_object > 2 * limits.elements:
                 raise _too_many(label, line, limits)
             chunk = stream.read(CHUNK)
         parser.close()
@@ -225,14 +225,15 @@ def _too_many(label: str, line: int, limits: Limits) -> InputError:
     )
 
 
-def _tag_marks(head: bytes) -> tuple[bytes, bytes]:
-    """The bytes of ``<`` and ``</`` in the file's encoding: their counts' difference bounds
-    the elements opened (each element has one ``<``; its end tag, if any, one ``</``)."""
+def _tag_mark(head: bytes) -> bytes:
+    """The bytes of ``<`` in the file's encoding. An element has one or two tags, so the count
+    of ``<`` since the last object ended is at most twice the elements of the object being
+    built and at least as many: past twice the limit, the object is surely too big."""
     if head.startswith(b"\xff\xfe") or head[1:2] == b"\x00":
-        return b"<\x00", b"<\x00/\x00"
+        return b"<\x00"
     if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":
-        return b"\x00<", b"\x00<\x00/"
-    return b"<", b"</"
+        return b"\x00<"
+    return b"<"
 
 
 def _drop(el: Element) -> None:
