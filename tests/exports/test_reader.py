@@ -238,3 +238,18 @@ def test_zip_with_configuration_export_is_the_default_config(
     result = verify_exports([archive])
     assert result.config == str(archive)
     assert result.connectors[0].kind == "ad" and result.connectors[0].kind_from == "--config"
+
+
+def test_a_flood_of_attribute_names_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from driftcheck.exports import aggregate
+
+    monkeypatch.setattr(aggregate, "DISTINCT_NAMES", 50)
+    many = {f"a{j}": "x" for j in range(60)}
+    path = tmp_path / "flood.xml"
+    path.write_bytes(
+        CsExport([CsObject("CN=F", operation="replace", old={}, new=many, delta=many)]).bytes()
+    )
+    with pytest.raises(InputError, match="more than 50 distinct attribute names"):
+        verify_exports([path])

@@ -43,6 +43,13 @@ EXAMPLES = 5
 VALUE_CHARS = 200
 #: Distinct transitions counted per attribute before the rarest are dropped.
 TRANSITION_CAPACITY = 2000
+#: Distinct attribute names (and object types) on one connector: an AD schema has about
+#: 3,400 attribute types; more is a file built to exhaust memory, refused.
+DISTINCT_NAMES = 20_000
+
+
+class TooManyNames(Exception):
+    """More distinct attribute names or object types than :data:`DISTINCT_NAMES`."""
 
 
 def clip(value: str, limit: int = VALUE_CHARS) -> str:
@@ -192,6 +199,8 @@ class ConnectorTally:
             self.replaces += 1
         per_type = self.object_types.get(obj.object_type)
         if per_type is None:
+            if len(self.object_types) >= DISTINCT_NAMES:
+                raise TooManyNames(f"more than {DISTINCT_NAMES:,} object types")
             per_type = self.object_types[obj.object_type] = Counter()
         per_type[column] += 1
         if operation is Operation.DELETE or operation is Operation.DELETE_ADD:
@@ -204,6 +213,8 @@ class ConnectorTally:
             name = change.name
             tally = self.attributes.get(name)
             if tally is None:
+                if len(self.attributes) >= DISTINCT_NAMES:
+                    raise TooManyNames(f"more than {DISTINCT_NAMES:,} distinct attribute names")
                 tally = self.attributes[name] = AttributeTally(name)
                 if name.casefold() in _ENTRA_ONLY:
                     self.entra_attributes = True

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from driftcheck.exports.aggregate import ConnectorTally, ServerFacts, summarise
+from driftcheck.errors import InputError
+from driftcheck.exports.aggregate import ConnectorTally, ServerFacts, TooManyNames, summarise
 from driftcheck.exports.changes import PendingObject, read_object
 from driftcheck.exports.config import server_facts
 from driftcheck.exports.inputs import BY_FILE_NAME, gather
@@ -77,7 +78,16 @@ def verify_exports(
             with item.open() as stream:
                 for el in cs_objects(stream, item.label, limits):
                     obj = read_object(el, item.label, limits)
-                    tally.add(obj)
+                    try:
+                        tally.add(obj)
+                    except TooManyNames as exc:
+                        line = el.sourceline if isinstance(el.sourceline, int) else None
+                        raise InputError(
+                            f"connector {item.connector!r} has {exc}; not a real connector "
+                            "space, refusing it",
+                            file=item.label,
+                            line=line,
+                        ) from None
                     if sink is not None:
                         sink(item.connector, obj)
             files.append(
