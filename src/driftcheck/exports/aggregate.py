@@ -335,8 +335,11 @@ def _message(
                 then = "with the threshold on, the export stops there until an admin allows it"
             else:
                 then = "below the threshold, they would be deleted"
-        elif connector.kind == "ad":
-            then = "the export deletion threshold guards exports to Entra ID only: AD objects go"
+        elif connector.kind in ("ad", "other"):
+            then = (
+                "the export deletion threshold guards exports to Entra ID only: these objects "
+                "would be deleted in the connected directory"
+            )
         else:
             then = "connector type unknown (give --config)"
         return (
