@@ -177,3 +177,18 @@ def test_top_transitions_are_bounded(tmp_path: Path) -> None:
     result = run(tmp_path, objs, name="x", top=3)
     transitions = result.connectors[0].attributes[0].transitions
     assert len(transitions) == 3 and transitions[0].objects == 5
+
+
+def test_patterns_show_what_per_user_transitions_share(tmp_path: Path) -> None:
+    objs = [
+        change(i, "userPrincipalName", f"user{i}@contoso.com", f"user{i}@corp.contoso.com")
+        for i in range(30)
+    ]
+    result = run(tmp_path, objs)
+    attribute = result.connectors[0].attributes[0]
+    assert attribute.transitions[0].objects == 1
+    assert [(p.old, p.new, p.objects) for p in attribute.patterns] == [
+        ("…@contoso.com", "…@corp.contoso.com", 30)
+    ]
+    (finding,) = [f for f in result.findings if f.rule == "upn-change"]
+    assert "most often '…@contoso.com' -> '…@corp.contoso.com' (30)" in finding.message

@@ -102,6 +102,38 @@ def transition_of(change: AttributeChange) -> tuple[str, str]:
     return clip(old), clip(new)
 
 
+ELLIPSIS = "…"
+
+
+def _address_shape(value: str) -> str:
+    """``smtp:…@contoso.net`` for an address, else the value itself."""
+    local, at, domain = value.rpartition("@")
+    if not at or not local:
+        return value
+    scheme, colon, _ = local.partition(":")
+    return f"{scheme}{colon}{ELLIPSIS}@{domain}" if colon else f"{ELLIPSIS}@{domain}"
+
+
+_SEPARATORS = "@.,= ;:/\\-_"
+
+
+def pattern_of(old: str, new: str) -> tuple[str, str]:
+    """The shape of a transition once the head both sides share is cut, back to a separator:
+    ``user6@contoso.com`` -> ``user6@corp.contoso.com`` is ``…@contoso.com`` ->
+    ``…@corp.contoso.com``, the same for every user. A value with no counterpart keeps only
+    its address shape (``smtp:…@contoso.net``)."""
+    if not old or not new:
+        return _address_shape(old) if old else "", _address_shape(new) if new else ""
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    cut = max(old.rfind(c, 0, start) for c in _SEPARATORS) if start else -1
+    if cut <= 0:
+        return old, new
+    return f"{ELLIPSIS}{old[cut:]}", f"{ELLIPSIS}{new[cut:]}"
+
+
 @dataclass
 class AttributeTally:
     name: str
@@ -112,6 +144,7 @@ class AttributeTally:
     values_added: int = 0
     values_removed: int = 0
     transitions: BoundedCounter = field(default_factory=BoundedCounter)
+    patterns: BoundedCounter = field(default_factory=BoundedCounter)
     examples: list[Example] = field(default_factory=list)
 
     def add(self, change: AttributeChange, obj: PendingObject) -> None:
@@ -123,6 +156,8 @@ class AttributeTally:
         self.values_removed += len(change.removed)
         key = transition_of(change)
         self.transitions.add(key)
+        if not change.binary:
+            self.patterns.add(pattern_of(*key))
         if len(self.examples) < EXAMPLES:
             self.examples.append(example(obj, *key))
 
@@ -287,7 +322,18 @@ def _attribute_summary(tally: AttributeTally, top: int) -> AttributeSummary:
         binary=tally.binary,
         transitions=tuple(Transition(o, n, c) for (o, n), c in tally.transitions.top(top)),
         approximate=tally.transitions.approximate,
+        patterns=_patterns(tally, top),
     )
+
+
+def _patterns(tally: AttributeTally, top: int) -> tuple[Transition, ...]:
+    """The top patterns, when they say more than the exact transitions: a pattern shared by
+    more objects than the top exact transition."""
+    best_exact = max(tally.transitions.counts.values(), default=0)
+    ranked = tally.patterns.top(top)
+    if not ranked or ranked[0][1] <= best_exact:
+        return ()
+    return tuple(Transition(o, n, c) for (o, n), c in ranked)
 
 
 def _counts(counter: Mapping[str, int]) -> OperationCounts:
@@ -353,7 +399,7 @@ def _message(
         )
     if rule_id == "mass-change" and attribute is not None:
         summary = next(a for a in connector.attributes if a.name == attribute)
-        top = summary.transitions[0] if summary.transitions else None
+        top = (summary.patterns or summary.transitions or (None,))[0]
         pattern = f"; most often {top.old!r} -> {top.new!r} ({top.objects:,})" if top else ""
         return (
             f"{_objects(objects)} would change {attribute} on {name} "
@@ -367,6 +413,11 @@ def _message(
         "unconfirmed-exports": "have unconfirmed exports from an earlier run",
     }
     text = f"{_objects(objects)} {phrases[rule_id]} on {name}"
+    summary_of = next((a for a in connector.attributes if a.name == attribute), None)
+    if summary_of is not None:
+        top_of = (summary_of.patterns or summary_of.transitions or (None,))[0]
+        if top_of is not None and top_of.objects > 1:
+            text += f"; most often {top_of.old!r} -> {top_of.new!r} ({top_of.objects:,})"
     if RULES[rule_id].escalates and objects >= connector.deletion_threshold:
         text += f": at or over the {_threshold_phrase(connector)}"
     return text

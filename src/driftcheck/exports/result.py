@@ -39,6 +39,8 @@ class AttributeSummary:
     approximate: bool = False
     #: the configuration differences that explain the changes (``compare --pending``)
     explained_by: tuple[str, ...] = ()
+    #: transitions with what old and new share cut (``…@contoso.com`` -> ``…@corp.contoso.com``)
+    patterns: tuple[Transition, ...] = ()
 
     def to_json(self, *, explained: bool = False) -> Json:
         data: Json = {
@@ -53,6 +55,7 @@ class AttributeSummary:
                 {"old": t.old, "new": t.new, "objects": t.objects} for t in self.transitions
             ],
             "transitions_approximate": self.approximate,
+            "patterns": [{"old": t.old, "new": t.new, "objects": t.objects} for t in self.patterns],
         }
         if explained:
             data["explained_by"] = list(self.explained_by)
@@ -305,6 +308,10 @@ def _from_json(data: Any) -> ExportsResult:
                         for t in a["transitions"]
                     ),
                     approximate=bool(a.get("transitions_approximate", False)),
+                    patterns=tuple(
+                        Transition(str(t["old"]), str(t["new"]), int(t["objects"]))
+                        for t in a.get("patterns", ())
+                    ),
                     explained_by=tuple(str(x) for x in a.get("explained_by", ())),
                 )
             )

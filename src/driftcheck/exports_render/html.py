@@ -35,6 +35,7 @@ class AttributeRow:
     kinds: str
     values: str
     transitions: tuple[TransitionRow, ...]
+    patterns: tuple[TransitionRow, ...]
     approximate: bool
     binary: bool
     explained_by: tuple[str, ...]
@@ -93,6 +94,10 @@ def page_view(result: ExportsResult) -> PageView:
                 transitions=tuple(
                     TransitionRow(_shown(t.old, a.binary), _shown(t.new, a.binary), _n(t.objects))
                     for t in a.transitions
+                ),
+                patterns=tuple(
+                    TransitionRow(_shown(t.old, a.binary), _shown(t.new, a.binary), _n(t.objects))
+                    for t in a.patterns
                 ),
                 approximate=a.approximate,
                 binary=a.binary,

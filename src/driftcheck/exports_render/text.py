@@ -84,9 +84,12 @@ def render_text(result: ExportsResult) -> str:
                 f"  {_v(attribute.name, 40)} on {_v(connector, 40)}: {attribute.objects:,} "
                 f"objects ({kinds_phrase(attribute.kinds)}{values})"
             )
-            for t in attribute.transitions[:TRANSITIONS_SHOWN]:
+            shown = attribute.patterns or attribute.transitions
+            label = "pattern " if attribute.patterns else ""
+            for t in shown[:TRANSITIONS_SHOWN]:
                 lines.append(
-                    f"      {_value(t.old, attribute)} -> {_value(t.new, attribute)}  {t.objects:,}"
+                    f"      {label}{_value(t.old, attribute)} -> {_value(t.new, attribute)}  "
+                    f"{t.objects:,}"
                 )
         if len(ranked) > ATTRIBUTES_SHOWN:
             lines.append(f"  … {len(ranked) - ATTRIBUTES_SHOWN} more attributes (--json, --html)")
