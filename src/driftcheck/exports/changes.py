@@ -103,12 +103,56 @@ class PendingObject:
     #: None: no unapplied export (or operation ``none``)
     operation: Operation | None
     changes: tuple[AttributeChange, ...]
-    identity: Identity
+    #: who the object is, read on first use (see :attr:`identity`)
+    identity_source: IdentitySource
     #: the synchronized hologram was in the file (the old values are known)
     old_known: bool
     #: an exported change not yet confirmed by an import (escrowed / unconfirmed export)
     escrowed: bool
     unconfirmed: bool
+
+    @property
+    def identity(self) -> Identity:
+        """The identity columns. Read from the holograms on first use: only the CSV and the
+        examples need them, so a run without ``--csv`` skips most of them. The first use
+        must come before the reader moves on to the next object (the element is cleared
+        then); the sink and the aggregates are called in that window."""
+        return self.identity_source.get()
+
+
+class IdentitySource:
+    """The holograms an object's identity columns are read from, and the result once read."""
+
+    __slots__ = ("_delta", "_label", "_limits", "_new", "_old", "_value")
+
+    def __init__(
+        self,
+        new: Element | dict[str, _Attr] | None,
+        old: Element | dict[str, _Attr] | None,
+        delta: dict[str, _Attr],
+        label: str,
+        limits: Limits,
+    ) -> None:
+        self._new, self._old, self._delta = new, old, delta
+        self._label, self._limits = label, limits
+        self._value: Identity | None = None
+
+    @classmethod
+    def known(cls, identity: Identity) -> IdentitySource:
+        source = cls(None, None, {}, "", Limits())
+        source._value = identity
+        return source
+
+    def _attrs(self, part: Element | dict[str, _Attr] | None) -> dict[str, _Attr] | None:
+        if part is None or isinstance(part, dict):
+            return part
+        return _attributes(part, self._label, self._limits, IDENTITY_NAMES)
+
+    def get(self) -> Identity:
+        if self._value is None:
+            self._value = _identity(self._attrs(self._new), self._attrs(self._old), self._delta)
+            self._new = self._old = None
+        return self._value
 
 
 class _Attr:
@@ -169,6 +213,8 @@ def _attributes(
     """The ``attr`` and ``dn-attr`` children of a delta or an entry, by name (only those in
     ``wanted``, when given: an update needs only what its delta names)."""
     found: dict[str, _Attr] = {}
+    if wanted is not None and not wanted:
+        return found
     max_chars = limits.text_chars
     for el in parent:
         tag = el.tag
@@ -274,12 +320,18 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
     wanted_old: frozenset[str] | set[str] | None = None
     wanted_new: frozenset[str] | set[str] | None = None
     if operation is Operation.UPDATE:
-        wanted_old = IDENTITY_NAMES.union(delta)
-        wanted_new = wanted_old if synced_el is None else set(delta)
+        wanted_old = wanted_new = set(delta)
     elif operation is Operation.DELETE or operation is None:
-        wanted_old = wanted_new = IDENTITY_NAMES
+        wanted_old = wanted_new = frozenset()
     old = _attributes(synced_el, label, limits, wanted_old) if synced_el is not None else None
     new = _attributes(export_el, label, limits, wanted_new) if export_el is not None else None
+    identity = IdentitySource(
+        new if wanted_new is None else export_el,
+        old if wanted_old is None else synced_el,
+        delta,
+        label,
+        limits,
+    )
     changes = _changes(operation, old, new, delta) if operation is not None else ()
     return PendingObject(
         id=el.get("id") or "",
@@ -287,7 +339,7 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
         dn=dn,
         operation=operation,
         changes=changes,
-        identity=_identity(new, old, delta),
+        identity_source=identity,
         old_known=old is not None or operation is Operation.ADD,
         escrowed=_has_export(escrowed_el),
         unconfirmed=_has_export(unconfirmed_el),
