@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test browser lint bench bench-report clean help
+.PHONY: demo test gold browser lint bench bench-report clean help
 
 help:
 	@echo "make demo   compare the bundled samples and write $(OUT)/report.html and $(OUT)/report.json"
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
+	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
-	@echo "make lint   ruff format --check, ruff check, mypy"
+	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract)"
 	@echo "make bench  time and measure compare on generated large estates"
 
 $(STAMP): pyproject.toml
@@ -32,6 +33,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q --cov=driftcheck --cov-report=term:skip-covered
 
+# The gold files are what users see of the samples; regenerate them only on purpose, then read
+# git diff tests/gold before committing (CONTRIBUTING.md).
+gold: $(STAMP)
+	DRIFTCHECK_UPDATE_GOLD=1 $(BIN)/python -m pytest -q tests/gold
+
 # Debian's chromium and chromium-driver, and axe-core from npm into .tools/ (see tools/ensure-browser.sh).
 browser:
 	sh tools/ensure-browser.sh
@@ -40,6 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py

@@ -46,10 +46,11 @@ CHURN = 20
 sys.path.insert(0, str(HERE.parent / "tools"))
 from exportkit import estate  # noqa: E402
 
-from driftcheck.fingerprint import DIFFERENCE, Tracked  # noqa: E402
-from driftcheck.history import RunInfo, open_history  # noqa: E402
-from driftcheck.history_report import ReportItems, run_info, track  # noqa: E402
-from driftcheck.report import Report, load_report  # noqa: E402
+from driftcheck.history.fingerprint import DIFFERENCE, Tracked  # noqa: E402
+from driftcheck.history.store import RunInfo, open_history  # noqa: E402
+from driftcheck.history.tracking import ReportItems, run_info, track  # noqa: E402
+from driftcheck.report.jsonfile import load_report  # noqa: E402
+from driftcheck.report.types import Report  # noqa: E402
 
 
 def estate_folder(connectors: int) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftcheck.policy import (
+from driftcheck.policy.rules import (
     BUILT_IN_IGNORE_RULES,
     BUILT_IN_SEVERITY_RULES,
     IgnoreRule,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from driftcheck.drop import is_temporary_name
+from driftcheck.nightly.drop import is_temporary_name
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:  # the typed modules; at run time the tests skip where they are missing

@@ -22,8 +22,8 @@ from exportkit.manifest import Finding, manifest, read_findings, write_manifest
 from exportkit.model import FileStyle
 from lxml import etree
 
-from driftcheck.cli import main
-from driftcheck.policy import BUILT_IN_IGNORE_RULES
+from driftcheck.cli.app import main
+from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
 from tests.conftest import SAMPLES
 
 CONNECTORS, RULES, DRIFT, SEED = 2, 5, 9, 7

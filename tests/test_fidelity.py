@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.pipeline import compare_exports
-from driftcheck.report import Finding, Report, exit_code
-from driftcheck.vocab import Severity
+from driftcheck.model.vocab import Severity
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.report.build import exit_code
+from driftcheck.report.types import Finding, Report
 from tests import exportedit
 from tests.conftest import REFERENCE, SAMPLES
 from tests.noise import NOISE_KINDS, make_staging_twin, read_text
@@ -799,7 +800,7 @@ def test_a_retired_global_parameter_is_a_product_change(
 
 def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None:
     """A reminder that the noise sweep grows with the rules (documented kinds by name)."""
-    from driftcheck.policy import BUILT_IN_IGNORE_RULES
+    from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
 
     covered = {
         "server-local-ids": "guids",
@@ -823,7 +824,7 @@ def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None
 def _flattened(xml: str) -> dict[str, str]:
     from lxml import etree
 
-    from driftcheck.extract import flatten
+    from driftcheck.read.extract import flatten
 
     return dict(flatten(etree.fromstring(xml)))
 

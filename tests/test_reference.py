@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from driftcheck.pipeline import compare_exports
-from driftcheck.policy import BUILT_IN_IGNORE_RULES
+from driftcheck.pipeline.compare import compare_exports
+from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
 from tests.noise import make_staging_twin
 
 

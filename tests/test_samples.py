@@ -12,7 +12,7 @@ import exportkit
 import pytest
 from exportkit.manifest import read_findings
 
-from driftcheck.cli import main
+from driftcheck.cli.app import main
 from tests.conftest import ROOT, SAMPLES
 
 

@@ -1,10 +1,10 @@
-"""Rewrite docs/readiness-checks.md from the check catalogue (see driftcheck.checks_docs)."""
+"""Rewrite docs/readiness-checks.md from the check catalogue (see driftcheck.checks.docs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from driftcheck.checks_docs import catalogue_markdown
+from driftcheck.checks.docs import catalogue_markdown
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "readiness-checks.md"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from driftcheck.exports import ExportsOptions, ExportsResult, Thresholds, verify_exports
 from driftcheck.exports.rules import CATALOGUE, RuleSettings
-from driftcheck.vocab import Severity
+from driftcheck.model.vocab import Severity
 from tests.exports.csxml import CsExport, CsObject, DeltaAttr, user
 
 AAD = "contoso.onmicrosoft.com - AAD"

@@ -10,12 +10,12 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from driftcheck.cli import main
+from driftcheck.cli.app import main
 from driftcheck.exports import ExportsResult, verify_exports
 from driftcheck.exports.aggregate import BoundedCounter
-from driftcheck.exports_render.csv import COLUMNS, cell
-from driftcheck.exports_render.html import render_html
-from driftcheck.exports_render.text import render_text
+from driftcheck.render.exports_csv import COLUMNS, cell
+from driftcheck.render.html.exports import render_html
+from driftcheck.render.exports_text import render_text
 from tests.exports.csxml import CsExport, CsObject, DeltaAttr, user
 
 HOSTILE = '=HYPERLINK("http://evil")'

@@ -35,7 +35,7 @@ from driftcheck.exports.rules import (
     Thresholds,
     level,
 )
-from driftcheck.vocab import SEVERITY_ORDER, Severity
+from driftcheck.model.vocab import SEVERITY_ORDER, Severity
 
 #: Examples kept per finding rule and connector.
 EXAMPLES = 5

@@ -18,7 +18,7 @@ from enum import StrEnum
 from lxml import etree
 
 from driftcheck.errors import InputError
-from driftcheck.read import Limits, too_big
+from driftcheck.read.files import Limits, too_big
 
 Element = etree._Element
 

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from driftcheck.exports.aggregate import ConnectorFacts, ServerFacts
-from driftcheck.extract import server_configuration
-from driftcheck.read import read_export
+from driftcheck.read.extract import server_configuration
+from driftcheck.read.files import read_export
 
 THRESHOLD_VALUE = "Microsoft.OptionalFeature.ExportDeletionThresholdValue"
 THRESHOLD_ENABLED = "Microsoft.OptionalFeature.ExportDeletionThreshold"

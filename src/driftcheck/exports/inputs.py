@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from driftcheck.errors import InputError, shorten
-from driftcheck.read import (
+from driftcheck.read.files import (
     GLOBAL_SETTINGS_DIR,
     MV_FILE,
     RATIO_FLOOR,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from driftcheck.errors import InputError
-from driftcheck.vocab import Severity
+from driftcheck.model.vocab import Severity
 
 SCHEMA = "driftcheck/exports/v1"
 

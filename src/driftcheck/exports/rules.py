@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from driftcheck.vocab import Severity
+from driftcheck.model.vocab import Severity
 
 #: The export deletion threshold's product default (Get-ADSyncExportDeletionThreshold).
 DEFAULT_DELETION_THRESHOLD = 500

@@ -1,0 +1,32 @@
+"""Phrases about a report shared by every output (text summary, HTML banner, mails): the
+one-line verdict and the counts per severity."""
+
+from __future__ import annotations
+
+from driftcheck.checks.readiness import verdict_notes
+from driftcheck.model.vocab import SEVERITY_ORDER
+from driftcheck.report.findings import severity_counts as listed_counts
+from driftcheck.report.types import Report
+
+
+def severity_counts(report: Report) -> str:
+    """``16 blocking, 4 warning, 2 info``: most severe first, one change counted once
+    (:mod:`driftcheck.report.findings`; the JSON report's summary keeps every finding)."""
+    counts = listed_counts(report.differences)
+    return ", ".join(f"{counts.get(level, 0)} {level}" for level in SEVERITY_ORDER)
+
+
+def suppressed_phrase(report: Report) -> str:
+    return f"{report.summary.suppressed} expected differences suppressed"
+
+
+def verdict_line(report: Report) -> str:
+    """The verdict on one line, as ``compare --quiet`` prints it."""
+    s = report.summary
+    found, hidden = severity_counts(report), suppressed_phrase(report)
+    if s.consistent:
+        line = f"CONSISTENT: no difference at or above {s.fail_on} ({found}; {hidden})"
+    else:
+        line = f"DRIFT: {found} ({hidden})"
+    notes = verdict_notes(report.checks, report.upgrade)
+    return f"{line} — {notes}" if notes else line
