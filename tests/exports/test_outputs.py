@@ -14,8 +14,8 @@ from driftcheck.cli.app import main
 from driftcheck.exports import ExportsResult, verify_exports
 from driftcheck.exports.aggregate import BoundedCounter
 from driftcheck.render.exports_csv import COLUMNS, cell
-from driftcheck.render.html.exports import render_html
 from driftcheck.render.exports_text import render_text
+from driftcheck.render.html.exports import render_html
 from tests.exports.csxml import CsExport, CsObject, DeltaAttr, user
 
 HOSTILE = '=HYPERLINK("http://evil")'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.policy.file import parse_policy
 from driftcheck.model.vocab import Severity
+from driftcheck.policy.file import parse_policy
 
 GOOD = """
 [pending]

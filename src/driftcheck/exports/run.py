@@ -20,8 +20,8 @@ from driftcheck.exports.inputs import BY_FILE_NAME, gather
 from driftcheck.exports.result import ExportsResult, FileInfo
 from driftcheck.exports.rules import DEFAULT_THRESHOLDS, Thresholds
 from driftcheck.exports.stream import cs_objects
-from driftcheck.read.files import Limits
 from driftcheck.model.vocab import Severity
+from driftcheck.read.files import Limits
 
 #: Called with (connector name, object) for every cs-object read.
 ObjectSink = Callable[[str, PendingObject], None]

@@ -3,8 +3,8 @@
 A real file is hundreds of MB to several GB, so no tree of the whole file is ever built: the
 bytes are fed to an lxml pull parser in chunks, each ``cs-object`` is handed to the caller when
 it ends and cleared as soon as the caller is done with it. The parser has the configuration
-reader's safe settings (:func:`driftcheck.read.files._parser`: no DTD, no entity expansion, no network,
-libxml2's depth and text limits on) and the limits of docs/limits.md apply per object: the
+reader's safe settings (:func:`driftcheck.read.files._parser`: no DTD, no entity expansion, no
+network, libxml2's depth and text limits on) and the limits of docs/limits.md apply per object: the
 elements of one ``cs-object`` (``DRIFTCHECK_MAX_ELEMENTS``) and the length of one value
 (``DRIFTCHECK_MAX_TEXT_MB``). Every refusal is an :class:`InputError` naming the file and line.
 """

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from driftcheck.exports.aggregate import kinds_phrase
 from driftcheck.exports.result import AttributeSummary, ExportsResult
-from driftcheck.output.terminal import printable
 from driftcheck.model.vocab import SEVERITY_ORDER
+from driftcheck.output.terminal import printable
 
 #: Attributes listed (most changed first, all connectors) and transitions per attribute.
 ATTRIBUTES_SHOWN = 8

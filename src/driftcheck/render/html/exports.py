@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from driftcheck import __version__
 from driftcheck.exports.aggregate import kinds_phrase
 from driftcheck.exports.result import ExportsResult, PendingFinding
-from driftcheck.render.html import environment
 from driftcheck.model.vocab import SEVERITY_ORDER
+from driftcheck.render.html import environment
 
 TEMPLATE = "exports.html.j2"
 #: Attributes shown per connector (most changed first); the JSON has all of them.
