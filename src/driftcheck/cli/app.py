@@ -36,7 +36,8 @@ app = typer.Typer(
     help=(
         "Compare the configuration exports of an Azure AD Connect / Entra Connect primary "
         "server and its staging server, and report drift.\n\n"
-        "Switchover: compare PRIMARY STAGING. Before an upgrade: check EXPORT on each "
+        "Switchover: compare PRIMARY STAGING, then exports FILE... (the staging server's "
+        "pending exports, from csexport). Before an upgrade: check EXPORT on each "
         "server, then compare (upgrade mode starts by itself when the versions differ). "
         "Every night: nightly DROP --out OUTDIR --history FILE. To fix sync-rule drift: "
         "compare ... --script fix.ps1.\n\n"
