@@ -199,3 +199,21 @@ def test_backslash_member_names_of_compress_archive_are_recognised(tmp_path: Pat
              "failures": [{"connector": "a", "error": "e"}]}))  # fmt: skip
     assert has_pending(target)
     assert manifest_failures(target) == ("connector 'a': e",)
+
+
+def test_the_policy_files_pending_table_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Staging's deletion threshold is 1,000 (drift item 10): the 501 deletes pass it. The
+    primary's 500, set in the policy file's [pending] table, makes them blocking."""
+    drop = tmp_path / "drop"
+    export_night(drop, night(28), SAMPLES / pending.FOLDER)
+    severity = {}
+    for name, policy in (("default", ""), ("strict", "[pending]\ndeletion-threshold = 500\n")):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(policy, encoding="utf-8")
+        out = tmp_path / name
+        run(capsys, "nightly", drop, "--out", out, "--policy", path)
+        findings = entry(summary(out, "2026-11-28"))["findings"]
+        severity[name] = next(f["severity"] for f in findings if f["rule"] == "deletes")
+    assert severity == {"default": "info", "strict": "blocking"}

@@ -238,6 +238,7 @@ def nightly(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        pending_thresholds=admin.pending if admin else None,
         history=history_path,
         keep_days=keep_days,
         at=run_time.replace(tzinfo=UTC) if run_time else None,

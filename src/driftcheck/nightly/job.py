@@ -20,6 +20,7 @@ from markupsafe import escape
 
 from driftcheck.checks.readiness import ChecksMode
 from driftcheck.errors import InputError
+from driftcheck.exports import Thresholds
 from driftcheck.history.fingerprint import from_difference
 from driftcheck.history.store import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.history.tracking import track
@@ -254,6 +255,7 @@ def run_night(
     policy: Policy,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
+    pending_thresholds: Thresholds | None = None,
     history: Path | None = None,
     keep_days: int = DEFAULT_KEEP_DAYS,
     at: datetime | None = None,
@@ -287,6 +289,7 @@ def run_night(
         night=date,
         night_file=NIGHT_FILE,
         fail_on=fail_on,
+        thresholds=pending_thresholds,
         name=lambda info: f"pending-{safe_name(info.server)}",
         history=history,
         keep_days=keep_days,

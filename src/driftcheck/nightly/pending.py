@@ -24,7 +24,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from driftcheck.errors import InputError
-from driftcheck.exports import ExportsOptions, ExportsResult, PendingFinding, verify_exports
+from driftcheck.exports import (
+    DEFAULT_THRESHOLDS,
+    ExportsOptions,
+    ExportsResult,
+    PendingFinding,
+    Thresholds,
+    verify_exports,
+)
 from driftcheck.history.store import (
     DEFAULT_KEEP_DAYS,
     FindingState,
@@ -294,10 +301,14 @@ def previous_items(out: Path, night: str, key: str, night_file: str) -> list[Pen
     return None
 
 
-def read_pending(info: ExportInfo, *, fail_on: str) -> ExportsResult:
+def read_pending(
+    info: ExportInfo, *, fail_on: str, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> ExportsResult:
     """Read one export's ``PendingExports/`` (the configuration in the same export gives the
-    connector types and the deletion threshold)."""
-    return verify_exports([info.path], ExportsOptions(fail_on=Severity(fail_on)))
+    connector types and the deletion threshold; ``thresholds``: the policy file's
+    ``[pending]`` table)."""
+    options = ExportsOptions(fail_on=Severity(fail_on), thresholds=thresholds)
+    return verify_exports([info.path], options)
 
 
 def pending_outcomes(
@@ -308,6 +319,7 @@ def pending_outcomes(
     night_file: str,
     fail_on: str,
     name: Callable[[ExportInfo], str],
+    thresholds: Thresholds | None = None,
     history: Path | None = None,
     keep_days: int = DEFAULT_KEEP_DAYS,
     at: datetime | None = None,
@@ -320,7 +332,9 @@ def pending_outcomes(
             continue
         title = title_of(info)
         try:
-            result = read_pending(info, fail_on=fail_on)
+            result = read_pending(
+                info, fail_on=fail_on, thresholds=thresholds or DEFAULT_THRESHOLDS
+            )
         except InputError as exc:
             warnings.append(f"{info.server}: pending exports not read: {exc.message}")
             continue
