@@ -217,3 +217,18 @@ def test_the_policy_files_pending_table_applies(
         findings = entry(summary(out, "2026-11-28"))["findings"]
         severity[name] = next(f["severity"] for f in findings if f["rule"] == "deletes")
     assert severity == {"default": "info", "strict": "blocking"}
+
+
+def test_an_export_folder_in_the_drop_has_its_pending_exports_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    when = night(28)
+    place_export(drop, ACTIVE, "a", server=ACTIVE, exported=when, staging=False,
+                 source="primary", as_zip=False)  # fmt: skip
+    place_export(drop, STAGING, "b", server=STAGING, exported=when, staging=True,
+                 source="staging", as_zip=False, pending=SAMPLES / pending.FOLDER)  # fmt: skip
+    code, stdout, _stderr = run(capsys, "nightly", drop, "--out", out)
+    assert code == 1
+    assert entry(summary(out, "2026-11-28"))["counts"]["objects"] == OBJECTS
+    assert f"{STAGING} pending exports: FAIL: {OBJECTS:,} objects would change" in stdout
