@@ -824,7 +824,7 @@ def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None
 def _flattened(xml: str) -> dict[str, str]:
     from lxml import etree
 
-    from driftcheck.read.extract import flatten
+    from driftcheck.read.xmltree import flatten
 
     return dict(flatten(etree.fromstring(xml)))
 
