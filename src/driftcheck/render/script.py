@@ -317,6 +317,12 @@ def _description(c: RuleChange) -> str:
 
 
 def _body(plan: ScriptPlan) -> list[str]:
+    """The script's four steps: find, build, check, then change."""
+    return [*_find_step(plan), *_build_step(plan), *_check_step(plan), *_change_step(plan)]
+
+
+def _find_step(plan: ScriptPlan) -> list[str]:
+    """Step 1: find every connector and rule to change (changes nothing)."""
     lines: list[str] = []
     connectors = sorted({c.connector for c in plan.changes}, key=str.casefold)
     lines += ["", "# --- 1. Find every connector and rule to change (this changes nothing) ---"]
@@ -338,6 +344,12 @@ def _body(plan: ScriptPlan) -> list[str]:
         if c.action in {"remove", "replace"}:
             lines.append(f"$rewritten += [string]$existing{n}.Identifier")
 
+    return lines
+
+
+def _build_step(plan: ScriptPlan) -> list[str]:
+    """Step 2: build the rules to create, in memory (changes nothing)."""
+    lines: list[str] = []
     lines += ["", "# --- 2. Build the rules to create, in memory (this changes nothing) ---"]
     for n, c in enumerate(plan.changes, start=1):
         if c.action not in {"add", "replace"}:
@@ -350,6 +362,12 @@ def _body(plan: ScriptPlan) -> list[str]:
             identifier = f"$existing{n}.Identifier"
         lines += _rule_lines(n, c, identifier)
 
+    return lines
+
+
+def _check_step(plan: ScriptPlan) -> list[str]:
+    """Step 3: no rule the script leaves alone holds a precedence it sets."""
+    lines: list[str] = []
     lines += [
         "",
         "# --- 3. Check that no rule this script leaves alone holds a precedence it sets ---",
@@ -373,6 +391,12 @@ def _body(plan: ScriptPlan) -> list[str]:
         "}",
     ]
 
+    return lines
+
+
+def _change_step(plan: ScriptPlan) -> list[str]:
+    """Step 4: the changes, removals first so that precedences are free."""
+    lines: list[str] = []
     lines += ["", "# --- 4. Make the changes: removals first, so that precedences are free ---"]
     for n, c in enumerate(plan.changes, start=1):
         if c.action in {"remove", "replace"}:

@@ -7,7 +7,7 @@ target server; what the script cannot change (the wizard's settings) is listed, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from driftcheck.compare.normalize import competing_group
 from driftcheck.errors import InputError
@@ -199,86 +199,17 @@ def plan_script(report: Report, target: str = "staging") -> ScriptPlan:
             "run driftcheck compare again"
         )
     rename, inverse = _name_mapper(report, target)
-    by_object: dict[tuple[str, str], list[Finding]] = {}
-    for d in report.differences:
-        if d.section == Section.SYNC_RULE:
-            by_object.setdefault(_ident(d.connector, d.object), []).append(d)
-    # connector names as the target server spells them (letter case may differ)
-    on_target: dict[str, str] = {}
-    for e in report.objects.get(Section.CONNECTOR, ()):
-        tree = _tree(e, target)
-        if tree is not None:
-            on_target[e.name.casefold()] = str(tree.get("name") or e.name)
-
-    changes: list[RuleChange] = []
-    warnings: list[NotScripted] = []
-    fixes: list[ScriptFix] = []
-    affected: set[str] = set()
-    unchanged: list[tuple[ObjectEntry, RuleDefinition, RuleDefinition]] = []
-
-    def change(
-        action: str, entry: ObjectEntry, definition: RuleDefinition | None, because: str
-    ) -> None:
-        connector = entry.connector or ""
-        changes.append(
-            RuleChange(
-                action,
-                rename(entry.name),
-                rename(on_target.get(connector.casefold(), connector)),
-                entry.rule.direction if entry.rule else "",
-                map_strings(definition, rename) if definition is not None else None,
-                because,
-            )
-        )
-
+    by_object = _rule_differences(report)
+    planner = _Planner(source, target, rename, _connectors_on(report, target))
     for entry in entries:
         diffs = by_object.get(_ident(entry.connector, entry.name), [])
         if entry.rule is not None and entry.rule.out_of_box:
-            _out_of_box(entry, diffs, source, target, change, warnings, fixes)
-            continue
-        src, tgt = _definition(entry, source), _definition(entry, target)
-        if (entry.connector or "").casefold() not in on_target:
-            if diffs:
-                warnings.append(
-                    NotScripted(
-                        Section.SYNC_RULE,
-                        entry.name,
-                        entry.connector,
-                        "; ".join(_difference_text(d) for d in diffs),
-                        f"connector {entry.connector!r} is not on the {target} server: add it "
-                        "with the Entra Connect wizard, then run driftcheck again",
-                    )
-                )
-            continue
-        if src is not None and tgt is None:
-            change("add", entry, src, f"only on the {source} server")
-        elif src is None and tgt is not None:
-            change("remove", entry, None, f"not on the {source} server")
-        elif src is not None and tgt is not None and entry.state == ChangeKind.MODIFIED:
-            order_only = all(d.path == PRECEDENCE_ORDER for d in diffs)
-            if order_only and src.precedence == tgt.precedence:
-                # its number is right already: the rules around it move
-                fixes.extend(_fix(d) for d in diffs)
-                affected.add(_group(src))
-                continue
-            change("replace", entry, src, "; ".join(_difference_text(d) for d in diffs))
-        elif src is not None and tgt is not None:
-            unchanged.append((entry, src, tgt))
-            continue
-        else:
-            continue
-        fixes.extend(_fix(d) for d in diffs)
-        if src is not None:
-            affected.add(_group(src))
-    for entry, src, tgt in unchanged:
-        if _group(src) in affected and src.precedence != tgt.precedence:
-            change(
-                "replace",
-                entry,
-                src,
-                f"precedence {tgt.precedence} → {src.precedence}, "
-                f"to keep the {source} server's order",
+            _out_of_box(
+                entry, diffs, source, target, planner.change, planner.warnings, planner.fixes
             )
+        else:
+            planner.custom_rule(entry, diffs)
+    planner.keep_source_order()
     not_scripted = [
         NotScripted(d.section, d.object, d.connector, _difference_text(d), WIZARD_OWNS[section])
         for d in report.differences
@@ -291,12 +222,121 @@ def plan_script(report: Report, target: str = "staging") -> ScriptPlan:
         source=source,
         target_server=report.staging if target == "staging" else report.primary,
         source_server=report.primary if target == "staging" else report.staging,
-        changes=tuple(sorted(changes, key=lambda c: order[c.action])),
-        warnings=tuple(warnings),
+        changes=tuple(sorted(planner.changes, key=lambda c: order[c.action])),
+        warnings=tuple(planner.warnings),
         not_scripted=tuple(not_scripted),
-        fixes=tuple(fixes),
+        fixes=tuple(planner.fixes),
         mapped_names=tuple(sorted(inverse.items())),
     )
+
+
+def _rule_differences(report: Report) -> dict[tuple[str, str], list[Finding]]:
+    """The report's sync-rule differences, by rule (connector, name)."""
+    by_object: dict[tuple[str, str], list[Finding]] = {}
+    for d in report.differences:
+        if d.section == Section.SYNC_RULE:
+            by_object.setdefault(_ident(d.connector, d.object), []).append(d)
+    return by_object
+
+
+def _connectors_on(report: Report, target: str) -> dict[str, str]:
+    """Connector names as the target server spells them (letter case may differ)."""
+    on_target: dict[str, str] = {}
+    for e in report.objects.get(Section.CONNECTOR, ()):
+        tree = _tree(e, target)
+        if tree is not None:
+            on_target[e.name.casefold()] = str(tree.get("name") or e.name)
+    return on_target
+
+
+@dataclass
+class _Planner:
+    """The plan being made, custom rule by custom rule."""
+
+    source: str
+    target: str
+    rename: Callable[[str], str]
+    on_target: dict[str, str]
+    changes: list[RuleChange] = field(default_factory=list)
+    warnings: list[NotScripted] = field(default_factory=list)
+    fixes: list[ScriptFix] = field(default_factory=list)
+    #: groups of competing rules where a custom rule is written or moved
+    affected: set[str] = field(default_factory=set)
+    unchanged: list[tuple[ObjectEntry, RuleDefinition, RuleDefinition]] = field(
+        default_factory=list
+    )
+
+    def change(
+        self, action: str, entry: ObjectEntry, definition: RuleDefinition | None, because: str
+    ) -> None:
+        connector = entry.connector or ""
+        self.changes.append(
+            RuleChange(
+                action,
+                self.rename(entry.name),
+                self.rename(self.on_target.get(connector.casefold(), connector)),
+                entry.rule.direction if entry.rule else "",
+                map_strings(definition, self.rename) if definition is not None else None,
+                because,
+            )
+        )
+
+    def custom_rule(self, entry: ObjectEntry, diffs: list[Finding]) -> None:
+        """Add, remove or replace one custom rule (or note it unchanged, for the order)."""
+        src, tgt = _definition(entry, self.source), _definition(entry, self.target)
+        if (entry.connector or "").casefold() not in self.on_target:
+            self._connector_missing(entry, diffs)
+            return
+        if src is not None and tgt is None:
+            self.change("add", entry, src, f"only on the {self.source} server")
+        elif src is None and tgt is not None:
+            self.change("remove", entry, None, f"not on the {self.source} server")
+        elif src is not None and tgt is not None and entry.state == ChangeKind.MODIFIED:
+            if self._moved_only(src, tgt, diffs):
+                return
+            self.change("replace", entry, src, "; ".join(_difference_text(d) for d in diffs))
+        elif src is not None and tgt is not None:
+            self.unchanged.append((entry, src, tgt))
+            return
+        else:
+            return
+        self.fixes.extend(_fix(d) for d in diffs)
+        if src is not None:
+            self.affected.add(_group(src))
+
+    def _connector_missing(self, entry: ObjectEntry, diffs: list[Finding]) -> None:
+        if diffs:
+            self.warnings.append(
+                NotScripted(
+                    Section.SYNC_RULE,
+                    entry.name,
+                    entry.connector,
+                    "; ".join(_difference_text(d) for d in diffs),
+                    f"connector {entry.connector!r} is not on the {self.target} server: add it "
+                    "with the Entra Connect wizard, then run driftcheck again",
+                )
+            )
+
+    def _moved_only(self, src: RuleDefinition, tgt: RuleDefinition, diffs: list[Finding]) -> bool:
+        """Only its order differs and its number is right already: the rules around it move."""
+        order_only = all(d.path == PRECEDENCE_ORDER for d in diffs)
+        if order_only and src.precedence == tgt.precedence:
+            self.fixes.extend(_fix(d) for d in diffs)
+            self.affected.add(_group(src))
+            return True
+        return False
+
+    def keep_source_order(self) -> None:
+        """Every unchanged custom rule of an affected group gets the source's precedence."""
+        for entry, src, tgt in self.unchanged:
+            if _group(src) in self.affected and src.precedence != tgt.precedence:
+                self.change(
+                    "replace",
+                    entry,
+                    src,
+                    f"precedence {tgt.precedence} → {src.precedence}, "
+                    f"to keep the {self.source} server's order",
+                )
 
 
 def _out_of_box(
