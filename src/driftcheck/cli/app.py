@@ -22,6 +22,7 @@ from driftcheck.cli.accept import accept
 from driftcheck.cli.check import check
 from driftcheck.cli.common import EXIT_USAGE, echo
 from driftcheck.cli.compare import compare
+from driftcheck.cli.exports import exports_command
 from driftcheck.cli.history import history_command
 from driftcheck.cli.nightly import nightly
 from driftcheck.cli.render import render
@@ -35,7 +36,8 @@ app = typer.Typer(
     help=(
         "Compare the configuration exports of an Azure AD Connect / Entra Connect primary "
         "server and its staging server, and report drift.\n\n"
-        "Switchover: compare PRIMARY STAGING. Before an upgrade: check EXPORT on each "
+        "Switchover: compare PRIMARY STAGING, then exports FILE... (the staging server's "
+        "pending exports, from csexport). Before an upgrade: check EXPORT on each "
         "server, then compare (upgrade mode starts by itself when the versions differ). "
         "Every night: nightly DROP --out OUTDIR --history FILE. To fix sync-rule drift: "
         "compare ... --script fix.ps1.\n\n"
@@ -72,6 +74,7 @@ app.command()(accept)
 app.command()(render)
 app.command("script")(script_command)
 app.command()(check)
+app.command("exports")(exports_command)
 app.command("history")(history_command)
 app.command()(nightly)
 

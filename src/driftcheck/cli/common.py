@@ -4,7 +4,7 @@ and writing the outputs (all or none) then printing the JSON or the summary."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +15,7 @@ import typer
 from driftcheck.checks.readiness import ChecksMode
 from driftcheck.errors import InputError
 from driftcheck.model.vocab import Severity
-from driftcheck.output.files import write_all_atomically
+from driftcheck.output.files import StagedFile, write_all_atomically
 from driftcheck.output.terminal import json_for_terminal, printable
 from driftcheck.pipeline.compare import compare_exports
 from driftcheck.policy.file import (
@@ -171,13 +171,15 @@ def deliver_outputs(
     return False
 
 
-def write_outputs(outputs: list[tuple[Path, str]]) -> None:
-    """Write every output or none (their paths were checked before the run)."""
+def write_outputs(outputs: list[tuple[Path, str]], staged: Sequence[StagedFile] = ()) -> None:
+    """Write every output or none (their paths were checked before the run); ``staged``
+    are outputs already written to their temporary files (a streamed CSV)."""
     try:
-        write_all_atomically(outputs)
+        write_all_atomically(outputs, staged_files=staged)
     except OSError as exc:
         reason = f"cannot write the report ({exc.strerror or exc})"
-        raise InputError(reason, file=exc.filename or str(outputs[0][0])) from None
+        target = outputs[0][0] if outputs else staged[0].path
+        raise InputError(reason, file=exc.filename or str(target)) from None
 
 
 def echo(text: str, *, nl: bool = True, err: bool = False) -> None:

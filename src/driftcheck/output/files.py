@@ -8,6 +8,7 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from driftcheck.errors import InputError
 
@@ -25,8 +26,40 @@ def write_atomically(
     write_all_atomically([(path, text)], encoding=encoding, newline=newline)
 
 
+class StagedFile:
+    """An output written as it is produced (a CSV of a million rows) to a temporary file
+    beside its target; :func:`write_all_atomically` renames it in with the other outputs,
+    all or none. :meth:`discard` removes it after a failed run."""
+
+    def __init__(self, path: Path, *, encoding: str = "utf-8", newline: str | None = "\n") -> None:
+        self.path = path
+        directory = path.parent if str(path.parent) else Path(".")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            self.handle: TextIO = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+        except BaseException:
+            os.close(fd)
+            Path(self.tmp).unlink(missing_ok=True)
+            raise
+
+    def finish(self) -> str:
+        """Close the file, with the mode the target will have; returns its temporary name."""
+        self.handle.close()
+        os.chmod(self.tmp, _mode_for(self.path))
+        return self.tmp
+
+    def discard(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
 def write_all_atomically(
-    outputs: Sequence[tuple[Path, str]], *, encoding: str = "utf-8", newline: str = "\n"
+    outputs: Sequence[tuple[Path, str]],
+    *,
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    staged_files: Sequence[StagedFile] = (),
 ) -> None:
     """Write several files so that either all are replaced or none is.
 
@@ -38,6 +71,8 @@ def write_all_atomically(
     staged: list[tuple[str, Path]] = []
     kept: list[tuple[str | None, Path]] = []  # (backup link or None for a new file, target)
     try:
+        for item in staged_files:
+            staged.append((item.finish(), item.path))
         for path, text in outputs:
             try:
                 staged.append((stage_file(path, text, encoding, newline), path))
@@ -50,6 +85,8 @@ def write_all_atomically(
         _restore(kept)
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
+        for item in staged_files:
+            item.discard()
         raise
     for backup, _ in kept:
         if backup is not None:

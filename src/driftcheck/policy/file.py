@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,6 +19,8 @@ import tomli_w
 
 from driftcheck.compare.normalize import SECTIONS
 from driftcheck.errors import InputError
+from driftcheck.exports.rules import DEFAULT_THRESHOLDS, RULES, RuleSettings, Thresholds
+from driftcheck.model.vocab import Severity
 from driftcheck.output.files import write_atomically
 from driftcheck.output.terminal import printable
 from driftcheck.policy.matching import SEVERITIES, IgnoreRule, Matcher, SeverityRule, glob
@@ -46,7 +48,7 @@ DEFAULT_NAME = "driftcheck.toml"
 _MATCHER_KEYS = ("section", "object", "path", "value")
 _IGNORE_KEYS = {"id", "reason", "expires", *_MATCHER_KEYS}
 _SEVERITY_KEYS = {"id", "reason", "level", *_MATCHER_KEYS}
-_TOP_KEYS = {"ignore", "severity", "map", "notify"}
+_TOP_KEYS = {"ignore", "severity", "map", "notify", "pending"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class PolicyFile:
     ignore_rules: tuple[IgnoreRule, ...] = ()
     severity_rules: tuple[SeverityRule, ...] = ()
     name_map: Mapping[str, str] = field(default_factory=dict)
+    #: the ``[pending]`` table: thresholds of the pending-exports rules
+    pending: Thresholds = DEFAULT_THRESHOLDS
 
 
 class _Checker:
@@ -196,7 +200,8 @@ def parse_policy(text: str, path: str) -> PolicyFile:
     for key in data:
         if key not in _TOP_KEYS:
             raise InputError(
-                f"unknown key {key!r} (expected [[ignore]], [[severity]], [map] or [notify])",
+                f"unknown key {key!r} (expected [[ignore]], [[severity]], [map], [notify] or "
+                "[pending])",
                 file=path,
                 line=check.top_line(key),
             )
@@ -216,7 +221,8 @@ def parse_policy(text: str, path: str) -> PolicyFile:
             file=path,
             line=check.top_line("map"),
         )
-    return PolicyFile(path, ignore_rules, severity_rules, dict(name_map))
+    pending = parse_pending_table(data.get("pending", {}), text, path)
+    return PolicyFile(path, ignore_rules, severity_rules, dict(name_map), pending)
 
 
 #: A policy file is a few kilobytes; a larger one is refused rather than parsed.
@@ -380,3 +386,150 @@ def load_notify_table(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InputError("is not UTF-8 text", file=str(path)) from None
     return parse_notify_table(text, str(path))
+
+
+# --- [pending]: thresholds of the pending-exports rules (driftcheck exports) -----------------
+
+_PENDING_RULE_KEYS = {"severity", "count", "share", "enabled"}
+_DELETION_KEY = "deletion-threshold"
+
+
+def _pending_line(text: str, names: list[str], key: str | None) -> int | None:
+    """The line of ``key`` in the ``[pending....]`` table named by ``names`` (or of the
+    table, or of the first ``[pending`` header): tomllib gives no positions."""
+    lines = text.splitlines()
+    parts = [re.escape(n) for n in names]
+    header = re.compile(
+        r"^\s*\[\s*pending" + "".join(rf'\s*\.\s*"?{p}"?' for p in parts) + r"\s*\]"
+    )
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        start = next(
+            (i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*pending", line)), None
+        )
+        if start is None:
+            return None
+    if key is None:
+        return start + 1
+    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=')
+    for number in range(start + 1, len(lines)):
+        if lines[number].lstrip().startswith("["):
+            break
+        if pattern.match(lines[number]):
+            return number + 1
+    return start + 1
+
+
+def _rule_settings(
+    rule_id: str, table: Any, base: RuleSettings, names: list[str], text: str, path: str
+) -> RuleSettings:
+    where = "[pending." + ".".join(f'"{n}"' if " " in n or "." in n else n for n in names) + "]"
+
+    def fail(key: str | None, reason: str) -> NoReturn:
+        raise InputError(f"{where}: {reason}", file=path, line=_pending_line(text, names, key))
+
+    if not isinstance(table, dict):
+        fail(None, f"{rule_id} must be a table of {', '.join(sorted(_PENDING_RULE_KEYS))}")
+    settings = base
+    for key, value in table.items():
+        if key not in _PENDING_RULE_KEYS:
+            fail(key, f"unknown key {key!r} (allowed: {', '.join(sorted(_PENDING_RULE_KEYS))})")
+        if key == "severity":
+            if value not in SEVERITIES:
+                fail(key, f"severity must be one of {', '.join(SEVERITIES)}, not {value!r}")
+            settings = replace(settings, severity=Severity(value))
+        elif key == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                fail(key, "count must be a whole number of objects above 0")
+            settings = replace(settings, count=value)
+        elif key == "share":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+                fail(key, "share must be a number above 0 and at most 1 (0.05 is 5%)")
+            settings = replace(settings, share=float(value))
+        elif key == "enabled":
+            if not isinstance(value, bool):
+                fail(key, "enabled must be true or false")
+            settings = replace(settings, enabled=value)
+    return settings
+
+
+def _deletion_threshold(value: Any, names: list[str], text: str, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(
+            f"[pending] {_DELETION_KEY} must be a whole number of objects above 0",
+            file=path,
+            line=_pending_line(text, names, _DELETION_KEY),
+        )
+    return value
+
+
+def parse_pending_table(table: Any, text: str, path: str) -> Thresholds:
+    """The ``[pending]`` table as thresholds: ``deletion-threshold``, one sub-table per rule
+    id (severity, count, share, enabled) and ``[pending.connector."NAME"]`` with the same
+    keys for one connector."""
+    if not isinstance(table, dict):
+        raise InputError(
+            "pending must be a [pending] table", file=path, line=_pending_line(text, [], None)
+        )
+    defaults = DEFAULT_THRESHOLDS
+    rules = dict(defaults.rules)
+    deletion: int | None = None
+    connectors: dict[str, dict[str, RuleSettings]] = {}
+    connector_deletion: dict[str, int] = {}
+    allowed = ", ".join([_DELETION_KEY, "connector", *RULES])
+    connector_keys = ", ".join([_DELETION_KEY, *RULES])
+    for key, value in table.items():
+        if key == _DELETION_KEY:
+            deletion = _deletion_threshold(value, [], text, path)
+        elif key in RULES:
+            rules[key] = _rule_settings(key, value, rules[key], [key], text, path)
+        elif key == "connector":
+            if not isinstance(value, dict):
+                raise InputError(
+                    '[pending.connector."NAME"] tables expected',
+                    file=path,
+                    line=_pending_line(text, ["connector"], None),
+                )
+            for name, own in value.items():
+                where = ["connector", name]
+                if not isinstance(own, dict):
+                    raise InputError(
+                        f'[pending.connector."{printable(name)}"] must be a table',
+                        file=path,
+                        line=_pending_line(text, where, None),
+                    )
+                for rule_id, settings in own.items():
+                    if rule_id == _DELETION_KEY:
+                        connector_deletion[name] = _deletion_threshold(settings, where, text, path)
+                    elif rule_id in RULES:
+                        connectors.setdefault(name, {})[rule_id] = _rule_settings(
+                            rule_id, settings, rules[rule_id], [*where, rule_id], text, path
+                        )
+                    else:
+                        raise InputError(
+                            f'[pending.connector."{printable(name)}"]: unknown key '
+                            f"{printable(rule_id)!r} (allowed: {connector_keys})",
+                            file=path,
+                            line=_pending_line(text, where, rule_id),
+                        )
+        else:
+            raise InputError(
+                f"[pending]: unknown key {printable(key)!r} (allowed: {allowed})",
+                file=path,
+                line=_pending_line(text, [], key)
+                if not isinstance(value, dict)
+                else _pending_line(text, [key], None),
+            )
+    # A connector's rule inherits the file's own settings for that rule, not the defaults.
+    for name, own_rules in connectors.items():
+        for rule_id in own_rules:
+            own_table = table["connector"][name][rule_id]
+            own_rules[rule_id] = _rule_settings(
+                rule_id, own_table, rules[rule_id], ["connector", name, rule_id], text, path
+            )
+    return Thresholds(
+        rules=rules,
+        connectors=connectors,
+        deletion_threshold=deletion,
+        connector_deletion_threshold=connector_deletion,
+    )
