@@ -437,11 +437,11 @@ def test_printable_keeps_newlines_only_when_asked() -> None:
 
 
 def test_every_limit_is_documented() -> None:
-    from driftcheck.read.files import _VARIABLES
+    from driftcheck.read.files import LIMIT_VARIABLES
     from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "limits.md").read_text()
-    for variable, _ in _VARIABLES.values():
+    for variable, _ in LIMIT_VARIABLES.values():
         assert f"`{variable}`" in text, variable
     assert "docs/limits.md" in (ROOT / "README.md").read_text()
 

@@ -444,14 +444,14 @@ def test_a_failed_write_leaves_the_nights_files_as_they_were(
     export_night(drop, night(30))
     run(capsys, "nightly", drop, "--out", out)
     before = {p.name: p.read_bytes() for p in (out / "2026-11-30").iterdir()}
-    stage = fileio._stage
+    stage = fileio.stage_file
 
     def disk_full_at_the_last_file(path: Path, text: str, encoding: str, newline: str) -> str:
         if path.name == "latest.html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return stage(path, text, encoding, newline)
 
-    monkeypatch.setattr(fileio, "_stage", disk_full_at_the_last_file)
+    monkeypatch.setattr(fileio, "stage_file", disk_full_at_the_last_file)
     code, _, stderr = run(capsys, "nightly", drop, "--out", out, "--fail-on", "info")
     assert code == 2
     assert "No space left on device" in stderr and "latest.html" in stderr

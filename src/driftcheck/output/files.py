@@ -75,7 +75,7 @@ def write_all_atomically(
             staged.append((item.finish(), item.path))
         for path, text in outputs:
             try:
-                staged.append((_stage(path, text, encoding, newline), path))
+                staged.append((stage_file(path, text, encoding, newline), path))
             except OSError as exc:  # name the report, not its temporary file
                 raise OSError(exc.errno, exc.strerror, str(path)) from exc
         for tmp, path in staged:
@@ -122,7 +122,7 @@ def _restore(kept: Sequence[tuple[str | None, Path]]) -> None:
             pass  # best effort: the original error is the one to report
 
 
-def _stage(path: Path, text: str, encoding: str, newline: str) -> str:
+def stage_file(path: Path, text: str, encoding: str, newline: str) -> str:
     """``text`` in a temporary file beside ``path``, with the mode ``path`` will have."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)

@@ -57,7 +57,7 @@ class Limits:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
         env = os.environ if environ is None else environ
         values: dict[str, int] = {}
-        for name, (variable, unit) in _VARIABLES.items():
+        for name, (variable, unit) in LIMIT_VARIABLES.items():
             raw = env.get(variable)
             if raw is None or not raw.strip():
                 continue
@@ -75,7 +75,7 @@ class Limits:
 
 
 #: field -> (environment variable, unit of its value)
-_VARIABLES: dict[str, tuple[str, int]] = {
+LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
     "export_bytes": ("DRIFTCHECK_MAX_EXPORT_MB", MIB),
     "file_bytes": ("DRIFTCHECK_MAX_FILE_MB", MIB),
     "elements": ("DRIFTCHECK_MAX_ELEMENTS", 1),
@@ -90,7 +90,7 @@ RATIO_FLOOR = 1 * MIB
 
 
 def too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -> str:
-    variable, unit = _VARIABLES[limit_name]
+    variable, unit = LIMIT_VARIABLES[limit_name]
     limit = getattr(limits, limit_name) // unit
     shown = f"{limit:,} MB" if unit == MIB else f"{limit:,}"
     return f"{what} ({label} {shown}; raise {variable} for a larger export, see {LIMITS_DOC})"
