@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from exportkit import pending
+from lxml import etree
 
 from driftcheck.cli.app import main
 from driftcheck.nightly.pending import has_pending, manifest_failures
@@ -232,3 +233,24 @@ def test_an_export_folder_in_the_drop_has_its_pending_exports_read(
     assert code == 1
     assert entry(summary(out, "2026-11-28"))["counts"]["objects"] == OBJECTS
     assert f"{STAGING} pending exports: FAIL: {OBJECTS:,} objects would change" in stdout
+
+
+def test_the_night_junit_file_has_a_suite_for_the_pending_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out, junit = tmp_path / "drop", tmp_path / "out", tmp_path / "night.xml"
+    export_night(drop, night(28), SAMPLES / pending.FOLDER)
+    run(capsys, "nightly", drop, "--out", out, "--junit", junit)
+    tree = etree.parse(str(junit))
+    schema = etree.XMLSchema(
+        etree.parse(str(SAMPLES.parent / "tests" / "data" / "junit-jenkins.xsd"))
+    )
+    assert schema.validate(tree), schema.error_log
+    [suite] = [s for s in tree.getroot() if s.get("name") == f"{STAGING} pending exports"]
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {c["name"] for c in EXPECTED["connectors"]}
+    aad = cases["Fabrikam.onmicrosoft.com - AAD"].find("failure")
+    assert aad is not None and aad.get("type") == "blocking" and "anchor-change" in (aad.text or "")
+    emea = cases["emea.fabrikam.com"]
+    assert emea.find("failure") is None  # three ms-DS-ConsistencyGuid writebacks: no finding
+    assert suite.get("failures") == "2"  # the AAD connector and fabrikam.com (anchor changes)
