@@ -139,6 +139,17 @@ def test_pending_exports_over_three_nights(
             (KEY, OBJECTS - 2, DELETES)
         ]
         assert rows[0][3] == len(p["findings"]) and rows[2][4] == len(gone)
+        # driftcheck history shows them: runs, open findings, a chart
+        _code, listing, _ = run(capsys, "history", db, "--json", "-")
+        [server] = json.loads(listing)["pending"]
+        assert server["server"] == KEY and len(server["runs"]) == 3
+        assert [r["counts"]["objects"] for r in server["runs"]] == [OBJECTS, OBJECTS, OBJECTS - 2]
+        assert len(server["open"]) == len(entry(third)["findings"])
+        _code, text, _ = run(capsys, "history", db)
+        assert f"Pending exports of {KEY}: 3 run(s)" in text
+        page = tmp_path / "history.html"
+        run(capsys, "history", db, "--html", page)
+        assert f"Pending exports of {KEY}" in page.read_text(encoding="utf-8")
 
 
 def test_unreadable_pending_exports_are_a_warning_not_a_lost_night(
