@@ -27,6 +27,8 @@ from driftcheck.compare.masking import (
 from driftcheck.compare.upgrade import UpgradeMode
 from driftcheck.compare.walk import Json
 from driftcheck.errors import InputError
+from driftcheck.exports.link import PendingRef
+from driftcheck.exports.result import ExportsResult
 from driftcheck.model.jsonread import JsonReader
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.vocab import (
@@ -103,6 +105,8 @@ class Finding:
     would_be_hidden_by: str | None = None
     #: with ``--history``: new, open or reopened, and since when (:mod:`driftcheck.history.store`)
     history: FindingHistory | None = None
+    #: with ``--pending``: the staging server's pending changes this difference flows into
+    pending: tuple[PendingRef, ...] | None = None
 
     def to_json(self) -> dict[str, Json]:
         entry = {**_change_json(self), "severity": self.severity, "rule": self.rule}
@@ -110,6 +114,8 @@ class Finding:
             entry["would_be_hidden_by"] = self.would_be_hidden_by
         if self.history is not None:
             entry["history"] = self.history.to_json()
+        if self.pending is not None:
+            entry["pending"] = [p.to_json() for p in self.pending]
         return entry
 
     @staticmethod
@@ -120,6 +126,12 @@ class Finding:
             rule=r.text("rule"),
             would_be_hidden_by=r.optional_text("would_be_hidden_by"),
             history=FindingHistory.from_json(r.child("history")) if r.present("history") else None,
+            pending=tuple(
+                PendingRef(p.text("connector"), p.text("attribute"), p.count("objects"))
+                for p in r.items("pending")
+            )
+            if r.present("pending")
+            else None,
         )
 
 
@@ -244,6 +256,9 @@ class Summary:
     by_section: Mapping[str, SeverityCounts]
     #: objects per configuration section on each server
     objects: Mapping[str, ObjectCounts]
+    #: with ``--pending``: pending-exports findings at or above ``fail_on`` (they count in the
+    #: verdict too)
+    pending_failing: int = 0
 
     @property
     def consistent(self) -> bool:
@@ -259,6 +274,7 @@ class Summary:
             "by_severity": _severity_counts_json(self.by_severity),
             "by_section": {s: _severity_counts_json(c) for s, c in self.by_section.items()},
             "objects": {s: c.to_json() for s, c in self.objects.items()},
+            **({"pending_failing": self.pending_failing} if self.pending_failing else {}),
         }
 
     @staticmethod
@@ -274,6 +290,7 @@ class Summary:
             by_severity=_severity_counts(r.child("by_severity")),
             by_section={s: _severity_counts(by_section.child(s)) for s in by_section.names()},
             objects={s: ObjectCounts.from_json(objects.child(s)) for s in objects.names()},
+            pending_failing=r.count("pending_failing") if r.present("pending_failing") else 0,
         )
 
 
@@ -541,10 +558,17 @@ class Report:
     #: with ``--history``: the previous run's findings that are gone, and this run's place
     resolved: tuple[ResolvedFinding, ...] = ()
     history_run: HistoryRun | None = None
+    #: with ``--pending``: the staging server's pending exports, each attribute saying which
+    #: difference explains it (``explained_by``); schema ``driftcheck/exports/v1``
+    pending: ExportsResult | None = None
 
     @property
     def failing(self) -> bool:
-        return self.summary.failing > 0 or bool(self.checks and self.checks.failing)
+        return (
+            self.summary.failing > 0
+            or bool(self.checks and self.checks.failing)
+            or bool(self.pending and self.pending.summary.failed)
+        )
 
     def to_json(self) -> dict[str, Json]:
         """The report as JSON data (schema ``driftcheck/report/v1``)."""
@@ -570,6 +594,8 @@ class Report:
         if self.history_run is not None:
             data["history_run"] = self.history_run.to_json()
             data["resolved"] = [f.to_json() for f in self.resolved]
+        if self.pending is not None:
+            data["pending"] = self.pending.to_json()
         return data
 
     @staticmethod
@@ -609,5 +635,8 @@ class Report:
             else (),
             history_run=HistoryRun.from_json(r.child("history_run"))
             if r.present("history_run")
+            else None,
+            pending=ExportsResult.from_json(r.value("pending"), file or "JSON")
+            if r.present("pending")
             else None,
         )

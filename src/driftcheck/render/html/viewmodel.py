@@ -31,6 +31,7 @@ from driftcheck.render.html.cells import (
     token_diff,
     value_cell,
 )
+from driftcheck.render.html.pendingview import PendingView, pending_view
 from driftcheck.render.html.rows import (
     GLOBAL_GROUPS,
     NO_MARKS,
@@ -320,6 +321,8 @@ class View:
     readiness: ReadinessView | None = None
     #: the "Since the previous run" section (compare --history): see driftcheck.render.tracking
     history: HistoryView | None = None
+    #: the "Pending exports" section (compare --pending): see driftcheck.render.html.pendingview
+    pending: PendingView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -873,4 +876,5 @@ def view(report: Report) -> View:
         script=script_view(report),
         readiness=report_readiness_view(report),
         history=history_view(report),
+        pending=pending_view(report),
     )
