@@ -22,7 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 
 import driftcheck.render.script as ps
 from driftcheck.cli.app import main
-from driftcheck.compare.normalize import competing_group
+from driftcheck.compare.sections import competing_group
 from driftcheck.errors import InputError
 from driftcheck.pipeline.compare import compare_exports
 from driftcheck.render import psquote, scriptplan

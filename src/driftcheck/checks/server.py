@@ -30,7 +30,7 @@ from driftcheck.checks.catalogue import (
     sync_rules,
 )
 from driftcheck.checks.version import check_auto_upgrade, check_supported_version
-from driftcheck.compare.normalize import CanonicalConfiguration, ConfigObject
+from driftcheck.compare.canonical import CanonicalConfiguration, ConfigObject
 from driftcheck.compare.ruletags import (
     FIRST_OUT_OF_BOX_PRECEDENCE,
     is_disabled,

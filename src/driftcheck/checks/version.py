@@ -21,7 +21,7 @@ from driftcheck.checks.catalogue import (
     make_result,
     setting,
 )
-from driftcheck.compare.normalize import CanonicalConfiguration
+from driftcheck.compare.canonical import CanonicalConfiguration
 from driftcheck.model.releases import ReleaseTable, Version, parse_version, version_text
 from driftcheck.model.vocab import Severity
 

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import tomli_w
 
-from driftcheck.compare.normalize import SECTIONS
+from driftcheck.compare.canonical import SECTIONS
 from driftcheck.errors import InputError
 from driftcheck.exports.rules import DEFAULT_THRESHOLDS, RULES, RuleSettings, Thresholds
 from driftcheck.model.vocab import Severity

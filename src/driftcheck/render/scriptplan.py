@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from driftcheck.compare.normalize import competing_group
+from driftcheck.compare.sections import competing_group
 from driftcheck.errors import InputError
 from driftcheck.model.jsonread import Json
 from driftcheck.model.ruledef import RuleDefinition
