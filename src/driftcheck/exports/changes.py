@@ -218,19 +218,24 @@ def _attributes(
         return found
     max_chars = limits.text_chars
     for el in parent:
-        tag = el.tag
+        get = el.get
+        if wanted is not None:
+            # Only attr and dn-attr have a name; the name test first skips the rest cheaply.
+            name = get("name")
+            if name is None or name not in wanted:
+                continue
+            tag = el.tag
+        else:
+            tag = el.tag
+            name = get("name") or ""
         if tag == "attr":
             reference = False
         elif tag == "dn-attr":
             reference = True
         else:
             continue
-        get = el.get
-        name = get("name") or ""
-        if wanted is not None and name not in wanted:
-            if len(name) > max_chars:
-                _check_length(name, el, label, limits)
-            continue
+        if len(name) > max_chars:
+            _check_length(name, el, label, limits)
         ops: list[str] | None = [] if operations else None
         attr = _Attr(
             (get("operation") or "") if operations else "",
@@ -259,6 +264,8 @@ def _attributes(
 
 
 def _entry(section: Element) -> Element | None:
+    if len(section) and section[0].tag == "entry":
+        return section[0]
     for el in section:
         if el.tag == "entry":
             return el
@@ -266,6 +273,8 @@ def _entry(section: Element) -> Element | None:
 
 
 def _delta(section: Element) -> Element | None:
+    if len(section) and section[0].tag == "delta":
+        return section[0]
     for el in section:
         if el.tag == "delta":
             return el
@@ -322,10 +331,18 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
     wanted_new: frozenset[str] | set[str] | None = None
     if operation is Operation.UPDATE:
         wanted_old = wanted_new = set(delta)
+        if synced_el is not None:
+            # The unapplied-export hologram is the synchronized one with the delta applied:
+            # with both in the file, applying the delta is the same and half the reading.
+            wanted_new = frozenset()
     elif operation is Operation.DELETE or operation is None:
         wanted_old = wanted_new = frozenset()
     old = _attributes(synced_el, label, limits, wanted_old) if synced_el is not None else None
-    new = _attributes(export_el, label, limits, wanted_new) if export_el is not None else None
+    new = (
+        _attributes(export_el, label, limits, wanted_new)
+        if export_el is not None and wanted_new != frozenset()
+        else None
+    )
     identity = IdentitySource(
         new if wanted_new is None else export_el,
         old if wanted_old is None else synced_el,
@@ -432,6 +449,7 @@ def _change(
     after = new.get(name) if new is not None else None
     shape = after or delta_attr or before
     assert shape is not None
+    binary = shape.binary or (before is not None and before.binary)
     old_values = _values(before)
     old_known = old is not None
     if new is not None:
@@ -453,7 +471,7 @@ def _change(
             if old_values == new_values:
                 return None
             added = removed = ()
-        kind = classify(old_values, new_values, binary=shape.binary)
+        kind = classify(old_values, new_values, binary=binary)
     else:
         if delta_attr is None:
             return None
@@ -475,7 +493,7 @@ def _change(
         added=added,
         removed=removed,
         multivalued=multivalued,
-        binary=shape.binary,
+        binary=binary,
         reference=shape.reference,
         old_known=old_known,
     )
