@@ -198,18 +198,12 @@ class FindingState:
 
 @dataclass(frozen=True)
 class StoredFinding:
-    """A finding as the history holds it."""
+    """A finding as the history holds it: the :class:`Tracked` item a run saw, under the
+    fingerprint it was recorded with, and its history (status, first and last seen)."""
 
+    finding: Tracked
+    #: The key it is stored under (its :attr:`Tracked.fingerprint` when this version wrote it).
     fingerprint: str
-    kind: str
-    section: str
-    object: str
-    connector: str
-    path: str
-    change: str
-    primary: Any
-    staging: Any
-    severity: str
     status: str
     first_seen: str
     last_seen: str
@@ -218,16 +212,17 @@ class StoredFinding:
     pair: str = ""
 
     def as_json(self, now: datetime | None = None) -> dict[str, Any]:
+        f = self.finding
         entry: dict[str, Any] = {
-            "kind": self.kind,
-            "section": self.section,
-            "object": self.object,
-            "connector": self.connector or None,
-            "path": self.path,
-            "change": self.change,
-            "primary": self.primary,
-            "staging": self.staging,
-            "severity": self.severity,
+            "kind": f.kind,
+            "section": f.section,
+            "object": f.object,
+            "connector": f.connector or None,
+            "path": f.path,
+            "change": f.change,
+            "primary": f.primary,
+            "staging": f.staging,
+            "severity": f.severity,
             "status": self.status,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
@@ -797,8 +792,7 @@ def _stored(
 ) -> StoredFinding:
     (fp, kind, section, obj, connector, path, change, p, s, severity) = row[:10]
     (row_status, first_seen, last_seen, row_resolved, times) = row[10:15]
-    return StoredFinding(
-        fingerprint=fp,
+    finding = Tracked(
         kind=kind,
         section=section,
         object=obj,
@@ -808,6 +802,10 @@ def _stored(
         primary=json.loads(p),
         staging=json.loads(s),
         severity=severity,
+    )
+    return StoredFinding(
+        finding=finding,
+        fingerprint=fp,
         status=status or row_status,
         first_seen=first_seen,
         last_seen=last_seen,
