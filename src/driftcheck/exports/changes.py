@@ -244,23 +244,28 @@ def _attributes(
             reference,
             ops,
         )
-        values = attr.values
-        for value in el:
-            vtag = value.tag
-            if vtag == "value":
-                text = value.text or ""
-            elif vtag == "dn-value":
-                dn = value.find("dn")
-                text = (dn.text or "") if dn is not None else ""
-            else:
-                continue
-            if len(text) > max_chars:
-                _check_length(text, value, label, limits)
-            values.append(text)
-            if ops is not None:
-                ops.append(value.get("operation") or "")
+        _read_values(el, attr, label, limits)
         found[name] = attr
     return found
+
+
+def _read_values(el: Element, attr: _Attr, label: str, limits: Limits) -> None:
+    """An ``attr``'s ``value`` texts or a ``dn-attr``'s ``dn-value/dn`` texts into ``attr``."""
+    values, ops, max_chars = attr.values, attr.ops, limits.text_chars
+    for value in el:
+        vtag = value.tag
+        if vtag == "value":
+            text = value.text or ""
+        elif vtag == "dn-value":
+            dn = value.find("dn")
+            text = (dn.text or "") if dn is not None else ""
+        else:
+            continue
+        if len(text) > max_chars:
+            _check_length(text, value, label, limits)
+        values.append(text)
+        if ops is not None:
+            ops.append(value.get("operation") or "")
 
 
 def _entry(section: Element) -> Element | None:
@@ -289,8 +294,12 @@ def _has_export(section: Element | None) -> bool:
     return delta is not None and (delta.get("operation") or "none") != "none"
 
 
-def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
-    """The pending change of one ``cs-object`` element."""
+_Parts = tuple[Element | None, Element | None, Element | None, Element | None, Element | None]
+
+
+def _parts(el: Element) -> _Parts:
+    """The unapplied delta, the two holograms' entries and the escrowed and unconfirmed
+    export sections of a ``cs-object`` (each None when missing)."""
     delta_el = synced_el = export_el = escrowed_el = unconfirmed_el = None
     for part in el:
         tag = part.tag
@@ -304,19 +313,29 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
             escrowed_el = part
         elif tag == "unconfirmed-export":
             unconfirmed_el = part
-    operation: Operation | None = None
-    dn = ""
-    if delta_el is not None:
-        raw = delta_el.get("operation") or "none"
-        operation = OPERATIONS.get(raw)
-        if operation is None and raw != "none":
-            raise InputError(
-                f"unknown delta operation {raw[:40]!r} (expected add, update, replace, delete, "
-                "delete-add or none)",
-                file=label,
-                line=delta_el.sourceline if isinstance(delta_el.sourceline, int) else None,
-            )
-        dn = delta_el.get("dn") or ""
+    return delta_el, synced_el, export_el, escrowed_el, unconfirmed_el
+
+
+def _operation(delta_el: Element | None, label: str) -> Operation | None:
+    if delta_el is None:
+        return None
+    raw = delta_el.get("operation") or "none"
+    operation = OPERATIONS.get(raw)
+    if operation is None and raw != "none":
+        raise InputError(
+            f"unknown delta operation {raw[:40]!r} (expected add, update, replace, delete, "
+            "delete-add or none)",
+            file=label,
+            line=delta_el.sourceline if isinstance(delta_el.sourceline, int) else None,
+        )
+    return operation
+
+
+def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
+    """The pending change of one ``cs-object`` element."""
+    delta_el, synced_el, export_el, escrowed_el, unconfirmed_el = _parts(el)
+    operation = _operation(delta_el, label)
+    dn = (delta_el.get("dn") or "") if delta_el is not None else ""
     dn = dn or el.get("cs-dn") or ""
     if len(dn) > limits.text_chars:
         _check_length(dn, el, label, limits)
