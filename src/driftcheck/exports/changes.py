@@ -19,7 +19,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from driftcheck.errors import InputError
-from driftcheck.read.files import Limits, too_big
+from driftcheck.read.limits import Limits, too_big
 
 Element = etree._Element
 
