@@ -13,7 +13,7 @@ help:
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
 	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
-	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract)"
+	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract), module and function sizes"
 	@echo "make bench  time and measure compare on generated large estates, and exports on large csexport files"
 
 $(STAMP): pyproject.toml
@@ -54,6 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_sizes.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py

@@ -27,7 +27,7 @@ from driftcheck.history.tracking import track
 from driftcheck.history.trend import TrendPoint, trend_svg
 from driftcheck.model.vocab import SEVERITY_ORDER
 from driftcheck.nightly.drop import Comparison, ExportInfo, Selection
-from driftcheck.nightly.notify import FindingLine, Notification, empty_counts
+from driftcheck.nightly.message import FindingLine, Notification, empty_counts
 from driftcheck.nightly.pending import PendingOutcome, pending_json, pending_outcomes, trend_rows
 from driftcheck.output.files import write_all_atomically, write_atomically
 from driftcheck.pipeline.compare import compare_exports

@@ -6,7 +6,9 @@ rules (both servers' trees): a difference on an outbound rule reaches the attrib
 writes on its connector (the attribute named in the difference's path, else all it writes);
 one on an inbound rule, or on a metaverse attribute, reaches the metaverse attributes it
 writes, and through every outbound rule that reads them, the connector attributes those
-write. One hop each way: what an admin reads off the rules to explain a pending change.
+write; a connector's attribute inclusion reaches what the inbound rules make of that
+attribute, and so on. One hop each way: what an admin reads off the rules to explain a
+pending change.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def _sources(flow: Json) -> list[str]:
     return found
 
 
+def _names(value: Json) -> list[str]:
+    """Attribute names in a difference's value (a name, or a list of them)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def _direction(entry: ObjectEntry) -> str:
     if entry.rule is not None:
         return entry.rule.direction.casefold()
@@ -66,16 +77,23 @@ class FlowIndex:
         self.rules: dict[tuple[str, str], ObjectEntry] = {}
         #: metaverse attribute -> (connector, connector attribute) outbound rules write from it
         self.outbound: dict[str, set[tuple[str, str]]] = {}
+        #: (connector, connector attribute) -> metaverse attributes inbound rules write from it
+        self.inbound: dict[tuple[str, str], set[str]] = {}
         for entry in report.objects.get("sync-rule", ()):
             self.rules[(entry.name, entry.connector or "")] = entry
-            if _direction(entry) != "outbound" or not entry.connector:
+            if not entry.connector:
                 continue
+            outbound = _direction(entry) == "outbound"
             for tree in _trees(entry):
                 for destination, flow in _flows(tree).items():
                     for source in _sources(flow):
-                        self.outbound.setdefault(source.casefold(), set()).add(
-                            (entry.connector, destination)
-                        )
+                        if outbound:
+                            self.outbound.setdefault(source.casefold(), set()).add(
+                                (entry.connector, destination)
+                            )
+                        else:
+                            key = (entry.connector.casefold(), source.casefold())
+                            self.inbound.setdefault(key, set()).add(destination)
 
     def _written(self, entry: ObjectEntry, path: str) -> set[str]:
         """The attributes a rule writes that a difference at ``path`` touches."""
@@ -99,6 +117,14 @@ class FlowIndex:
         if finding.section == "metaverse":
             name = finding.path.rsplit("/", 1)[-1] if finding.path else finding.object
             return self._from_metaverse([name])
+        if finding.section == "connector" and finding.path.startswith("attribute-inclusion"):
+            # An attribute no longer (or now) imported: what inbound rules made of it.
+            connector = (finding.connector or finding.object).casefold()
+            names = {v for side in (finding.primary, finding.staging) for v in _names(side)}
+            written = {
+                mv for name in names for mv in self.inbound.get((connector, name.casefold()), ())
+            }
+            return self._from_metaverse(written)
         return []
 
 
