@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
+from driftcheck.flows.graph import FlowGraph
 from driftcheck.model.expression import normalize_expression
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.server import (
@@ -151,6 +152,9 @@ class CanonicalConfiguration:
     location: str
     objects: Mapping[str, Mapping[str, ConfigObject]]
     warnings: tuple[str, ...] = field(default=())
+    #: the end-to-end attribute flows of the same configuration (set by the pipeline, which
+    #: still has the model): what a difference does, not what is compared
+    flows: FlowGraph | None = None
 
 
 # --- small normalisers ----------------------------------------------------------------------

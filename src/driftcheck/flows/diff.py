@@ -79,11 +79,12 @@ class ChainDiff:
     @property
     def targets(self) -> tuple[tuple[str, str], ...]:
         """The (connector, attribute) pairs this attribute ends in, on either server."""
-        found: dict[tuple[str, str], None] = {}
+        found: dict[tuple[str, str], tuple[str, str]] = {}
         for side in (self.primary, self.staging):
             for out in _outbound_json(side):
-                found[(str(out["connector"]), str(out["target"]))] = None
-        return tuple(found)
+                pair = (str(out["connector"]), str(out["target"]))
+                found.setdefault((pair[0].casefold(), pair[1].casefold()), pair)
+        return tuple(found.values())
 
     def to_json(self) -> Json:
         data: Json = {
@@ -192,15 +193,19 @@ def _outbound_changes(p: Sequence[Outbound], s: Sequence[Outbound]) -> list[Flow
     return changes
 
 
-def _winner_change(p: Chain | None, s: Chain | None) -> list[FlowChange]:
+def _winner_change(
+    p: Chain | None, s: Chain | None, others: Sequence[FlowChange]
+) -> list[FlowChange]:
+    """The winner's change, caused by the chain's other changes where it has any (a rule
+    added above the old winner takes over: the old winner did not change)."""
     pw = p.winner if p else None
     sw = s.winner if s else None
-    def norm(w: object) -> object:
-        return None if w is None else tuple(str(x).casefold() for x in w.__dict__.values())
-    if norm(pw) == norm(sw):
+    if (pw.identity if pw else None) == (sw.identity if sw else None):
         return []
     said = lambda w: "nothing" if w is None else f"{w.rule} ({w.applies_to})"  # noqa: E731
-    rules = tuple(dict.fromkeys((w.connector, w.rule) for w in (pw, sw) if w is not None))
+    rules = tuple(dict.fromkeys(r for c in others for r in c.rules)) or tuple(
+        dict.fromkeys((w.connector, w.rule) for w in (pw, sw) if w is not None)
+    )
     return [FlowChange(FlowChangeKind.WINNER_CHANGED, f"{said(pw)} → {said(sw)}", rules)]
 
 
@@ -208,7 +213,7 @@ def diff_chain(p: Chain | None, s: Chain | None) -> ChainDiff | None:
     """How one attribute's flow differs, or None where it flows the same."""
     changes = _inbound_changes(p.inbound if p else (), s.inbound if s else ())
     changes += _outbound_changes(p.outbound if p else (), s.outbound if s else ())
-    changes += _winner_change(p, s)
+    changes += _winner_change(p, s, changes)
     if not changes:
         return None
     some = p or s
@@ -227,7 +232,20 @@ def compare_graphs(primary: FlowGraph, staging: FlowGraph) -> tuple[ChainDiff, .
     p = {c.key: c for c in primary.chains}
     s = {c.key: c for c in staging.chains}
     found = (diff_chain(p.get(k), s.get(k)) for k in sorted(p.keys() | s.keys()))
-    return tuple(d for d in found if d is not None)
+    return tuple(sorted((d for d in found if d is not None), key=_weight))
+
+
+def _weight(diff: ChainDiff) -> tuple[int, int, str, str]:
+    """Changed winners first, then changed inbound chains, then outbound-only changes."""
+    kinds = {c.kind for c in diff.changes}
+    inbound = not kinds <= {FlowChangeKind.OUTBOUND_ADDED, FlowChangeKind.OUTBOUND_REMOVED,
+                            FlowChangeKind.OUTBOUND_CHANGED}
+    return (
+        FlowChangeKind.WINNER_CHANGED not in kinds,
+        not inbound,
+        diff.object_type.casefold(),
+        diff.attribute.casefold(),
+    )
 
 
 def affected_by(diffs: Iterable[ChainDiff], connector: str, rule: str) -> list[ChainDiff]:

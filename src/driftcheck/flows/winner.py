@@ -32,6 +32,13 @@ class Winner:
     #: "all objects", "all objects outside the scope of …" or "objects in scope of …"
     applies_to: str
 
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two winners the same: the rule, and for which objects (in kind: the
+        scope's text is the contribution's, compared there)."""
+        kind = self.applies_to.split(" ", 3)[:3]
+        return (self.connector.casefold(), self.rule.casefold(), " ".join(kind).casefold())
+
     def to_json(self) -> Json:
         return {"rule": self.rule, "connector": self.connector, "for": self.applies_to}
 
@@ -57,7 +64,7 @@ def winner_of(ranked: Sequence[Inbound]) -> Winner | None:
             return Winner(c.rule, c.connector, f"all objects outside the scope of {names}")
         above.append(c)
     first = enabled[0]
-    return Winner(first.rule, first.connector, f"objects in scope of {first.rule!r}: {first.scope}")
+    return Winner(first.rule, first.connector, f"objects in scope of {first.rule!r}")
 
 
 def recall_order(ranked: Sequence[Inbound]) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.compare.upgrade import UPGRADE_RULES
 from driftcheck.compare.walk import Json
 from driftcheck.model.vocab import (
@@ -90,6 +91,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
             lines.append(
                 f"  … {len(ranked) - top} more: write the full report with --html or --json"
             )
+    lines += changed_flow_lines(report.flows or (), top=top)
     hiding = [r for r in report.ignore_rules if r.hidden]
     if hiding:
         lines += ["", "Suppressed by ignore rules:"]

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from driftcheck.render.flows_text import flows_line
+from driftcheck.render.html.flowview import FlowView, flow_views
 from driftcheck.compare.walk import Json
 from driftcheck.model.vocab import (
     CONFIG_SECTIONS,
@@ -320,6 +322,9 @@ class View:
     readiness: ReadinessView | None = None
     #: the "Since the previous run" section (compare --history): see driftcheck.render.tracking
     history: HistoryView | None = None
+    #: the "Attribute flow" section (driftcheck.render.html.flowview) and its verdict sentence
+    flows: list[FlowView] = field(default_factory=list)
+    flow_line: str = ""
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -873,4 +878,9 @@ def view(report: Report) -> View:
         script=script_view(report),
         readiness=report_readiness_view(report),
         history=history_view(report),
+        flows=flow_views(
+            report.flows or (),
+            lambda c, r: index.anchor.get(_ident(Section.SYNC_RULE, c, r), ""),
+        ),
+        flow_line=flows_line(report.flows) if report.flows else "",
     )
