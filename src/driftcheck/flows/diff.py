@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 
 from driftcheck.flows.graph import Chain, FlowGraph, Inbound, Outbound
+from driftcheck.flows.winner import Winner
 from driftcheck.model.jsonread import JsonReader
 
 Json = dict[str, object]
@@ -124,12 +125,18 @@ def _ref(c: Inbound | Outbound) -> RuleRef:
 def _inbound_changes(p: Sequence[Inbound], s: Sequence[Inbound]) -> list[FlowChange]:
     pk, sk = {c.key: c for c in p}, {c.key: c for c in s}
     changes = [
-        FlowChange(FlowChangeKind.CONTRIBUTION_REMOVED, f"{c.rule} ({c.connector}) no longer writes it", (_ref(c),))
+        FlowChange(
+            FlowChangeKind.CONTRIBUTION_REMOVED,
+            f"{c.rule} ({c.connector}) no longer writes it",
+            (_ref(c),),
+        )
         for k, c in pk.items()
         if k not in sk
     ]
     changes += [
-        FlowChange(FlowChangeKind.CONTRIBUTION_ADDED, f"{c.rule} ({c.connector}) writes it", (_ref(c),))
+        FlowChange(
+            FlowChangeKind.CONTRIBUTION_ADDED, f"{c.rule} ({c.connector}) writes it", (_ref(c),)
+        )
         for k, c in sk.items()
         if k not in pk
     ]
@@ -146,15 +153,19 @@ def _inbound_changes(p: Sequence[Inbound], s: Sequence[Inbound]) -> list[FlowCha
         changes.append(
             FlowChange(
                 FlowChangeKind.ORDER_CHANGED,
-                "precedence order: " + " > ".join(pk[k].rule for k in common_p)
-                + " becomes " + " > ".join(sk[k].rule for k in common_s),
+                "precedence order: "
+                + " > ".join(pk[k].rule for k in common_p)
+                + " becomes "
+                + " > ".join(sk[k].rule for k in common_s),
                 tuple(_ref(pk[k]) for k in moved),
             )
         )
     return changes
 
 
-def _moved(a: list[tuple[str, str, str]], b: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+def _moved(
+    a: list[tuple[str, str, str]], b: list[tuple[str, str, str]]
+) -> list[tuple[str, str, str]]:
     """The keys outside the longest run-preserving match: the ones that moved."""
     kept: set[tuple[str, str, str]] = set()
     for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
@@ -164,7 +175,7 @@ def _moved(a: list[tuple[str, str, str]], b: list[tuple[str, str, str]]) -> list
 
 def _what_changed(p: Inbound | Outbound, s: Inbound | Outbound) -> str:
     parts = []
-    names = ("flow type", "source", "scope", "merge type", "apply once", "enabled")
+    names: tuple[str, ...] = ("flow type", "source", "scope", "merge type", "apply once", "enabled")
     if isinstance(p, Outbound):
         names = ("flow type", "source", "scope", "merge type", "enabled")
     for name, old, new in zip(names, p.signature, s.signature, strict=True):
@@ -176,12 +187,20 @@ def _what_changed(p: Inbound | Outbound, s: Inbound | Outbound) -> str:
 def _outbound_changes(p: Sequence[Outbound], s: Sequence[Outbound]) -> list[FlowChange]:
     pk, sk = {c.key: c for c in p}, {c.key: c for c in s}
     changes = [
-        FlowChange(FlowChangeKind.OUTBOUND_REMOVED, f"no longer reaches {c.connector} {c.target} ({c.rule})", (_ref(c),))
+        FlowChange(
+            FlowChangeKind.OUTBOUND_REMOVED,
+            f"no longer reaches {c.connector} {c.target} ({c.rule})",
+            (_ref(c),),
+        )
         for k, c in pk.items()
         if k not in sk
     ]
     changes += [
-        FlowChange(FlowChangeKind.OUTBOUND_ADDED, f"now reaches {c.connector} {c.target} ({c.rule})", (_ref(c),))
+        FlowChange(
+            FlowChangeKind.OUTBOUND_ADDED,
+            f"now reaches {c.connector} {c.target} ({c.rule})",
+            (_ref(c),),
+        )
         for k, c in sk.items()
         if k not in pk
     ]
@@ -202,11 +221,14 @@ def _winner_change(
     sw = s.winner if s else None
     if (pw.identity if pw else None) == (sw.identity if sw else None):
         return []
-    said = lambda w: "nothing" if w is None else f"{w.rule} ({w.applies_to})"  # noqa: E731
     rules = tuple(dict.fromkeys(r for c in others for r in c.rules)) or tuple(
         dict.fromkeys((w.connector, w.rule) for w in (pw, sw) if w is not None)
     )
-    return [FlowChange(FlowChangeKind.WINNER_CHANGED, f"{said(pw)} → {said(sw)}", rules)]
+    return [FlowChange(FlowChangeKind.WINNER_CHANGED, f"{_said(pw)} → {_said(sw)}", rules)]
+
+
+def _said(winner: Winner | None) -> str:
+    return "nothing" if winner is None else f"{winner.rule} ({winner.applies_to})"
 
 
 def diff_chain(p: Chain | None, s: Chain | None) -> ChainDiff | None:
@@ -238,8 +260,11 @@ def compare_graphs(primary: FlowGraph, staging: FlowGraph) -> tuple[ChainDiff, .
 def _weight(diff: ChainDiff) -> tuple[int, int, str, str]:
     """Changed winners first, then changed inbound chains, then outbound-only changes."""
     kinds = {c.kind for c in diff.changes}
-    inbound = not kinds <= {FlowChangeKind.OUTBOUND_ADDED, FlowChangeKind.OUTBOUND_REMOVED,
-                            FlowChangeKind.OUTBOUND_CHANGED}
+    inbound = not kinds <= {
+        FlowChangeKind.OUTBOUND_ADDED,
+        FlowChangeKind.OUTBOUND_REMOVED,
+        FlowChangeKind.OUTBOUND_CHANGED,
+    }
     return (
         FlowChangeKind.WINNER_CHANGED not in kinds,
         not inbound,

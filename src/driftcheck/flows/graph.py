@@ -27,7 +27,9 @@ def _scope_text(groups: Iterable[ScopingGroup]) -> str:
     texts = sorted(
         " AND ".join(
             sorted(
-                f"{c.attribute} {c.operator} {c.value!r}" if c.value else f"{c.attribute} {c.operator}"
+                f"{c.attribute} {c.operator} {c.value!r}"
+                if c.value
+                else f"{c.attribute} {c.operator}"
                 for c in group.clauses
             )
         )
@@ -100,7 +102,9 @@ class Inbound:
     @property
     def signature(self) -> tuple[object, ...]:
         """What must be equal for the contribution to flow the same (precedence aside)."""
-        source = normalize_expression(self.source) if self.flow_type == "expression" else self.source
+        source = (
+            normalize_expression(self.source) if self.flow_type == "expression" else self.source
+        )
         return (self.flow_type, source, self.scope, self.merge_type, self.apply_once, self.enabled)
 
     def to_json(self) -> Json:
@@ -154,7 +158,9 @@ class Outbound:
 
     @property
     def signature(self) -> tuple[object, ...]:
-        source = normalize_expression(self.source) if self.flow_type == "expression" else self.source
+        source = (
+            normalize_expression(self.source) if self.flow_type == "expression" else self.source
+        )
         return (self.flow_type, source, self.scope, self.merge_type, self.enabled)
 
     def to_json(self) -> Json:
@@ -280,9 +286,7 @@ def _outbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Outbound:
 
 def _ranked(contributions: list[Inbound]) -> tuple[Inbound, ...]:
     ordered = sorted(contributions, key=lambda c: (c.precedence, c.rule.casefold(), c.connector))
-    return tuple(
-        Inbound(**{**c.__dict__, "rank": i}) for i, c in enumerate(ordered, start=1)
-    )
+    return tuple(Inbound(**{**c.__dict__, "rank": i}) for i, c in enumerate(ordered, start=1))
 
 
 def build_graph(config: ServerConfiguration) -> FlowGraph:

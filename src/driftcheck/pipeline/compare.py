@@ -34,8 +34,8 @@ from driftcheck.policy.namemap import map_strings, token_replacer
 from driftcheck.policy.rules import Policy, apply_policy
 from driftcheck.read.extract import read_schemas, server_configuration
 from driftcheck.read.files import read_export
-from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.build import build_report
+from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.types import Report
 
 #: Reads the connector schemas behind fingerprints, in order (default:

@@ -14,7 +14,9 @@ def flows_line(flows: Sequence[ChainDiff], *, shown: int = 6) -> str:
     if not flows:
         return "No attribute flows differently."
     names = [f.attribute for f in flows]
-    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    listed = ", ".join(names[:shown]) + (
+        f" and {len(names) - shown} more" if len(names) > shown else ""
+    )
     noun = "attribute flows" if len(names) == 1 else "attributes flow"
     return f"{len(names)} {noun} differently: {printable(listed)}"
 
@@ -41,8 +43,9 @@ def _inbound_lines(chain: Chain) -> list[str]:
         scope = f" if {c.scope}" if c.scope else ""
         once = " (apply once)" if c.apply_once else ""
         lines.append(
-            f"    {c.rank}. {printable(c.rule)} [{printable(c.connector)} {printable(c.cs_object_type)}"
-            f", {c.link_type or 'Join'}, precedence {c.precedence}]{state}"
+            f"    {c.rank}. {printable(c.rule)} [{printable(c.connector)} "
+            f"{printable(c.cs_object_type)}, {c.link_type or 'Join'}, precedence {c.precedence}]"
+            f"{state}"
         )
         lines.append(
             f"       {c.flow_type}: {printable(c.source)}{once}; merge {c.merge_type or 'Update'}"
@@ -79,20 +82,23 @@ def chain_lines(chain: Chain) -> list[str]:
 
 def target_lines(target: Target, graph: FlowGraph) -> list[str]:
     """The mirror view: one connector attribute traced back to its sources."""
-    lines = [
-        f"{printable(target.connector)} {printable(target.object_type)}.{printable(target.attribute)}"
-    ]
+    where = f"{target.connector} {target.object_type}.{target.attribute}"
+    lines = [printable(where)]
     for out in target.outbound:
         state = "" if out.enabled else " [disabled]"
         lines.append(f"  ← {printable(out.rule)}{state}: {out.flow_type} {printable(out.source)}")
     for object_type, attribute in target.sources:
         chain = graph.chain(object_type, attribute)
         if chain is None:
-            lines.append(f"  ← metaverse {printable(object_type)}.{printable(attribute)}: no inbound rule")
+            lines.append(
+                f"  ← metaverse {printable(object_type)}.{printable(attribute)}: no inbound rule"
+            )
             continue
-        lines += ["  ← metaverse " + line.lstrip() if n == 0 else "  " + line
-                  for n, line in enumerate(chain_lines(chain))
-                  if not line.lstrip().startswith("out →")]
+        lines += [
+            "  ← metaverse " + line.lstrip() if n == 0 else "  " + line
+            for n, line in enumerate(chain_lines(chain))
+            if not line.lstrip().startswith("out →")
+        ]
     return lines
 
 

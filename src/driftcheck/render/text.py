@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.compare.upgrade import UPGRADE_RULES
 from driftcheck.compare.walk import Json
 from driftcheck.model.vocab import (
@@ -14,6 +13,7 @@ from driftcheck.model.vocab import (
 )
 from driftcheck.policy.file import PolicyFile
 from driftcheck.policy.rules import BUILT_IN, Policy, is_expired
+from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.render.readiness import readiness_text
 from driftcheck.render.tracking import history_lines
 from driftcheck.report.findings import folded_phrase, for_reading

@@ -95,7 +95,9 @@ def _is_upgrade(diff: ChainDiff, by_rule: dict[RuleKey, list[Finding]]) -> bool:
     return bool(linked) and all(f.rule.startswith(UPGRADE_RULE_PREFIX) for f in linked)
 
 
-def with_flow_impact(report: Report, primary: FlowGraph | None, staging: FlowGraph | None) -> Report:
+def with_flow_impact(
+    report: Report, primary: FlowGraph | None, staging: FlowGraph | None
+) -> Report:
     """The report with ``affects`` on every difference and the changed attribute flows."""
     if primary is None or staging is None:
         return report

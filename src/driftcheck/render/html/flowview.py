@@ -52,7 +52,10 @@ def _list(chain: Json | None, key: str) -> list[Mapping[str, object]]:
 
 
 def _marked(item: Mapping[str, object], causes: frozenset[tuple[str, str]]) -> bool:
-    return (str(item.get("connector", "")).casefold(), str(item.get("rule", "")).casefold()) in causes
+    return (
+        str(item.get("connector", "")).casefold(),
+        str(item.get("rule", "")).casefold(),
+    ) in causes
 
 
 def _in_rows(chain: Json | None, causes: frozenset[tuple[str, str]]) -> list[FlowRow]:
@@ -60,7 +63,8 @@ def _in_rows(chain: Json | None, causes: frozenset[tuple[str, str]]) -> list[Flo
         FlowRow(
             rank=str(i.get("rank", "")),
             rule=str(i.get("rule", "")),
-            where=f"{i.get('connector', '')} {i.get('cs_object_type', '')}, precedence {i.get('precedence', '')}",
+            where=f"{i.get('connector', '')} {i.get('cs_object_type', '')}, "
+            f"precedence {i.get('precedence', '')}",
             how=f"{i.get('flow_type', '')}: {i.get('source', '')}",
             scope=str(i.get("scope", "")),
             disabled=not i.get("enabled", True),
@@ -75,7 +79,8 @@ def _out_rows(chain: Json | None, causes: frozenset[tuple[str, str]]) -> list[Fl
         FlowRow(
             rank="→",
             rule=str(o.get("rule", "")),
-            where=f"{o.get('connector', '')} {o.get('target_object_type', '')}.{o.get('target', '')}",
+            where=f"{o.get('connector', '')} {o.get('target_object_type', '')}."
+            f"{o.get('target', '')}",
             how=f"{o.get('flow_type', '')}: {o.get('source', '')}",
             scope=str(o.get("scope", "")),
             disabled=not o.get("enabled", True),

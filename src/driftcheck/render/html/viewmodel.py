@@ -11,8 +11,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from driftcheck.render.flows_text import flows_line
-from driftcheck.render.html.flowview import FlowView, flow_views
 from driftcheck.compare.walk import Json
 from driftcheck.model.vocab import (
     CONFIG_SECTIONS,
@@ -25,6 +23,7 @@ from driftcheck.model.vocab import (
     section_title,
     severity_sort_key,
 )
+from driftcheck.render.flows_text import flows_line
 from driftcheck.render.html.cells import (
     ARROW,
     Cell,
@@ -33,6 +32,7 @@ from driftcheck.render.html.cells import (
     token_diff,
     value_cell,
 )
+from driftcheck.render.html.flowview import FlowView, flow_views
 from driftcheck.render.html.rows import (
     GLOBAL_GROUPS,
     NO_MARKS,
