@@ -8,12 +8,13 @@ OUT    := out
 .PHONY: demo test gold browser lint bench bench-report clean help
 
 help:
-	@echo "make demo   compare the bundled samples and write $(OUT)/report.html and $(OUT)/report.json"
+	@echo "make demo   compare the bundled samples and write $(OUT)/report.html and $(OUT)/report.json,"
+	@echo "            and the staging sample's pending exports to $(OUT)/pending.html, .json, .csv"
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
 	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
-	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract)"
-	@echo "make bench  time and measure compare on generated large estates"
+	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract), module and function sizes"
+	@echo "make bench  time and measure compare on generated large estates, and exports on large csexport files"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,13 @@ demo: $(STAMP)
 		--html $(OUT)/report.html --json $(OUT)/report.json; \
 	rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo
+	@echo "Pending exports of the staging server (samples/staging-pending, the Verify step):"
+	@$(BIN)/driftcheck exports samples/staging-pending --config samples/staging \
+		--html $(OUT)/pending.html --json $(OUT)/pending.json --csv $(OUT)/pending.csv; \
+	rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
+	@echo
 	@echo "Open the report: $(abspath $(OUT)/report.html)"
+	@echo "Open the pending exports: $(abspath $(OUT)/pending.html) (one row per change: $(abspath $(OUT)/pending.csv))"
 
 # Browser tests skip (with the reason) where Chromium is missing, except in CI, where they fail.
 test: $(STAMP)
@@ -47,10 +54,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_sizes.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/bench_history.py
+	$(BIN)/python bench/bench_exports.py
 	$(MAKE) --no-print-directory bench-report
 
 # The reports that bench wrote, measured in headless Chromium (needs make browser).

@@ -14,6 +14,15 @@
     and in the task's history). Nothing is left half-done: the temporary zip is removed on
     failure, and the work folder always.
 
+    With -PendingExports it also writes, into the same zip, the pending exports of every
+    connector (what the server would export once staging mode is off; the Verify step of
+    Microsoft's staging-server procedure): `csexport.exe "<connector>" <file> /f:x` from the
+    product's Bin folder, into PendingExports\ with a manifest.json (file name -> connector
+    name, since connector names can hold characters a file name cannot). A connector whose
+    export fails is logged and listed under "failures" in the manifest; the configuration export
+    still goes out. Run the staging server's import and synchronization first, so that the
+    pending exports are current.
+
 .PARAMETER DropPath
     The drop share or folder that driftcheck reads, e.g. \\files01\aadc-drop. This server's
     exports go to a subfolder named after the computer.
@@ -27,8 +36,19 @@
 .PARAMETER LogPath
     Log file, appended to. Default: %ProgramData%\driftcheck\Export-DriftcheckConfiguration.log
 
+.PARAMETER PendingExports
+    Also export every connector's pending exports with csexport.exe into PendingExports\ of the
+    zip (for `driftcheck exports` and `driftcheck nightly`). Meant for staging servers.
+
+.PARAMETER SyncBinPath
+    The product's Bin folder holding csexport.exe. Default: the folder of the ADSync service's
+    executable (from the registry), else %ProgramFiles%\Microsoft Azure AD Sync\Bin.
+
 .EXAMPLE
     .\Export-DriftcheckConfiguration.ps1 -DropPath \\files01\aadc-drop -KeepDays 30
+
+.EXAMPLE
+    .\Export-DriftcheckConfiguration.ps1 -DropPath \\files01\aadc-drop -PendingExports
 #>
 [CmdletBinding()]
 param(
@@ -43,7 +63,11 @@ param(
     [string] $WorkPath = $env:TEMP,
 
     [ValidateNotNullOrEmpty()]
-    [string] $LogPath = (Join-Path $env:ProgramData 'driftcheck\Export-DriftcheckConfiguration.log')
+    [string] $LogPath = (Join-Path $env:ProgramData 'driftcheck\Export-DriftcheckConfiguration.log'),
+
+    [switch] $PendingExports,
+
+    [string] $SyncBinPath = ''
 )
 
 Set-StrictMode -Version Latest
@@ -55,6 +79,133 @@ function Write-Log {
     Add-Content -LiteralPath $LogPath -Value $line -Encoding UTF8
     Write-Verbose $line
 }
+
+function Get-SyncBinFolder {
+    # The ADSync service runs miiserver.exe from the product's Bin folder, where csexport.exe is.
+    param([string] $Configured)
+    if ($Configured) {
+        return $Configured
+    }
+    $service = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync' -Name 'ImagePath' -ErrorAction SilentlyContinue
+    if ($service -and $service.ImagePath) {
+        $image = [string] $service.ImagePath
+        if ($image -match '^\s*"([^"]+)"') {
+            $image = $Matches[1]
+        }
+        else {
+            $image = $image -replace '(?i)(\.exe)\s.*$', '$1'
+        }
+        $folder = Split-Path -Parent $image
+        if ($folder -and (Test-Path -LiteralPath (Join-Path $folder 'csexport.exe'))) {
+            return $folder
+        }
+    }
+    return (Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync\Bin')
+}
+
+function ConvertTo-SafeFileName {
+    # A file name for the connector's export: its position and the name with every character
+    # outside [A-Za-z0-9._-] replaced; the manifest keeps the real name.
+    param([Parameter(Mandatory = $true)] [int] $Index, [Parameter(Mandatory = $true)] [string] $Name)
+    $safe = $Name -replace '[^A-Za-z0-9._-]', '_'
+    if ($safe.Length -gt 80) {
+        $safe = $safe.Substring(0, 80)
+    }
+    return ('{0:D2}-{1}.xml' -f $Index, $safe)
+}
+
+function ConvertTo-NativeArgument {
+    # One argument quoted for a Windows program's command line (CommandLineToArgvW rules):
+    # inside double quotes, a quote is escaped with a backslash and the backslashes before a
+    # quote (or before the closing quote) are doubled. Nothing in the value is interpreted.
+    param([Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Value)
+    $escaped = [regex]::Replace($Value, '(\\*)"', { param($m) ($m.Groups[1].Value * 2) + '\"' })
+    $escaped = [regex]::Replace($escaped, '(\\+)$', { param($m) $m.Groups[1].Value * 2 })
+    return '"' + $escaped + '"'
+}
+
+function Invoke-CsExport {
+    # csexport.exe "<connector>" <file> /f:x; returns $null on success, else the reason.
+    param(
+        [Parameter(Mandatory = $true)] [string] $Program,
+        [Parameter(Mandatory = $true)] [string] $Connector,
+        [Parameter(Mandatory = $true)] [string] $Target
+    )
+    $start = New-Object System.Diagnostics.ProcessStartInfo
+    $start.FileName = $Program
+    $start.Arguments = (@($Connector, $Target, '/f:x') | ForEach-Object { ConvertTo-NativeArgument -Value $_ }) -join ' '
+    $start.UseShellExecute = $false
+    $start.CreateNoWindow = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($CsExportTimeoutMs)) {
+        $process.Kill()
+        return ('no result after {0} minutes' -f ($CsExportTimeoutMs / 60000))
+    }
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) {
+        $detail = ($stderr.Result + ' ' + $stdout.Result).Trim()
+        if ($detail.Length -gt 300) {
+            $detail = $detail.Substring(0, 300)
+        }
+        return ('exit code {0}: {1}' -f $process.ExitCode, $detail)
+    }
+    if (-not (Test-Path -LiteralPath $Target)) {
+        return 'csexport wrote no file'
+    }
+    return $null
+}
+
+function Export-PendingExports {
+    # Every connector's pending exports into $Folder, with manifest.json; failures per connector.
+    param([Parameter(Mandatory = $true)] [string] $Folder, [Parameter(Mandatory = $true)] [string] $BinFolder)
+    New-Item -ItemType Directory -Path $Folder -Force | Out-Null
+    $program = Join-Path $BinFolder 'csexport.exe'
+    $files = New-Object System.Collections.ArrayList
+    $failures = New-Object System.Collections.ArrayList
+    $index = 0
+    foreach ($connector in @(Get-ADSyncConnector)) {
+        $index += 1
+        $name = [string] $connector.Name
+        $fileName = ConvertTo-SafeFileName -Index $index -Name $name
+        $target = Join-Path $Folder $fileName
+        try {
+            if (-not (Test-Path -LiteralPath $program)) {
+                throw "csexport.exe not found in $BinFolder (use -SyncBinPath)"
+            }
+            $reason = Invoke-CsExport -Program $program -Connector $name -Target $target
+        }
+        catch {
+            $reason = $_.Exception.Message
+        }
+        if ($null -eq $reason) {
+            [void] $files.Add([ordered]@{ file = $fileName; connector = $name })
+            Write-Log ("pending exports: {0} -> {1} ({2:N0} bytes)" -f $name, $fileName, (Get-Item -LiteralPath $target).Length)
+        }
+        else {
+            [void] $failures.Add([ordered]@{ connector = $name; error = $reason })
+            Write-Log ("pending exports: FAILED for connector {0}: {1}" -f $name, $reason)
+            if (Test-Path -LiteralPath $target) {
+                Remove-Item -LiteralPath $target -Force -ErrorAction SilentlyContinue
+            }
+        }
+    }
+    $manifest = [ordered]@{
+        schema   = 'driftcheck/pending-manifest/v1'
+        server   = $env:COMPUTERNAME
+        created  = (Get-Date).ToUniversalTime().ToString('o')
+        files    = $files.ToArray()
+        failures = $failures.ToArray()
+    }
+    $manifestPath = Join-Path $Folder 'manifest.json'
+    Set-Content -LiteralPath $manifestPath -Value (ConvertTo-Json -InputObject $manifest -Depth 5) -Encoding UTF8
+    Write-Log ("pending exports: {0} connector(s) exported, {1} failed" -f $files.Count, $failures.Count)
+}
+
+$CsExportTimeoutMs = 2 * 60 * 60 * 1000
 
 $logFolder = Split-Path -Parent $LogPath
 if ($logFolder -and -not (Test-Path -LiteralPath $logFolder)) {
@@ -79,7 +230,13 @@ try {
     Get-ADSyncServerConfiguration -Path $exportFolder
     Write-Log "exported to $exportFolder"
 
-    # The zip holds Connectors\, GlobalSettings\ and SynchronizationRules\ at its root.
+    if ($PendingExports) {
+        $binFolder = Get-SyncBinFolder -Configured $SyncBinPath
+        Export-PendingExports -Folder (Join-Path $exportFolder 'PendingExports') -BinFolder $binFolder
+    }
+
+    # The zip holds Connectors\, GlobalSettings\ and SynchronizationRules\ at its root (and
+    # PendingExports\ with -PendingExports).
     Compress-Archive -Path (Join-Path $exportFolder '*') -DestinationPath $localZip -CompressionLevel Optimal
     Write-Log ("zipped: {0:N0} bytes" -f (Get-Item -LiteralPath $localZip).Length)
 

@@ -47,11 +47,14 @@ def place_export(
     source: str = "minimal",
     as_zip: bool = True,
     edit: dict[str, tuple[str, str]] | None = None,
+    pending: Path | None = None,
 ) -> Path:
     """Put an export at ``drop/folder/name`` (``name`` ends in .zip when ``as_zip``).
 
     ``source`` is ``minimal`` or a samples/ side (``primary``, ``staging``); ``edit`` maps a
-    file path inside the export to one (old, new) text replacement made before placing it.
+    file path inside the export to one (old, new) text replacement made before placing it;
+    ``pending`` is a folder copied in as ``PendingExports/`` (what the export script's
+    ``-PendingExports`` adds, e.g. samples/staging-pending).
     """
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "export"
@@ -67,6 +70,8 @@ def place_export(
             text = target.read_text(encoding="utf-8-sig")
             assert old in text, (rel, old)
             target.write_text(text.replace(old, new, 1), encoding="utf-8")
+        if pending is not None:
+            shutil.copytree(pending, work / "PendingExports")
         destination = drop / folder / name
         destination.parent.mkdir(parents=True, exist_ok=True)
         if as_zip:

@@ -17,7 +17,7 @@ from typing import Any
 import tree_sitter
 import tree_sitter_powershell
 
-from driftcheck.render.script import SINGLE_QUOTES
+from driftcheck.render.psquote import SINGLE_QUOTES
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 Node = tree_sitter.Node

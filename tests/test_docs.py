@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from driftcheck.policy.rules import (
-    BUILT_IN_IGNORE_RULES,
-    BUILT_IN_SEVERITY_RULES,
-    IgnoreRule,
-    SeverityRule,
-)
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES, BUILT_IN_SEVERITY_RULES
+from driftcheck.policy.matching import IgnoreRule, SeverityRule
 from tests.conftest import ROOT
 
 BUILT_IN_RULES: tuple[IgnoreRule | SeverityRule, ...] = (

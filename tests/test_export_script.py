@@ -6,13 +6,16 @@ its syntax tree checked for the calls that matter and their order.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
 from driftcheck.nightly.drop import is_temporary_name
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLES
 
 if TYPE_CHECKING:  # the typed modules; at run time the tests skip where they are missing
     import tree_sitter
@@ -113,9 +116,12 @@ def test_parameters(tree: tree_sitter.Node) -> None:
         for v in n.children
         if v.type == "variable"
     }
-    assert list(params) == ["$DropPath", "$KeepDays", "$WorkPath", "$LogPath"]
+    assert list(params) == [
+        "$DropPath", "$KeepDays", "$WorkPath", "$LogPath", "$PendingExports", "$SyncBinPath",
+    ]  # fmt: skip
     assert "Mandatory = $true" in params["$DropPath"]
     assert "[int]" in params["$KeepDays"] and "= 14" in params["$KeepDays"]
+    assert params["$PendingExports"].startswith("[switch]")  # off unless asked for
 
 
 def test_export_zip_copy_then_rename_in_that_order(tree: tree_sitter.Node) -> None:
@@ -163,3 +169,180 @@ def test_the_task_registration_is_documented() -> None:
     docs = (ROOT / "docs" / "nightly.md").read_text(encoding="utf-8")
     assert "Register-ScheduledTask" in docs and "schtasks /Create" in docs
     assert "Export-DriftcheckConfiguration.ps1" in docs
+
+
+# --- -PendingExports: csexport.exe for every connector into PendingExports\ ----------------------
+
+
+def function(tree: tree_sitter.Node, name: str) -> tree_sitter.Node:
+    return next(
+        n
+        for n in walk(tree)
+        if n.type == "function_statement"
+        and text(n.child_by_field_name("function_name") or n.children[1]) == name
+    )
+
+
+def string_literals(node: tree_sitter.Node) -> list[str]:
+    """The values of the single-quoted literals under ``node``, in order."""
+    return [text(n)[1:-1].replace("''", "'") for n in walk(node) if n.type == "string_literal"
+            and text(n).startswith("'")]  # fmt: skip
+
+
+def test_pending_exports_run_between_the_export_and_the_zip_only_when_asked(
+    tree: tree_sitter.Node,
+) -> None:
+    main = [c for c in calls(tree) if c.position > function(tree, "Export-PendingExports").end_byte]
+    order = [c.name for c in main]
+    assert (
+        order.index("Get-ADSyncServerConfiguration")
+        < order.index("Get-SyncBinFolder")
+        < order.index("Export-PendingExports")
+        < order.index("Compress-Archive")
+    ), order
+    export = next(c for c in main if c.name == "Export-PendingExports")
+    assert export.inside == ("try_statement",)  # a failure is logged, the temporary zip removed
+    assert "(Join-Path $exportFolder 'PendingExports')" in export.arguments  # inside the zip
+    guard = next(
+        n for n in walk(tree) if n.type == "if_statement" and export.position in range(n.start_byte, n.end_byte)
+    )  # fmt: skip
+    assert text(guard.children[2]) == "$PendingExports"
+    assert next(c for c in main if c.name == "Get-SyncBinFolder").arguments.split() == [
+        "-Configured", "$SyncBinPath",
+    ]  # fmt: skip
+
+
+def test_every_connector_is_exported_with_csexport_and_failures_are_per_connector(
+    tree: tree_sitter.Node,
+) -> None:
+    body = function(tree, "Export-PendingExports")
+    loop = next(n for n in walk(body) if n.type == "foreach_statement")
+    assert "@(Get-ADSyncConnector)" in text(loop)
+    inner = calls(loop)
+    invoke = next(c for c in inner if c.name == "Invoke-CsExport")
+    # inside a try in the loop: one connector's failure does not stop the others
+    assert invoke.inside[0] == "try_statement"
+    assert invoke.arguments.split() == [
+        "-Program", "$program", "-Connector", "$name", "-Target", "$target",
+    ]  # fmt: skip
+    assert "ConvertTo-SafeFileName" in [c.name for c in inner]
+    loop_text = text(loop)
+    assert "$failures.Add([ordered]@{ connector = $name; error = $reason })" in loop_text
+    assert "$files.Add([ordered]@{ file = $fileName; connector = $name })" in loop_text
+    # the manifest of the contract, beside the files
+    literals = string_literals(body)
+    assert "driftcheck/pending-manifest/v1" in literals and "manifest.json" in literals
+    manifest = text(body)
+    for key in ("schema", "server", "created", "files", "failures"):
+        assert f"{key} " in manifest or f"{key}=" in manifest, key
+    setter = next(c for c in calls(body) if c.name == "Set-Content")
+    assert "-LiteralPath $manifestPath" in setter.arguments
+    assert "-Encoding UTF8" in setter.arguments
+
+
+def test_csexport_is_called_with_x_format_and_every_argument_quoted(tree: tree_sitter.Node) -> None:
+    body = text(function(tree, "Invoke-CsExport"))
+    assert "@($Connector, $Target, '/f:x')" in body
+    assert "ForEach-Object { ConvertTo-NativeArgument -Value $_ }" in body
+    assert "$start.UseShellExecute = $false" in body  # no shell: nothing is interpreted
+    assert "$process.ExitCode -ne 0" in body and "WaitForExit($CsExportTimeoutMs)" in body
+
+
+def windows_argv(command_line: str) -> list[str]:
+    """How a Microsoft C runtime program splits its command line (CommandLineToArgvW)."""
+    args, current, i, quoted, started = [], [], 0, False, False
+    while i < len(command_line):
+        ch = command_line[i]
+        if ch == "\\":
+            j = i
+            while j < len(command_line) and command_line[j] == "\\":
+                j += 1
+            slashes = j - i
+            if j < len(command_line) and command_line[j] == '"':
+                current.append("\\" * (slashes // 2))
+                if slashes % 2:
+                    current.append('"')
+                    i = j + 1
+                else:
+                    i = j
+            else:
+                current.append("\\" * slashes)
+                i = j
+            started = True
+            continue
+        if ch == '"':
+            quoted, started = not quoted, True
+        elif ch == " " and not quoted:
+            if started:
+                args.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(ch)
+            started = True
+        i += 1
+    if started:
+        args.append("".join(current))
+    return args
+
+
+def native_argument(tree: tree_sitter.Node) -> Callable[[str], str]:
+    """ConvertTo-NativeArgument, rebuilt from the script's own two patterns."""
+    patterns = [p for p in string_literals(function(tree, "ConvertTo-NativeArgument")) if "\\" in p]
+    quote_pattern, escaped_quote, tail_pattern = patterns
+    assert escaped_quote == '\\"'  # what replaces each " (after its doubled backslashes)
+
+    def convert(value: str) -> str:
+        escaped = re.sub(quote_pattern, lambda m: m.group(1) * 2 + '\\"', value)
+        escaped = re.sub(tail_pattern, lambda m: m.group(1) * 2, escaped)
+        return '"' + escaped + '"'
+
+    return convert
+
+
+@pytest.mark.parametrize(
+    "connector",
+    [
+        "contoso.onmicrosoft.com - AAD",
+        'Forest "A" & B',
+        "ends with a backslash\\",
+        'back\\"slash quote',
+        "",
+        "%TEMP% $(calc) `n ; | >",
+    ],
+)
+def test_a_quoted_argument_reaches_csexport_unchanged(
+    tree: tree_sitter.Node, connector: str
+) -> None:
+    quote = native_argument(tree)
+    line = " ".join(quote(v) for v in (connector, r"C:\Temp\x\01-a.xml", "/f:x"))
+    assert windows_argv(line) == [connector, r"C:\Temp\x\01-a.xml", "/f:x"]
+
+
+def test_file_names_are_safe_and_match_the_samples(tree: tree_sitter.Node) -> None:
+    body = function(tree, "ConvertTo-SafeFileName")
+    pattern, replacement = string_literals(body)[:2]
+    fmt = next(p for p in string_literals(body) if "{0:D2}" in p)
+    assert fmt == "{0:D2}-{1}.xml"
+    manifest = json.loads((SAMPLES / "staging-pending" / "manifest.json").read_text("utf-8"))
+    for index, entry in enumerate(manifest["files"], start=1):
+        safe = re.sub(pattern, replacement, entry["connector"])
+        assert f"{index:02d}-{safe}.xml" == entry["file"]
+    hostile = re.sub(pattern, replacement, 'a/b\\c:d*e?f"g<h>i|j')
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", hostile)
+
+
+def test_the_bin_folder_comes_from_the_service_or_the_documented_default(
+    tree: tree_sitter.Node,
+) -> None:
+    body = function(tree, "Get-SyncBinFolder")
+    literals = string_literals(body)
+    assert "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\ADSync" in literals
+    assert "ImagePath" in literals
+    assert "Microsoft Azure AD Sync\\Bin" in literals
+    assert "(Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync\\Bin')" in text(body)
+
+
+def test_pending_exports_are_documented() -> None:
+    docs = (ROOT / "docs" / "nightly.md").read_text(encoding="utf-8")
+    assert "-PendingExports" in docs and "PendingExports/manifest.json" in docs
+    assert "-SyncBinPath" in docs

@@ -23,7 +23,7 @@ from exportkit.model import FileStyle
 from lxml import etree
 
 from driftcheck.cli.app import main
-from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES
 from tests.conftest import SAMPLES
 
 CONNECTORS, RULES, DRIFT, SEED = 2, 5, 9, 7

@@ -800,7 +800,7 @@ def test_a_retired_global_parameter_is_a_product_change(
 
 def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None:
     """A reminder that the noise sweep grows with the rules (documented kinds by name)."""
-    from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
+    from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES
 
     covered = {
         "server-local-ids": "guids",
@@ -824,7 +824,7 @@ def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None
 def _flattened(xml: str) -> dict[str, str]:
     from lxml import etree
 
-    from driftcheck.read.extract import flatten
+    from driftcheck.read.xmltree import flatten
 
     return dict(flatten(etree.fromstring(xml)))
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from driftcheck.pipeline.compare import compare_exports
-from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES
 from tests.noise import make_staging_twin
 
 

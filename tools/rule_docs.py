@@ -1,4 +1,4 @@
-"""Write the rule tables of docs/ignore-rules.md from the rule catalogue in driftcheck.policy.rules.
+"""Write the rule tables of docs/ignore-rules.md from the catalogue in driftcheck.policy.builtin.
 
 The tables sit between ``<!-- rules:ignore -->``/``<!-- rules:severity -->`` and
 ``<!-- /rules -->`` markers; the prose around them is left alone. tests/test_docs.py fails
@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES, BUILT_IN_SEVERITY_RULES
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES, BUILT_IN_SEVERITY_RULES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "ignore-rules.md"
 END = "<!-- /rules -->"

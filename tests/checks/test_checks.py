@@ -23,7 +23,8 @@ from driftcheck.checks.catalogue import (
     failing,
 )
 from driftcheck.checks.pair import run_pair_checks
-from driftcheck.checks.server import explain_reason, parse_timespan, run_server_checks
+from driftcheck.checks.server import parse_timespan, run_server_checks
+from driftcheck.checks.version import explain_reason
 from driftcheck.model.releases import load_release_table
 from driftcheck.model.vocab import Severity
 from driftcheck.pipeline.compare import load_side

@@ -15,7 +15,7 @@ import pytest
 from exportkit.manifest import read_findings
 
 from driftcheck.cli.app import main
-from driftcheck.policy.rules import BUILT_IN_IGNORE_RULES
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES
 from tests.conftest import SAMPLES
 
 PRIMARY = SAMPLES / "primary"

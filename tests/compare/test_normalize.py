@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from driftcheck.compare.normalize import (
-    Loose,
-    MemberSet,
-    canonicalize,
-    join_group_text,
-    keyed,
-    reference,
-    scoping_group_text,
-)
+from driftcheck.compare.canonical import Loose, MemberSet
+from driftcheck.compare.normalize import canonicalize
+from driftcheck.compare.sections import join_group_text, keyed, reference, scoping_group_text
 from driftcheck.model.expression import normalize_expression
 from driftcheck.model.server import JoinCondition, JoinGroup, ScopeClause, ScopingGroup
 from driftcheck.read.extract import server_configuration

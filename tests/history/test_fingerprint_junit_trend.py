@@ -243,7 +243,7 @@ def test_failed_readiness_checks_get_a_history_too(tmp_path: Path) -> None:
     assert second_report.history_run.counts["open"] == 1
     with open_history(tmp_path / "h.sqlite", read_only=True) as store:
         assert [r.checks_failed for r in store.runs()] == [1, 1]
-        assert [f.kind for f in store.open_findings()] == ["check"]
+        assert [f.finding.kind for f in store.open_findings()] == ["check"]
 
 
 def test_junit_many_reports_in_one_file_keep_their_suites_apart() -> None:

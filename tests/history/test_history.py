@@ -64,7 +64,7 @@ def test_resolved_then_reopened_keeps_its_first_sighting(tmp_path: Path) -> None
     a, b = item("a.com"), item("b.com")
     record_run(db, run(1), [a, b])
     gone = record_run(db, run(2), [a])
-    assert [(r.object, r.status, r.first_seen) for r in gone.resolved] == [
+    assert [(r.finding.object, r.status, r.first_seen) for r in gone.resolved] == [
         ("b.com", "resolved", "2026-11-01T02:00:00Z")
     ]
     assert record_run(db, run(3), [a]).resolved == []  # resolved is reported once
@@ -83,7 +83,7 @@ def test_a_changed_value_is_a_new_finding_and_the_old_one_resolves(tmp_path: Pat
     record_run(db, run(1), [item("a.com", "1000")])
     result = record_run(db, run(2), [item("a.com", "2000")])
     assert list(s.status for s in result.states.values()) == ["new"]
-    assert [r.staging for r in result.resolved] == ["1000"]
+    assert [r.finding.staging for r in result.resolved] == ["1000"]
 
 
 def test_severity_change_is_the_same_finding(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_severity_change_is_the_same_finding(tmp_path: Path) -> None:
     result = record_run(db, run(2), [item("a.com", severity="blocking")])
     assert [s.status for s in result.states.values()] == ["open"]
     with open_history(db, read_only=True) as store:
-        assert store.open_findings()[0].severity == "blocking"
+        assert store.open_findings()[0].finding.severity == "blocking"
 
 
 def test_pairs_are_tracked_apart_in_one_file(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_pairs_are_tracked_apart_in_one_file(tmp_path: Path) -> None:
     assert other.states[a.fingerprint].status == "new"
     assert other.resolved == []
     same = record_run(db, run(3), [])
-    assert [r.object for r in same.resolved] == ["a.com"]
+    assert [r.finding.object for r in same.resolved] == ["a.com"]
     with open_history(db, read_only=True) as store:
         assert store.pairs() == ["fab-sync01|fab-sync02", "self:fab-sync01"]
         assert [f.pair for f in store.open_findings()] == ["self:fab-sync01"]
@@ -124,7 +124,7 @@ def test_keep_days_prunes_old_runs_but_keeps_what_is_still_open(tmp_path: Path) 
     assert result.states[a.fingerprint].first_seen == "2026-11-01T02:00:00Z"
     with open_history(db, read_only=True) as store:
         assert [r.started for r in store.runs()] == ["2026-12-10T02:00:00Z"]
-        assert [f.object for f in store.open_findings()] == ["a.com"]
+        assert [f.finding.object for f in store.open_findings()] == ["a.com"]
         count = store.db.execute("SELECT count(*) FROM findings").fetchone()[0]
     assert count == 1  # b.com, resolved before the cutoff, is forgotten
 
@@ -214,7 +214,7 @@ def test_a_run_failing_inside_its_transaction_leaves_the_history_as_it_was(
     monkeypatch.undo()
     with open_history(db, read_only=True) as store:
         assert len(store.runs()) == 1
-        assert [f.object for f in store.open_findings()] == ["a.com"]
+        assert [f.finding.object for f in store.open_findings()] == ["a.com"]
     result = record_run(db, run(3), [item("a.com")])
     assert [s.status for s in result.states.values()] == ["open"]
 
@@ -271,9 +271,9 @@ def test_a_killed_run_leaves_the_previous_history_readable(tmp_path: Path) -> No
     proc.wait()
     with open_history(db, read_only=True) as store:
         assert [r.started for r in store.runs()] == ["2026-11-01T00:00:00Z"]
-        assert [f.object for f in store.open_findings()] == ["a.com"]
+        assert [f.finding.object for f in store.open_findings()] == ["a.com"]
     result = record_run(db, RunInfo(pair="p|s", started=datetime(2026, 11, 3, tzinfo=UTC)), [])
-    assert [r.object for r in result.resolved] == ["a.com"]
+    assert [r.finding.object for r in result.resolved] == ["a.com"]
 
 
 def test_two_runs_at_once_both_succeed_the_second_waits(tmp_path: Path) -> None:

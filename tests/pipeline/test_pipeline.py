@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from exportkit import estate
 
-from driftcheck.compare.normalize import DeferredSchema, canonicalize, differing_schemas
+from driftcheck.compare.canonical import DeferredSchema
+from driftcheck.compare.normalize import canonicalize, differing_schemas
 from driftcheck.compare.walk import Change, compare
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.pipeline import compare as pipeline

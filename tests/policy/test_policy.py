@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from driftcheck.compare.walk import PRECEDENCE_ORDER, Change
-from driftcheck.policy.rules import (
-    BUILT_IN_IGNORE_RULES,
-    BUILT_IN_SEVERITY_RULES,
-    apply_policy,
-    glob,
-    severity_of,
-)
+from driftcheck.policy.builtin import BUILT_IN_IGNORE_RULES, BUILT_IN_SEVERITY_RULES
+from driftcheck.policy.matching import glob
+from driftcheck.policy.rules import apply_policy, severity_of
 
 
 def change(

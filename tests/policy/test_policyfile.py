@@ -158,7 +158,7 @@ def test_invalid_policy_files_name_file_line_and_problem(
 
 
 def test_glob_escape_matches_literally() -> None:
-    from driftcheck.policy.rules import glob
+    from driftcheck.policy.matching import glob
 
     text = "IIF([a]*2?,1,0)"
     assert glob(glob_escape(text)).fullmatch(text)

@@ -12,15 +12,9 @@ import pytest
 from driftcheck.errors import InputError
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.read import extract
-from driftcheck.read.extract import (
-    SchemaCut,
-    connector,
-    fingerprint,
-    read_schema,
-    read_schemas,
-    server_configuration,
-)
+from driftcheck.read.extract import connector, read_schema, read_schemas, server_configuration
 from driftcheck.read.files import Document, ExportFiles, parse_xml, read_export
+from driftcheck.read.schema import SchemaCut, fingerprint
 from tests.conftest import (
     AD_ATTRIBUTES,
     SAMPLES,

@@ -22,9 +22,10 @@ from syrupy.assertion import SnapshotAssertion
 
 import driftcheck.render.script as ps
 from driftcheck.cli.app import main
-from driftcheck.compare.normalize import competing_group
+from driftcheck.compare.sections import competing_group
 from driftcheck.errors import InputError
 from driftcheck.pipeline.compare import compare_exports
+from driftcheck.render import psquote, scriptplan
 from driftcheck.render.html import render_html
 from driftcheck.report.jsonfile import to_json
 from driftcheck.report.types import PolicyInfo, Report
@@ -58,7 +59,7 @@ HOSTILE = (
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_ps_string_parses_and_round_trips(value: str) -> None:
-    script = f"Write-Output {ps.ps_string(value)} -NoEnumerate\r\n$x = {ps.ps_string(value)}\r\n"
+    script = f"Write-Output {psquote.ps_string(value)} -NoEnumerate\r\n$x = {psquote.ps_string(value)}\r\n"
     root = psast.parse(script)
     assert psast.errors(root) == []
     (output,) = psast.commands(root)
@@ -69,16 +70,16 @@ def test_ps_string_parses_and_round_trips(value: str) -> None:
 
 
 def test_ps_string_doubles_every_single_quote_and_codes_line_breaks() -> None:
-    assert ps.ps_string("a'b\u2019c") == "'a''b\u2019\u2019c'"
-    assert ps.ps_string("a\nb") == "('a' + [char]0x000A + 'b')"
-    assert ps.ps_string("\r\n") == "('' + [char]0x000D + [char]0x000A)"
-    assert ps.ps_string("") == "''"
-    assert ps.ps_string('$(x) `n "') == "'$(x) `n \"'"
+    assert psquote.ps_string("a'b\u2019c") == "'a''b\u2019\u2019c'"
+    assert psquote.ps_string("a\nb") == "('a' + [char]0x000A + 'b')"
+    assert psquote.ps_string("\r\n") == "('' + [char]0x000D + [char]0x000A)"
+    assert psquote.ps_string("") == "''"
+    assert psquote.ps_string('$(x) `n "') == "'$(x) `n \"'"
 
 
 def test_comment_and_shown_text_hold_no_line_break_or_escape() -> None:
-    assert ps.ps_comment("a\nRemove-ADSyncRule") == "# a\\x0ARemove-ADSyncRule"
-    assert ps.shown("\x1b[31mred\u2028") == "\\x1B[31mred\\u2028"
+    assert psquote.ps_comment("a\nRemove-ADSyncRule") == "# a\\x0ARemove-ADSyncRule"
+    assert psquote.shown("\x1b[31mred\u2028") == "\\x1B[31mred\\u2028"
 
 
 # --- scenarios: copies of the samples with planted sync-rule drift ---------------------------
@@ -328,11 +329,11 @@ def replay(script: str) -> Replay:
                 assert isinstance(ref, psast.Index) and ref.key == 0
                 type_name, *args = conditions[ref.variable]
                 if scope:
-                    assert type_name == ps.SCOPE_CONDITION
+                    assert type_name == scriptplan.SCOPE_CONDITION
                     attribute, value, operator = args
                     group.append({"attribute": attribute, "operator": operator, "value": value})
                 else:
-                    assert type_name == ps.JOIN_CONDITION
+                    assert type_name == scriptplan.JOIN_CONDITION
                     cs, mv, case = args
                     group.append(
                         {
@@ -449,11 +450,13 @@ def _comparable(rule: Mapping[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("target", ["staging", "primary"])
 def test_script_round_trip(tmp_path: Path, name: str, target: str) -> None:
     report = scenario_report(tmp_path, SCENARIOS[name])
-    plan = ps.plan_script(report, target)
+    plan = scriptplan.plan_script(report, target)
     script = ps.render_script(plan)
     apply_script(report, script, target)
     assert not plan.changes_nothing
-    reported = {json.dumps(ps._fix(d).to_json(), sort_keys=True) for d in report.differences}
+    reported = {
+        json.dumps(scriptplan._fix(d).to_json(), sort_keys=True) for d in report.differences
+    }
     assert {json.dumps(f.to_json(), sort_keys=True) for f in plan.fixes} <= reported
 
 
@@ -463,7 +466,7 @@ def test_hostile_strings_reach_the_report_and_the_script_unchanged(tmp_path: Pat
     fixup = next(r for r in _rules(report, "primary").values() if r["name"].startswith("Fixup "))
     assert fixup["description"] == everything.strip()
     assert fixup["flows"][0]["expression"] == everything
-    run = replay(ps.render_script(ps.plan_script(report)))
+    run = replay(ps.render_script(scriptplan.plan_script(report)))
     (built,) = [r for r in run.built.values() if r["name"].startswith("Fixup ")]
     assert built["flows"][0]["expression"] == everything
     assert [n for n, _, _ in run.lookups.values() if n.startswith("Usage ")]
@@ -471,7 +474,7 @@ def test_hostile_strings_reach_the_report_and_the_script_unchanged(tmp_path: Pat
 
 def test_every_drift_kind_is_replaced_not_just_reported(tmp_path: Path) -> None:
     report = scenario_report(tmp_path, disabled_and_link_type)
-    actions = {(c.action, c.name) for c in ps.plan_script(report).changes}
+    actions = {(c.action, c.name) for c in scriptplan.plan_script(report).changes}
     assert {("replace", USAGE), ("replace", TITLE), ("replace", FIXUP)} <= actions
 
 
@@ -489,7 +492,7 @@ def sample_report() -> Report:
 
 
 def test_samples_plan(sample_report: Report) -> None:
-    plan = ps.plan_script(sample_report)
+    plan = scriptplan.plan_script(sample_report)
     actions = {(c.action, c.name) for c in plan.changes}
     assert actions == {
         ("add", "In from AD - Group Naming Prefix"),
@@ -516,11 +519,11 @@ def test_samples_script_snapshot(
     sample_report: Report, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ps, "__version__", "0.0.0")
-    assert ps.render_script(ps.plan_script(sample_report)) == snapshot
+    assert ps.render_script(scriptplan.plan_script(sample_report)) == snapshot
 
 
 def test_samples_script_header_safety_and_warnings(sample_report: Report) -> None:
-    script = ps.render_script(ps.plan_script(sample_report))
+    script = ps.render_script(scriptplan.plan_script(sample_report))
     root = psast.parse(script)
     assert psast.errors(root) == []
     lines = script.splitlines()
@@ -547,7 +550,7 @@ def test_samples_script_header_safety_and_warnings(sample_report: Report) -> Non
 def test_identical_servers_script_changes_nothing(tmp_path: Path) -> None:
     report = compare_exports(SAMPLES / "primary", SAMPLES / "primary")
     for target in ("staging", "primary"):
-        plan = ps.plan_script(report, target)
+        plan = scriptplan.plan_script(report, target)
         assert plan.changes_nothing and plan.fixes == ()
         script = ps.render_script(plan)
         root = psast.parse(script)
@@ -566,7 +569,7 @@ def test_rules_on_a_connector_missing_from_the_target_are_warned_about(
         for e in sample_report.objects["connector"]
     )
     report = replace(sample_report, objects={**sample_report.objects, "connector": connectors})
-    plan = ps.plan_script(report)
+    plan = scriptplan.plan_script(report)
     assert all(c.connector != "fabrikam.com" for c in plan.changes if c.action == "add")
     assert any("not on the staging server" in w.why for w in plan.warnings)
 
@@ -575,28 +578,28 @@ def test_name_map_names_the_staging_connectors_as_staging_spells_them(
     sample_report: Report,
 ) -> None:
     report = replace(sample_report, policy=PolicyInfo(None, {"fabrikam-dev.com": "fabrikam.com"}))
-    plan = ps.plan_script(report)
+    plan = scriptplan.plan_script(report)
     assert {c.connector for c in plan.changes} >= {"fabrikam-dev.com", "emea.fabrikam-dev.com"}
     assert "$connectorIds['fabrikam-dev.com'] = Get-TargetConnectorId" in ps.render_script(plan)
-    reverse = ps.plan_script(report, "primary")
+    reverse = scriptplan.plan_script(report, "primary")
     assert "fabrikam-dev.com" not in ps.render_script(reverse).split("param(")[1]
 
 
 def test_reports_without_definitions_or_objects_are_refused(sample_report: Report) -> None:
     with pytest.raises(InputError, match="no configuration objects"):
-        ps.plan_script(replace(sample_report, objects={}))
+        scriptplan.plan_script(replace(sample_report, objects={}))
     saved = sample_report.to_json()
     for entry in saved["objects"]["sync-rule"]:
         entry.pop("definition", None)
     with pytest.raises(InputError, match="older driftcheck"):
-        ps.plan_script(Report.from_json(saved))
+        scriptplan.plan_script(Report.from_json(saved))
     ambiguous = replace(
         sample_report, policy=PolicyInfo(None, {"a.com": "x.com", "b.com": "X.com"})
     )
     with pytest.raises(InputError, match="several staging names"):
-        ps.plan_script(ambiguous)
+        scriptplan.plan_script(ambiguous)
     with pytest.raises(InputError, match="staging or primary"):
-        ps.plan_script(sample_report, "both")
+        scriptplan.plan_script(sample_report, "both")
 
 
 # --- command line and files ------------------------------------------------------------------
@@ -655,7 +658,7 @@ def test_script_command_bad_report_is_a_one_line_error(
 
 
 def test_html_link_cannot_carry_a_scheme(sample_report: Report) -> None:
-    plan = ps.plan_script(sample_report)
+    plan = scriptplan.plan_script(sample_report)
     record = ps.script_record(plan, Path("x.ps1"), "javascript:alert(1)")
     page = render_html(replace(sample_report, script=record))
     assert 'href="javascript%3Aalert%281%29"' in page
@@ -663,11 +666,13 @@ def test_html_link_cannot_carry_a_scheme(sample_report: Report) -> None:
 
 
 def test_definitions_and_script_record_survive_the_json_report(sample_report: Report) -> None:
-    record = ps.script_record(ps.plan_script(sample_report), Path("fix.ps1"), "../fix.ps1")
+    record = ps.script_record(scriptplan.plan_script(sample_report), Path("fix.ps1"), "../fix.ps1")
     report = replace(sample_report, script=record)
     loaded = Report.from_json(json.loads(to_json(report)))
     assert loaded.script == record
     rules = loaded.objects["sync-rule"]
     assert [e.rule for e in rules] == [e.rule for e in report.objects["sync-rule"]]
     assert sum(1 for e in rules if e.rule and e.rule.definition_primary) == 7
-    assert ps.render_script(ps.plan_script(loaded)) == ps.render_script(ps.plan_script(report))
+    assert ps.render_script(scriptplan.plan_script(loaded)) == ps.render_script(
+        scriptplan.plan_script(report)
+    )

@@ -98,3 +98,59 @@ def test_view_counts_and_labels() -> None:
 )
 def test_server_names_as_file_names(server: str, name: str) -> None:
     assert safe_name(server) == name
+
+
+def pending_entry(title: str, failures: list[str]) -> dict[str, Any]:
+    zero = {"blocking": 0, "warning": 0, "info": 0}
+    return {
+        "key": "sync02",
+        "server": "SYNC02",
+        "title": title,
+        "export_date": "2026-11-30 01:37:00",
+        "path": "/drop/SYNC02/x.zip",
+        "name": "pending-SYNC02",
+        "verdict": "fail",
+        "counts": {
+            "objects": 1250,
+            "adds": 3,
+            "updates": 1203,
+            "deletes": 44,
+            "delete_adds": 0,
+            "escrowed": 1,
+            "unconfirmed": 2,
+        },
+        "connectors": [],
+        "by_severity": {"blocking": 1, "warning": 2, "info": 0},
+        "statuses": {
+            "new": {**zero, "blocking": 1},
+            "open": {**zero, "warning": 2},
+            "resolved": zero,
+        },
+        "findings": [],
+        "failures": failures,
+        "html": "pending-SYNC02.html",
+        "json": "pending-SYNC02.json",
+    }
+
+
+def test_the_pending_exports_table_counts_and_escapes() -> None:
+    entry = pending_entry("<b>SYNC02</b> pending exports", ["connector '<i>x</i>': exit code 2"])
+    page = render_index(night(pending=[entry]), prefix="2026-11-30/")
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    assert "Pending exports of staging servers" in page
+    assert 'href="2026-11-30/pending-SYNC02.html"' in page
+    assert "&lt;b&gt;SYNC02&lt;/b&gt;" in page and "<b>SYNC02" not in page
+    assert "&lt;i&gt;x&lt;/i&gt;" in page and "<i>x" not in page
+    [row] = index_view(night(pending=[entry]), prefix="")["pending"]
+    assert (row["objects"], row["updates"], row["deletes"], row["unconfirmed"]) == (
+        1250,
+        1203,
+        44,
+        3,
+    )
+    assert (row["new"], row["resolved"], row["by_severity"]) == (1, 0, "1 / 2 / 0")
+    assert row["verdict"] == "drift" and row["verdict_label"] == "fail"
+
+
+def test_no_pending_exports_no_table() -> None:
+    assert "Pending exports of staging servers" not in render_index(night(), prefix="")

@@ -16,7 +16,8 @@ Layers, each in its own module:
 - Scenario tables: :mod:`exportkit.fabrikam` (the bundled samples) and :mod:`exportkit.estate`
   (the N-forest benchmark estate); built on the Fabrikam twin: :mod:`exportkit.upgrade` (an
   upgraded staging server and planted suspect changes) and :mod:`exportkit.nights` (a nightly
-  drop folder).
+  drop folder); :mod:`exportkit.pending` (the staging server's pending exports, csexport XML
+  written by :mod:`exportkit.csexport`).
 
 Public API: :func:`build_samples` (everything in ``samples/``), :func:`write_pair` (the
 estate), :func:`write_upgraded` and :func:`upgrade_variant` with :data:`SUSPECTS` (the upgraded
@@ -29,7 +30,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import fabrikam, upgrade
+from . import fabrikam, pending, upgrade
 from .estate import write_pair
 from .manifest import Finding, read_findings, write_manifest
 from .nights import Night, nights, self_findings
@@ -59,11 +60,17 @@ def build_samples(root: Path) -> list[str]:
     product_changes = upgrade.write_upgraded(upgraded)
     readme = fabrikam.readme_lines(primary.rules, staging.rules)
     readme += upgrade.readme_lines(product_changes)
+    pending_folder = root / pending.FOLDER
+    if pending_folder.exists():
+        shutil.rmtree(pending_folder)
+    plan = pending.write_pending(pending_folder)
+    readme += pending.readme_lines(plan)
     (root / "README.md").write_text("\n".join(readme), encoding="utf-8")
     write_manifest(
         root / "expected-drift.json", fabrikam.samples_manifest(primary.rules, staging.rules)
     )
     write_manifest(root / "upgrade-expected.json", upgrade.upgrade_manifest(product_changes))
+    write_manifest(root / pending.EXPECTED, pending.expected(plan))
     return fabrikam.verify(root)
 
 

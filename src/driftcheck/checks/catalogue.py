@@ -16,7 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from driftcheck.compare.normalize import CanonicalConfiguration, ConfigObject
+from driftcheck.compare.canonical import CanonicalConfiguration, ConfigObject
 from driftcheck.compare.ruletags import (
     rule_direction,
     rule_name,

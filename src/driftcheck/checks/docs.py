@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from driftcheck.checks.catalogue import CATALOGUE, Scope
-from driftcheck.checks.server import (
+from driftcheck.checks.version import (
     ABORT_REASONS,
     CURRENT_REASONS,
     HISTORICAL_REASONS,

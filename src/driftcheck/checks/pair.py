@@ -20,7 +20,7 @@ from driftcheck.checks.catalogue import (
     rule_label,
     setting,
 )
-from driftcheck.compare.normalize import CanonicalConfiguration, ConfigObject
+from driftcheck.compare.canonical import CanonicalConfiguration, ConfigObject
 from driftcheck.compare.ruletags import stem_key
 from driftcheck.model.releases import parse_version
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from driftcheck.checks.catalogue import CheckContext, CheckResult, Json, failing
 from driftcheck.checks.pair import run_pair_checks
 from driftcheck.checks.server import run_server_checks
-from driftcheck.compare.normalize import CanonicalConfiguration
+from driftcheck.compare.canonical import CanonicalConfiguration
 from driftcheck.compare.upgrade import UpgradeMode
 from driftcheck.errors import InputError
 from driftcheck.model.releases import load_release_table

@@ -25,7 +25,7 @@ from driftcheck.policy.file import (
     load_policy,
 )
 from driftcheck.policy.rules import Policy
-from driftcheck.render.script import TARGETS
+from driftcheck.render.scriptplan import TARGETS
 from driftcheck.report.types import Report
 
 EXIT_USAGE = 2

@@ -26,10 +26,13 @@ from driftcheck.cli.common import (
     run_compare,
 )
 from driftcheck.cli.gcpause import collector_paused
+from driftcheck.exports import DEFAULT_THRESHOLDS, ExportsOptions
 from driftcheck.history.store import DEFAULT_KEEP_DAYS
 from driftcheck.history.tracking import track
 from driftcheck.model.vocab import Severity
 from driftcheck.output.files import check_output_paths
+from driftcheck.pipeline.pending import with_pending
+from driftcheck.policy.file import find_policy, load_policy
 from driftcheck.render.html import render_html, report_template
 from driftcheck.render.junit import junit_xml
 from driftcheck.render.script import script_summary, write_migration_script
@@ -119,6 +122,17 @@ def compare(
         ),
     ] = None,
     run_time: RunTimeOpt = None,
+    pending_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--pending",
+            metavar="PATH",
+            help="The staging server's pending exports (csexport files, a folder or the "
+            "export script's zip; repeat for several): each difference lists the pending "
+            "changes it explains, the rest are shown as data changes, and their findings "
+            "count in the verdict (docs/pending-exports.md).",
+        ),
+    ] = None,
 ) -> None:
     """Compare PRIMARY with STAGING and report every difference that matters.
 
@@ -132,8 +146,12 @@ def compare(
     upgrade-… rules (docs/upgrade-mode.md). Readiness checks of both servers come first
     (docs/readiness-checks.md).
 
+    With --pending, the staging server's pending exports are linked to the differences
+    that explain them, and a pending-exports finding at or above --fail-on counts as drift.
+
     Exit codes: 0 no difference at or above --fail-on, 1 drift found (or two active servers,
-    or with --checks fail a failed check), 2 bad usage or unreadable input.
+    or with --checks fail a failed check, or with --pending a pending-exports finding), 2 bad
+    usage or unreadable input.
 
     Exports are read within limits (sizes, zip compression ratio, element counts) that a
     giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.
@@ -153,6 +171,10 @@ def compare(
         checks=checks,
         meanwhile=report_template if html_path is not None else None,
     )
+    if pending_paths:
+        found = find_policy(policy_path, Path.cwd())
+        thresholds = load_policy(found).pending if found is not None else DEFAULT_THRESHOLDS
+        report = with_pending(report, pending_paths, ExportsOptions(thresholds=thresholds), staging)
     if script_path is not None:
         record = write_migration_script(report, script_path, script_target.value, html=html_path)
         report = dataclasses.replace(report, script=record)

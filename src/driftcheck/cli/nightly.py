@@ -238,10 +238,13 @@ def nightly(
         policy=policy,
         name_map=admin.name_map if admin else None,
         policy_file=admin.path if admin else None,
+        pending_thresholds=admin.pending if admin else None,
         history=history_path,
         keep_days=keep_days,
         at=run_time.replace(tzinfo=UTC) if run_time else None,
     )
+    for warning in night.warnings[len(selection.warnings) :]:  # the pending exports'
+        typer.echo(f"driftcheck: warning: {plain_text(warning)}", err=True)
     folder = write_night(night, out)
     if junit_path is not None:
         write_nightly_junit(night, junit_path)
@@ -249,8 +252,11 @@ def nightly(
         for outcome in night.outcomes:
             line = verdict_line(outcome.report)
             typer.echo(plain_text(f"{outcome.comparison.title}: {line}"))
+        for pending in night.pending:
+            typer.echo(plain_text(f"{pending.title}: {pending.summary_line()}"))
         typer.echo(f"Reports written: {folder}{os.sep} and {out / LATEST_FILE}")
     attachments = [folder / f"{o.name}.html" for o in night.outcomes]
+    attachments += [folder / f"{p.name}.html" for p in night.pending]
     sent, failures = deliver(notification(night, folder, attachments), settings, os.environ)
     for failure in failures:
         typer.echo(f"driftcheck: notification failed: {failure}", err=True)

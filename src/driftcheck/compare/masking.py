@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Any
 
-from driftcheck.compare.normalize import ENCRYPTED
+from driftcheck.compare.canonical import ENCRYPTED
 from driftcheck.model.vocab import Section
 
 Json = Any

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from driftcheck.compare.normalize import ConfigObject
+from driftcheck.compare.canonical import ConfigObject
 
 _TAG = re.compile(r"(?P<stem>microsoft\..+?)\.(?P<version>\d+)", re.IGNORECASE)
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from driftcheck.compare.normalize import CanonicalConfiguration, ConfigObject
+from driftcheck.compare.canonical import CanonicalConfiguration, ConfigObject
 from driftcheck.compare.ruletags import rule_tag, stem_key
 from driftcheck.compare.walk import PRECEDENCE_ORDER, Change
 from driftcheck.errors import InputError

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from driftcheck.compare.normalize import (
+from driftcheck.compare.canonical import (
     SECTIONS,
     CanonicalConfiguration,
     ConfigObject,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -73,9 +74,9 @@ class Identity:
     mail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class AttributeChange:
-    """One attribute of one object that the export would change."""
+class AttributeChange(NamedTuple):
+    """One attribute of one object that the export would change (a named tuple: millions
+    are made, and a tuple is made several times faster than a frozen dataclass)."""
 
     name: str
     #: the attribute's modification type (AMODT): add, delete, replace, update
@@ -93,9 +94,9 @@ class AttributeChange:
     old_known: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PendingObject:
-    """One connector-space object and what its unapplied export would do."""
+class PendingObject(NamedTuple):
+    """One connector-space object and what its unapplied export would do (a named tuple,
+    for speed, as :class:`AttributeChange`)."""
 
     id: str
     object_type: str

@@ -181,7 +181,9 @@ def cs_objects(stream: IO[bytes], label: str, limits: Limits) -> Iterator[Elemen
         while chunk:
             parser.feed(chunk)
             since_object += chunk.count(opening)
-            for event, el in _events(parser):
+            for event, el in parser.read_events():
+                if not isinstance(el, etree._Element):
+                    continue
                 if el.tag != OBJECT_TAG:
                     raise InputError(
                         "holds an XInclude element; refusing to read it",

@@ -98,6 +98,53 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX findings_by_last_run ON findings (pair, last_seen_run);
     """,
+    # 2: the pending exports of staging servers (driftcheck nightly): one row per server and
+    # run with the counts, and the pending-export findings with their statuses. New tables
+    # only: a history of schema 1 keeps every row as it was.
+    """
+    CREATE TABLE pending_runs (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        started TEXT NOT NULL,
+        export_date TEXT NOT NULL,
+        export_path TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        objects INTEGER NOT NULL,
+        adds INTEGER NOT NULL,
+        updates INTEGER NOT NULL,
+        deletes INTEGER NOT NULL,
+        delete_adds INTEGER NOT NULL,
+        escrowed INTEGER NOT NULL,
+        unconfirmed INTEGER NOT NULL,
+        blocking INTEGER NOT NULL,
+        warning INTEGER NOT NULL,
+        info INTEGER NOT NULL,
+        new INTEGER NOT NULL DEFAULT 0,
+        open INTEGER NOT NULL DEFAULT 0,
+        reopened INTEGER NOT NULL DEFAULT 0,
+        resolved INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX pending_runs_by_server ON pending_runs (server, id);
+    CREATE TABLE pending_findings (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        connector TEXT NOT NULL,
+        attribute TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        objects INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('new', 'open', 'reopened', 'resolved')),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_seen_run INTEGER NOT NULL,
+        resolved_at TEXT,
+        times_seen INTEGER NOT NULL,
+        UNIQUE (server, fingerprint)
+    );
+    CREATE INDEX pending_findings_by_last_run ON pending_findings (server, last_seen_run);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -151,18 +198,12 @@ class FindingState:
 
 @dataclass(frozen=True)
 class StoredFinding:
-    """A finding as the history holds it."""
+    """A finding as the history holds it: the :class:`Tracked` item a run saw, under the
+    fingerprint it was recorded with, and its history (status, first and last seen)."""
 
+    finding: Tracked
+    #: The key it is stored under (its :attr:`Tracked.fingerprint` when this version wrote it).
     fingerprint: str
-    kind: str
-    section: str
-    object: str
-    connector: str
-    path: str
-    change: str
-    primary: Any
-    staging: Any
-    severity: str
     status: str
     first_seen: str
     last_seen: str
@@ -171,16 +212,17 @@ class StoredFinding:
     pair: str = ""
 
     def as_json(self, now: datetime | None = None) -> dict[str, Any]:
+        f = self.finding
         entry: dict[str, Any] = {
-            "kind": self.kind,
-            "section": self.section,
-            "object": self.object,
-            "connector": self.connector or None,
-            "path": self.path,
-            "change": self.change,
-            "primary": self.primary,
-            "staging": self.staging,
-            "severity": self.severity,
+            "kind": f.kind,
+            "section": f.section,
+            "object": f.object,
+            "connector": f.connector or None,
+            "path": f.path,
+            "change": f.change,
+            "primary": f.primary,
+            "staging": f.staging,
+            "severity": f.severity,
             "status": self.status,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
@@ -268,6 +310,75 @@ class RunResult:
         for state in self.states.values():
             counts[state.status] += 1
         return {**counts, RESOLVED: len(self.resolved)}
+
+
+#: The counts a pending-exports run records, in the table's column order.
+PENDING_COUNTS = (
+    "objects", "adds", "updates", "deletes", "delete_adds", "escrowed", "unconfirmed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PendingRunInfo:
+    """One staging server's pending exports as a nightly run saw them."""
+
+    server: str  # the server's key (NetBIOS name, casefolded)
+    started: datetime
+    export_date: str = ""
+    export_path: str = ""
+    verdict: str = "pass"
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """A pending-exports finding as the history tracks it: one rule on one connector (and
+    attribute); ``objects`` and ``message`` are updated each run, the fingerprint is not."""
+
+    fingerprint: str
+    rule: str
+    connector: str
+    attribute: str
+    severity: str
+    objects: int
+    message: str
+    first_seen: str = ""
+
+
+@dataclass(frozen=True)
+class PendingRunResult:
+    run_id: int
+    states: Mapping[str, FindingState]  # by fingerprint
+    resolved: Sequence[PendingItem]
+
+    def counts(self) -> dict[str, int]:
+        counts = {NEW: 0, OPEN: 0, REOPENED: 0}
+        for state in self.states.values():
+            counts[state.status] += 1
+        return {**counts, RESOLVED: len(self.resolved)}
+
+
+@dataclass(frozen=True)
+class PendingRunRecord:
+    id: int
+    server: str
+    started: str
+    export_date: str
+    verdict: str
+    objects: int
+    adds: int
+    updates: int
+    deletes: int
+    delete_adds: int
+    escrowed: int
+    unconfirmed: int
+    blocking: int
+    warning: int
+    info: int
+    new: int
+    open: int
+    reopened: int
+    resolved: int
 
 
 def _error(path: Path, reason: str) -> InputError:
@@ -502,6 +613,115 @@ class HistoryStore:
         )
         return int(cursor.rowcount)
 
+    # --- pending exports (schema 2) -------------------------------------------------------------
+
+    def record_pending(
+        self,
+        run: PendingRunInfo,
+        findings: Sequence[PendingItem],
+        *,
+        keep_days: int = DEFAULT_KEEP_DAYS,
+    ) -> PendingRunResult:
+        """Record one staging server's pending exports and their findings in one transaction;
+        return each finding's state and the findings of the server's previous run now gone."""
+        now = run.started.astimezone(UTC)
+        started = iso(now)
+        unique: dict[str, PendingItem] = {}
+        for item in findings:
+            unique.setdefault(item.fingerprint, item)
+        with self._transaction() as db:
+            previous = db.execute(
+                "SELECT id FROM pending_runs WHERE server = ? ORDER BY id DESC LIMIT 1",
+                (run.server,),
+            ).fetchone()
+            previous_id: int | None = previous[0] if previous else None
+            cursor = db.execute(
+                "INSERT INTO pending_runs (server, started, export_date, export_path, verdict, "
+                "objects, adds, updates, deletes, delete_adds, escrowed, unconfirmed, blocking, "
+                "warning, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.server,
+                    started,
+                    run.export_date,
+                    run.export_path,
+                    run.verdict,
+                    *(int(run.counts.get(key, 0)) for key in PENDING_COUNTS),
+                    *(sum(1 for f in unique.values() if f.severity == level)
+                      for level in SEVERITY_ORDER),
+                ),
+            )  # fmt: skip
+            run_id = int(cursor.lastrowid or 0)
+            known = {
+                row[0]: (row[1], row[2], row[3])
+                for row in db.execute(
+                    "SELECT fingerprint, first_seen, last_seen_run, times_seen "
+                    "FROM pending_findings WHERE server = ?",
+                    (run.server,),
+                )
+            }
+            states: dict[str, FindingState] = {}
+            for fp, item in unique.items():
+                seen = known.get(fp)
+                if seen is None:
+                    states[fp] = FindingState(NEW, started, 0)
+                    db.execute(
+                        "INSERT INTO pending_findings (server, fingerprint, rule, connector, "
+                        "attribute, severity, objects, message, status, first_seen, last_seen, "
+                        "last_seen_run, times_seen) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, 1)",
+                        (run.server, fp, item.rule, item.connector, item.attribute,
+                         item.severity, item.objects, item.message, started, started, run_id),
+                    )  # fmt: skip
+                    continue
+                first_seen, last_run, times = seen
+                status = OPEN if last_run == previous_id else REOPENED
+                states[fp] = FindingState(status, first_seen, age_days(first_seen, now))
+                db.execute(
+                    "UPDATE pending_findings SET severity = ?, objects = ?, message = ?, "
+                    "status = ?, last_seen = ?, last_seen_run = ?, times_seen = ?, "
+                    "resolved_at = NULL WHERE server = ? AND fingerprint = ?",
+                    (item.severity, item.objects, item.message, status, started, run_id,
+                     times + 1, run.server, fp),
+                )  # fmt: skip
+            resolved: list[PendingItem] = []
+            if previous_id is not None:
+                rows = db.execute(
+                    "SELECT fingerprint, rule, connector, attribute, severity, objects, message, "
+                    "first_seen FROM pending_findings WHERE server = ? AND last_seen_run = ? "
+                    "AND status != 'resolved' ORDER BY id",
+                    (run.server, previous_id),
+                ).fetchall()
+                resolved = [PendingItem(*row) for row in rows]
+                db.execute(
+                    "UPDATE pending_findings SET status = 'resolved', resolved_at = ? "
+                    "WHERE server = ? AND last_seen_run = ? AND status != 'resolved'",
+                    (started, run.server, previous_id),
+                )
+            result = PendingRunResult(run_id, states, tuple(resolved))
+            counts = result.counts()
+            db.execute(
+                "UPDATE pending_runs SET new = ?, open = ?, reopened = ?, resolved = ? "
+                "WHERE id = ?",
+                (counts[NEW], counts[OPEN], counts[REOPENED], counts[RESOLVED], run_id),
+            )
+            limit = iso(now - timedelta(days=keep_days))
+            db.execute("DELETE FROM pending_runs WHERE started < ? AND id != ?", (limit, run_id))
+            db.execute(
+                "DELETE FROM pending_findings WHERE last_seen < ? AND last_seen_run != ?",
+                (limit, run_id),
+            )
+        return result
+
+    def pending_runs(self, server: str) -> list[PendingRunRecord]:
+        """The recorded pending-export runs of one staging server, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, server, started, export_date, verdict, objects, adds, updates, deletes, "
+            "delete_adds, escrowed, unconfirmed, blocking, warning, info, new, open, reopened, "
+            "resolved FROM pending_runs WHERE server = ? ORDER BY id",
+            (server,),
+        ).fetchall()
+        return [PendingRunRecord(*row) for row in rows]
+
     # --- reading ------------------------------------------------------------------------------
 
     def runs(self, pair: str | None = None) -> list[RunRecord]:
@@ -572,8 +792,7 @@ def _stored(
 ) -> StoredFinding:
     (fp, kind, section, obj, connector, path, change, p, s, severity) = row[:10]
     (row_status, first_seen, last_seen, row_resolved, times) = row[10:15]
-    return StoredFinding(
-        fingerprint=fp,
+    finding = Tracked(
         kind=kind,
         section=section,
         object=obj,
@@ -583,6 +802,10 @@ def _stored(
         primary=json.loads(p),
         staging=json.loads(s),
         severity=severity,
+    )
+    return StoredFinding(
+        finding=finding,
+        fingerprint=fp,
         status=status or row_status,
         first_seen=first_seen,
         last_seen=last_seen,

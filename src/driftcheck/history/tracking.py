@@ -107,7 +107,8 @@ def finding_history(state: FindingState) -> FindingHistory:
     return FindingHistory(FindingStatus(state.status), state.first_seen, state.age_days)
 
 
-def resolved_finding(f: StoredFinding) -> ResolvedFinding:
+def resolved_finding(stored: StoredFinding) -> ResolvedFinding:
+    f = stored.finding
     try:
         severity = Severity(f.severity)
     except ValueError:
@@ -122,9 +123,9 @@ def resolved_finding(f: StoredFinding) -> ResolvedFinding:
         primary=f.primary,
         staging=f.staging,
         severity=severity,
-        first_seen=f.first_seen,
-        last_seen=f.last_seen,
-        fingerprint=f.fingerprint,
+        first_seen=stored.first_seen,
+        last_seen=stored.last_seen,
+        fingerprint=stored.fingerprint,
     )
 
 

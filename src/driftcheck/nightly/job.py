@@ -20,6 +20,7 @@ from markupsafe import escape
 
 from driftcheck.checks.readiness import ChecksMode
 from driftcheck.errors import InputError
+from driftcheck.exports import Thresholds
 from driftcheck.history.fingerprint import from_difference
 from driftcheck.history.store import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.history.tracking import track
@@ -27,11 +28,14 @@ from driftcheck.history.trend import TrendPoint, trend_svg
 from driftcheck.model.vocab import SEVERITY_ORDER
 from driftcheck.nightly.drop import Comparison, ExportInfo, Selection
 from driftcheck.nightly.notify import FindingLine, Notification, empty_counts
+from driftcheck.nightly.pending import PendingOutcome, pending_json, pending_outcomes, trend_rows
 from driftcheck.output.files import write_all_atomically, write_atomically
 from driftcheck.pipeline.compare import compare_exports
 from driftcheck.policy.rules import Policy
+from driftcheck.render.exports_json import render_json as render_pending_json
 from driftcheck.render.history import trend_points
 from driftcheck.render.html import render_html
+from driftcheck.render.html.exports import render_html as render_pending_html
 from driftcheck.render.html.nightly import render_index
 from driftcheck.render.junit import junit_xml_many
 from driftcheck.report.build import exit_code
@@ -199,14 +203,20 @@ class Night:
     warnings: tuple[str, ...] = ()
     history: str | None = None
     generated: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    #: the staging servers' pending exports, where their zips have them
+    pending: tuple[PendingOutcome, ...] = ()
 
     @property
     def verdict(self) -> str:
-        return "drift" if any(o.verdict == "drift" for o in self.outcomes) else "consistent"
+        """``drift`` when a comparison drifts or a staging server's pending exports have a
+        finding at or above ``--fail-on`` (promoting it would do that damage)."""
+        drifted = any(o.verdict == "drift" for o in self.outcomes)
+        return "drift" if drifted or any(p.failed for p in self.pending) else "consistent"
 
     @property
     def exit_code(self) -> int:
-        return max((o.exit_code for o in self.outcomes), default=0)
+        pending = 1 if any(p.failed for p in self.pending) else 0
+        return max((*(o.exit_code for o in self.outcomes), pending))
 
     @property
     def title(self) -> str:
@@ -245,6 +255,7 @@ def run_night(
     policy: Policy,
     name_map: Mapping[str, str] | None = None,
     policy_file: str | None = None,
+    pending_thresholds: Thresholds | None = None,
     history: Path | None = None,
     keep_days: int = DEFAULT_KEEP_DAYS,
     at: datetime | None = None,
@@ -272,12 +283,25 @@ def run_night(
             previous = previous_report(out, date, name)
             statuses = statuses_since(comparison.title, report, previous)
         outcomes.append(Outcome(comparison, name, report, statuses))
+    pending, pending_warnings = pending_outcomes(
+        [s.newest for s in selection.servers],
+        out=out,
+        night=date,
+        night_file=NIGHT_FILE,
+        fail_on=fail_on,
+        thresholds=pending_thresholds,
+        name=lambda info: f"pending-{safe_name(info.server)}",
+        history=history,
+        keep_days=keep_days,
+        at=at,
+    )
     return Night(
         date,
         fail_on,
         tuple(outcomes),
-        selection.warnings,
+        (*selection.warnings, *pending_warnings),
         history=str(history) if history is not None else None,
+        pending=tuple(pending),
     )
 
 
@@ -321,10 +345,17 @@ def night_json(night: Night) -> dict[str, Any]:
             }
             for o in night.outcomes
         ],
-        "new": [line.to_json() for o in night.outcomes for line in o.statuses.new],
-        "resolved": [line.to_json() for o in night.outcomes for line in o.statuses.resolved],
+        "pending": [pending_json(p) for p in night.pending],
+        "new": [line.to_json() for line in _lines(night, "new")],
+        "resolved": [line.to_json() for line in _lines(night, "resolved")],
         "warnings": list(night.warnings),
     }
+
+
+def _lines(night: Night, status: str) -> list[FindingLine]:
+    """The night's new or resolved findings: the comparisons', then the pending exports'."""
+    lines = [line for o in night.outcomes for line in getattr(o.statuses, status)]
+    return lines + [line for p in night.pending for line in getattr(p.statuses, status)]
 
 
 def _add(total: dict[str, dict[str, int]], more: Mapping[str, Mapping[str, int]]) -> None:
@@ -338,15 +369,18 @@ def notification(night: Night, folder: Path, attach: Sequence[Path] = ()) -> Not
     counts = empty_counts()
     for outcome in night.outcomes:
         _add(counts, outcome.statuses.counts())
+    for pending in night.pending:
+        _add(counts, pending.statuses.counts())
     return Notification(
         verdict=night.verdict,
         title=night.title,
         counts=counts,
-        new=tuple(line for o in night.outcomes for line in o.statuses.new),
-        resolved=tuple(line for o in night.outcomes for line in o.statuses.resolved),
+        new=tuple(_lines(night, "new")),
+        resolved=tuple(_lines(night, "resolved")),
         reports=(
             str(folder.parent / LATEST_FILE),
             *(str(folder / f"{o.name}.html") for o in night.outcomes),
+            *(str(folder / f"{p.name}.html") for p in night.pending),
         ),
         attachments=tuple(attach),
         fail_on=night.fail_on,
@@ -387,6 +421,9 @@ def write_night(night: Night, out: Path) -> Path:
     for outcome in night.outcomes:
         outputs.append((folder / f"{outcome.name}.json", to_json(outcome.report)))
         outputs.append((folder / f"{outcome.name}.html", render_html(outcome.report)))
+    for pending in night.pending:
+        outputs.append((folder / f"{pending.name}.json", render_pending_json(pending.result)))
+        outputs.append((folder / f"{pending.name}.html", render_pending_html(pending.result)))
     summary = night_json(night)
     outputs.append((folder / NIGHT_FILE, json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
     earlier = night_folders(out)
@@ -446,7 +483,34 @@ def night_trends(night: Night, out: Path) -> str | None:
         title = f"{outcome.comparison.title}: findings per run"
         chart = trend_svg(points, title=title, ident=f"trend-{number}")
         charts.append(f"<h3>{escape(outcome.comparison.title)}</h3>\n{chart}")
+    for number, pending in enumerate(night.pending, start=1):
+        points = (
+            [TrendPoint(*row) for row in trend_rows(Path(night.history), pending.key)]
+            if night.history
+            else _pending_folder_points(out, night, pending)
+        )
+        title = f"{pending.title}: findings per run"
+        chart = trend_svg(points, title=title, ident=f"trend-pending-{number}")
+        charts.append(f"<h3>{escape(pending.title)}</h3>\n{chart}")
     return "\n".join(charts) or None
+
+
+def _pending_folder_points(out: Path, night: Night, pending: PendingOutcome) -> list[TrendPoint]:
+    """Without a history: the pending-export findings of each earlier night, then tonight's."""
+    points = []
+    for date in reversed(night_folders(out)):
+        if date >= night.date:
+            continue
+        try:
+            summary = json.loads((out / date / NIGHT_FILE).read_text(encoding="utf-8"))
+            entry = next(e for e in summary.get("pending", []) if e["key"] == pending.key)
+            counts = [int(entry["by_severity"][level]) for level in SEVERITY_ORDER]
+        except (OSError, ValueError, KeyError, TypeError, StopIteration):
+            continue
+        points.append(TrendPoint(date, *counts))
+    tonight = pending.by_severity()
+    points.append(TrendPoint(night.date, *(tonight[level.value] for level in SEVERITY_ORDER)))
+    return points
 
 
 def write_junit(night: Night, path: Path) -> None:

@@ -12,15 +12,9 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from driftcheck.checks.readiness import ChecksMode, run_readiness
-from driftcheck.compare.normalize import (
-    CanonicalConfiguration,
-    DeferredSchema,
-    Node,
-    canonicalize,
-    differing_schemas,
-    schema_node,
-    with_schemas,
-)
+from driftcheck.compare.canonical import CanonicalConfiguration, DeferredSchema, Node
+from driftcheck.compare.normalize import canonicalize, differing_schemas, with_schemas
+from driftcheck.compare.sections import schema_node
 from driftcheck.compare.upgrade import (
     detect_upgrade,
     match_default_rules_by_tag,

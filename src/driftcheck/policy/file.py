@@ -17,13 +17,13 @@ from typing import Any, NoReturn
 
 import tomli_w
 
-from driftcheck.compare.normalize import SECTIONS
+from driftcheck.compare.canonical import SECTIONS
 from driftcheck.errors import InputError
 from driftcheck.exports.rules import DEFAULT_THRESHOLDS, RULES, RuleSettings, Thresholds
 from driftcheck.model.vocab import Severity
 from driftcheck.output.files import write_atomically
 from driftcheck.output.terminal import printable
-from driftcheck.policy.rules import SEVERITIES, IgnoreRule, Matcher, SeverityRule, glob
+from driftcheck.policy.matching import SEVERITIES, IgnoreRule, Matcher, SeverityRule, glob
 from driftcheck.read.files import check_regular, read_regular_file
 
 #: The one place the SMTP password is read from (never from a file or an option).

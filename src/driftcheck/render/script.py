@@ -18,375 +18,35 @@ subexpression, inject a command or a terminal escape sequence.
 from __future__ import annotations
 
 import os
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 from driftcheck import __version__
-from driftcheck.compare.normalize import competing_group
 from driftcheck.errors import InputError
-from driftcheck.model.jsonread import Json
-from driftcheck.model.ruledef import FlowDefinition, RuleDefinition
-from driftcheck.model.vocab import ChangeKind, Section
+from driftcheck.model.ruledef import FlowDefinition
 from driftcheck.output.files import write_atomically
-from driftcheck.policy.namemap import map_strings, token_replacer
+from driftcheck.render.psquote import ps_bool, ps_comment, ps_string, shown
+from driftcheck.render.scriptplan import (
+    FLOW_TYPES,
+    HEADER_LIMIT,
+    JOIN_CONDITION,
+    SCOPE_CONDITION,
+    WIZARD_OWNS,
+    ZERO_GUID,
+    RuleChange,
+    ScriptPlan,
+    plan_script,
+)
 from driftcheck.report.types import (
-    Finding,
-    ObjectEntry,
     Report,
     ScriptChange,
-    ScriptFix,
     ScriptRecord,
-    ServerInfo,
 )
-
-TARGETS = ("staging", "primary")
-ZERO_GUID = "00000000-0000-0000-0000-000000000000"
-FLOW_TYPES = {"direct": "Direct", "constant": "Constant", "expression": "Expression"}
-SCOPE_CONDITION = "Microsoft.IdentityManagement.PowerShell.ObjectModel.ScopeCondition"
-JOIN_CONDITION = "Microsoft.IdentityManagement.PowerShell.ObjectModel.JoinCondition"
-PRECEDENCE_ORDER = "precedence/order"
-#: Differences listed per section in the header before "and N more".
-HEADER_LIMIT = 40
 
 # --- quoting --------------------------------------------------------------------------------
 
-#: Characters PowerShell reads as a single quote: ' and the typographic ‘ ’ ‚ ‛.
-SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
-#: Unicode categories written as ``[char]`` codes: controls (line breaks, tabs, escape),
-#: invisible format characters, and the line and paragraph separators.
-_CODED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-
-
-def _coded(ch: str) -> bool:
-    return ord(ch) <= 0xFFFF and unicodedata.category(ch) in _CODED_CATEGORIES
-
-
-def ps_string(value: str) -> str:
-    """A PowerShell expression whose value is exactly ``value``.
-
-    A single-quoted literal, in which PowerShell expands nothing (no ``$``, no backtick
-    escapes) and which only a single quote ends: every character PowerShell takes for one
-    (``'`` and the typographic ``‘ ’ ‚ ‛``) is doubled. Control characters are not written
-    raw, where the script's CRLF line ends would change them, but as ``[char]0x000A`` codes
-    joined to the literals: ``('line 1' + [char]0x000A + 'line 2')``.
-    """
-    parts: list[str] = []
-    literal: list[str] = []
-    for ch in value:
-        if _coded(ch):
-            parts.append("'" + "".join(literal) + "'")
-            literal = []
-            parts.append(f"[char]0x{ord(ch):04X}")
-        else:
-            literal.append(ch + ch if ch in SINGLE_QUOTES else ch)
-    if literal or not parts:
-        parts.append("'" + "".join(literal) + "'")
-    parts = [p for i, p in enumerate(parts) if p != "''" or i == 0]
-    return parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")"
-
-
-def shown(value: str) -> str:
-    """``value`` as text for a comment or a message: control characters as ``\\xNN`` marks."""
-    return "".join(
-        ch if not _coded(ch) else f"\\x{ord(ch):02X}" if ord(ch) < 0x100 else f"\\u{ord(ch):04X}"
-        for ch in value
-    )
-
-
-def ps_comment(text: str) -> str:
-    """A ``#`` comment line: a value with a line break would end it and start code."""
-    return f"# {shown(text)}".rstrip()
-
-
-def ps_bool(value: bool) -> str:
-    return "$true" if value else "$false"
-
 
 # --- the plan -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleChange:
-    """One change on the target server. ``definition`` is the rule to create (add, replace)."""
-
-    action: str  # add | replace | remove | enable | disable
-    name: str
-    connector: str
-    direction: str
-    definition: RuleDefinition | None = None
-    because: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"'{self.name}' ({self.connector}, {self.direction})"
-
-
-@dataclass(frozen=True)
-class NotScripted:
-    """A difference the script leaves alone, with why and what the admin should do."""
-
-    section: str
-    object: str
-    connector: str | None
-    what: str
-    why: str
-
-
-@dataclass(frozen=True)
-class ScriptPlan:
-    target: str
-    source: str
-    target_server: ServerInfo
-    source_server: ServerInfo
-    changes: tuple[RuleChange, ...]
-    #: sync-rule differences the script only warns about (out-of-box rules, missing connectors)
-    warnings: tuple[NotScripted, ...]
-    #: differences in sections the wizard owns (connectors, global settings, metaverse)
-    not_scripted: tuple[NotScripted, ...]
-    #: the report's differences the script removes
-    fixes: tuple[ScriptFix, ...]
-    #: (source name, target name) pairs of the policy's name map, when names are mapped back
-    mapped_names: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def changes_nothing(self) -> bool:
-        return not self.changes
-
-
-_WIZARD_OWNS = {
-    Section.CONNECTOR: "connectors, partitions and OU filtering, attribute inclusion, password "
-    "hash sync and writeback are set by the Entra Connect wizard",
-    Section.GLOBAL_SETTINGS: "global settings and optional features are set by the Entra "
-    "Connect wizard",
-    Section.METAVERSE: "the metaverse schema follows the connectors and directory extensions "
-    "the Entra Connect wizard sets up",
-}
-
-
-def _ident(connector: str | None, name: str) -> tuple[str, str]:
-    return ((connector or "").casefold(), name.casefold())
-
-
-def _name_mapper(report: Report, target: str) -> tuple[Callable[[str], str], dict[str, str]]:
-    """How a name in the report is spelt on the target server.
-
-    With a policy ``[map]`` (staging name = primary name) the report holds primary names on
-    both sides; a script for the staging server maps them back, the inverse way.
-    """
-    mapping = report.policy.map
-    if target != "staging" or not mapping:
-        return (lambda text: text), {}
-    inverse: dict[str, str] = {}
-    for staging_name, primary_name in mapping.items():
-        taken = {k.casefold(): v for k, v in inverse.items()}
-        if taken.get(primary_name.casefold(), staging_name) != staging_name:
-            raise InputError(
-                f"the policy's [map] maps several staging names to {primary_name!r}: "
-                "the script cannot tell which one the staging server uses"
-            )
-        inverse[primary_name] = staging_name
-    return token_replacer(inverse), inverse
-
-
-def _definition(entry: ObjectEntry, side: str) -> RuleDefinition | None:
-    info = entry.rule
-    definition = None
-    if info is not None:
-        definition = info.definition_primary if side == "primary" else info.definition_staging
-    if _tree(entry, side) is not None and definition is None:
-        raise InputError(
-            f"the report holds no definition of sync rule {entry.name!r}: it was written by "
-            "an older driftcheck; run driftcheck compare again"
-        )
-    return definition
-
-
-def _tree(entry: ObjectEntry, side: str) -> Mapping[str, Json] | None:
-    return entry.primary if side == "primary" else entry.staging
-
-
-def _group(definition: RuleDefinition) -> str:
-    return competing_group(
-        definition.direction, definition.target_object_type, definition.connector
-    )
-
-
-def _oob_reason(entry: ObjectEntry, source: str, target: str) -> str:
-    src, tgt = _tree(entry, source), _tree(entry, target)
-    if src is None or tgt is None:
-        side = source if tgt is None else target
-        return (
-            f"this out-of-box rule exists only on the {side} server: it comes with an optional "
-            "feature or a product version, which the Entra Connect wizard (or an upgrade) sets "
-            "up. Run the wizard with the same options, at the same version, on both servers"
-        )
-    if str(src.get("immutable-tag", "")).casefold() != str(tgt.get("immutable-tag", "")).casefold():
-        return (
-            "the servers run different versions of this out-of-box rule (an upgrade is under "
-            "way): upgrade the other server to the same Entra Connect version; do not edit "
-            "out-of-box rules"
-        )
-    return (
-        "an out-of-box rule was edited on one server. That is not supported and an upgrade "
-        "resets it: restore the default rule, and put the change into a custom rule "
-        "(disable the default one if needed) on both servers, then run driftcheck again"
-    )
-
-
-def _difference_text(d: Finding) -> str:
-    return f"{d.path or '(the whole object)'} ({d.change.value})"
-
-
-def _fix(d: Finding) -> ScriptFix:
-    return ScriptFix(d.section, d.object, d.connector, d.path, d.change)
-
-
-def plan_script(report: Report, target: str = "staging") -> ScriptPlan:
-    """What a script run on ``target`` must change so its sync rules match the other server's.
-
-    Pure: reads the report only. Custom rules present on the source only are added, on the
-    target only removed, and reported as modified replaced. In every group of competing
-    rules where a custom rule is written or moved, every custom rule gets the source's
-    precedence, so their order is the source's.
-    """
-    if target not in TARGETS:
-        raise InputError(f"--script-target must be staging or primary, not {target!r}")
-    source = "primary" if target == "staging" else "staging"
-    entries = report.objects.get(Section.SYNC_RULE)
-    if entries is None:
-        raise InputError(
-            "the report carries no configuration objects, which the script is written from; "
-            "run driftcheck compare again"
-        )
-    rename, inverse = _name_mapper(report, target)
-    by_object: dict[tuple[str, str], list[Finding]] = {}
-    for d in report.differences:
-        if d.section == Section.SYNC_RULE:
-            by_object.setdefault(_ident(d.connector, d.object), []).append(d)
-    # connector names as the target server spells them (letter case may differ)
-    on_target: dict[str, str] = {}
-    for e in report.objects.get(Section.CONNECTOR, ()):
-        tree = _tree(e, target)
-        if tree is not None:
-            on_target[e.name.casefold()] = str(tree.get("name") or e.name)
-
-    changes: list[RuleChange] = []
-    warnings: list[NotScripted] = []
-    fixes: list[ScriptFix] = []
-    affected: set[str] = set()
-    unchanged: list[tuple[ObjectEntry, RuleDefinition, RuleDefinition]] = []
-
-    def change(
-        action: str, entry: ObjectEntry, definition: RuleDefinition | None, because: str
-    ) -> None:
-        connector = entry.connector or ""
-        changes.append(
-            RuleChange(
-                action,
-                rename(entry.name),
-                rename(on_target.get(connector.casefold(), connector)),
-                entry.rule.direction if entry.rule else "",
-                map_strings(definition, rename) if definition is not None else None,
-                because,
-            )
-        )
-
-    for entry in entries:
-        diffs = by_object.get(_ident(entry.connector, entry.name), [])
-        if entry.rule is not None and entry.rule.out_of_box:
-            _out_of_box(entry, diffs, source, target, change, warnings, fixes)
-            continue
-        src, tgt = _definition(entry, source), _definition(entry, target)
-        if (entry.connector or "").casefold() not in on_target:
-            if diffs:
-                warnings.append(
-                    NotScripted(
-                        Section.SYNC_RULE,
-                        entry.name,
-                        entry.connector,
-                        "; ".join(_difference_text(d) for d in diffs),
-                        f"connector {entry.connector!r} is not on the {target} server: add it "
-                        "with the Entra Connect wizard, then run driftcheck again",
-                    )
-                )
-            continue
-        if src is not None and tgt is None:
-            change("add", entry, src, f"only on the {source} server")
-        elif src is None and tgt is not None:
-            change("remove", entry, None, f"not on the {source} server")
-        elif src is not None and tgt is not None and entry.state == ChangeKind.MODIFIED:
-            order_only = all(d.path == PRECEDENCE_ORDER for d in diffs)
-            if order_only and src.precedence == tgt.precedence:
-                # its number is right already: the rules around it move
-                fixes.extend(_fix(d) for d in diffs)
-                affected.add(_group(src))
-                continue
-            change("replace", entry, src, "; ".join(_difference_text(d) for d in diffs))
-        elif src is not None and tgt is not None:
-            unchanged.append((entry, src, tgt))
-            continue
-        else:
-            continue
-        fixes.extend(_fix(d) for d in diffs)
-        if src is not None:
-            affected.add(_group(src))
-    for entry, src, tgt in unchanged:
-        if _group(src) in affected and src.precedence != tgt.precedence:
-            change(
-                "replace",
-                entry,
-                src,
-                f"precedence {tgt.precedence} → {src.precedence}, "
-                f"to keep the {source} server's order",
-            )
-    not_scripted = [
-        NotScripted(d.section, d.object, d.connector, _difference_text(d), _WIZARD_OWNS[section])
-        for d in report.differences
-        for section in _WIZARD_OWNS
-        if d.section == section
-    ]
-    order = {"remove": 0, "replace": 1, "add": 2, "disable": 3, "enable": 3}
-    return ScriptPlan(
-        target=target,
-        source=source,
-        target_server=report.staging if target == "staging" else report.primary,
-        source_server=report.primary if target == "staging" else report.staging,
-        changes=tuple(sorted(changes, key=lambda c: order[c.action])),
-        warnings=tuple(warnings),
-        not_scripted=tuple(not_scripted),
-        fixes=tuple(fixes),
-        mapped_names=tuple(sorted(inverse.items())),
-    )
-
-
-def _out_of_box(
-    entry: ObjectEntry,
-    diffs: list[Finding],
-    source: str,
-    target: str,
-    change: Callable[[str, ObjectEntry, RuleDefinition | None, str], None],
-    warnings: list[NotScripted],
-    fixes: list[ScriptFix],
-) -> None:
-    """Out-of-box rules: the ``disabled`` flag is scripted, anything else is warned about."""
-    src, tgt = _tree(entry, source), _tree(entry, target)
-    others = [d for d in diffs if d.path != "disabled" or src is None or tgt is None]
-    if src is not None and tgt is not None and src.get("disabled") != tgt.get("disabled"):
-        disabled = str(src.get("disabled", "")).casefold() == "true"
-        change("disable" if disabled else "enable", entry, None, "disabled flag")
-        fixes.extend(_fix(d) for d in diffs if d.path == "disabled")
-    if others:
-        warnings.append(
-            NotScripted(
-                Section.SYNC_RULE,
-                entry.name,
-                entry.connector,
-                "; ".join(_difference_text(d) for d in others),
-                _oob_reason(entry, source, target),
-            )
-        )
 
 
 # --- the script -----------------------------------------------------------------------------
@@ -473,7 +133,7 @@ def _header(plan: ScriptPlan) -> list[str]:
     lines.append(f"owns these: repeat each of these differences on {t.server} by hand.")
     if not plan.not_scripted:
         lines.append("  (none found)")
-    for section in _WIZARD_OWNS:
+    for section in WIZARD_OWNS:
         items = [n for n in plan.not_scripted if n.section == section]
         if items:
             lines.append(f"  {section.value} ({len(items)}):")
@@ -657,6 +317,12 @@ def _description(c: RuleChange) -> str:
 
 
 def _body(plan: ScriptPlan) -> list[str]:
+    """The script's four steps: find, build, check, then change."""
+    return [*_find_step(plan), *_build_step(plan), *_check_step(plan), *_change_step(plan)]
+
+
+def _find_step(plan: ScriptPlan) -> list[str]:
+    """Step 1: find every connector and rule to change (changes nothing)."""
     lines: list[str] = []
     connectors = sorted({c.connector for c in plan.changes}, key=str.casefold)
     lines += ["", "# --- 1. Find every connector and rule to change (this changes nothing) ---"]
@@ -678,6 +344,12 @@ def _body(plan: ScriptPlan) -> list[str]:
         if c.action in {"remove", "replace"}:
             lines.append(f"$rewritten += [string]$existing{n}.Identifier")
 
+    return lines
+
+
+def _build_step(plan: ScriptPlan) -> list[str]:
+    """Step 2: build the rules to create, in memory (changes nothing)."""
+    lines: list[str] = []
     lines += ["", "# --- 2. Build the rules to create, in memory (this changes nothing) ---"]
     for n, c in enumerate(plan.changes, start=1):
         if c.action not in {"add", "replace"}:
@@ -690,6 +362,12 @@ def _body(plan: ScriptPlan) -> list[str]:
             identifier = f"$existing{n}.Identifier"
         lines += _rule_lines(n, c, identifier)
 
+    return lines
+
+
+def _check_step(plan: ScriptPlan) -> list[str]:
+    """Step 3: no rule the script leaves alone holds a precedence it sets."""
+    lines: list[str] = []
     lines += [
         "",
         "# --- 3. Check that no rule this script leaves alone holds a precedence it sets ---",
@@ -713,6 +391,12 @@ def _body(plan: ScriptPlan) -> list[str]:
         "}",
     ]
 
+    return lines
+
+
+def _change_step(plan: ScriptPlan) -> list[str]:
+    """Step 4: the changes, removals first so that precedences are free."""
+    lines: list[str] = []
     lines += ["", "# --- 4. Make the changes: removals first, so that precedences are free ---"]
     for n, c in enumerate(plan.changes, start=1):
         if c.action in {"remove", "replace"}:

@@ -12,8 +12,9 @@ from driftcheck.model.vocab import (
     severity_sort_key,
 )
 from driftcheck.policy.file import PolicyFile
-from driftcheck.policy.rules import BUILT_IN, Policy, is_expired
 from driftcheck.render.flows_text import changed_flow_lines
+from driftcheck.policy.matching import BUILT_IN
+from driftcheck.policy.rules import Policy, is_expired
 from driftcheck.render.readiness import readiness_text
 from driftcheck.render.tracking import history_lines
 from driftcheck.report.findings import folded_phrase, for_reading
@@ -55,6 +56,51 @@ def difference_lines(d: Finding) -> list[str]:
         lines.append(f"             primary: {short(d.primary)}")
     if d.change != ChangeKind.REMOVED:
         lines.append(f"             staging: {short(d.staging)}")
+    if d.pending:
+        shown = ", ".join(
+            f"{p.attribute} on {p.connector}: {p.objects:,} objects" for p in d.pending[:3]
+        )
+        more = f" (+{len(d.pending) - 3} more)" if len(d.pending) > 3 else ""
+        lines.append(f"             pending exports: {shown}{more}")
+    return lines
+
+
+#: Lines of the Pending exports section: findings and unexplained attributes shown.
+PENDING_SHOWN = 8
+
+
+def pending_lines(report: Report) -> list[str]:
+    """``compare --pending``: the pending-exports findings, and the changes no difference
+    explains (data changes, not drift)."""
+    pending = report.pending
+    if pending is None:
+        return []
+    s = pending.summary
+    lines = [
+        "",
+        f"Pending exports on staging: {s.objects:,} objects would change ({s.counts.adds:,} "
+        f"adds, {s.counts.updates:,} updates, {s.counts.deletes:,} deletes, "
+        f"{s.counts.delete_adds:,} delete-adds)",
+    ]
+    for f in pending.findings[:PENDING_SHOWN]:
+        lines.append(f"  {f.severity.upper():8} {f.rule}: {f.message}")
+    if len(pending.findings) > PENDING_SHOWN:
+        lines.append(f"  … {len(pending.findings) - PENDING_SHOWN} more findings (--json, --html)")
+    unexplained = sorted(
+        (
+            (a.objects, c.name, a.name)
+            for c in pending.connectors
+            for a in c.attributes
+            if not a.explained_by
+        ),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    if unexplained:
+        lines.append("  Not explained by any configuration difference (data changes):")
+        for objects, connector, attribute in unexplained[:PENDING_SHOWN]:
+            lines.append(f"    {attribute} on {connector}: {objects:,} objects")
+        if len(unexplained) > PENDING_SHOWN:
+            lines.append(f"    … {len(unexplained) - PENDING_SHOWN} more attributes")
     return lines
 
 
@@ -92,6 +138,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
                 f"  … {len(ranked) - top} more: write the full report with --html or --json"
             )
     lines += changed_flow_lines(report.flows or (), top=top)
+    lines += pending_lines(report)
     hiding = [r for r in report.ignore_rules if r.hidden]
     if hiding:
         lines += ["", "Suppressed by ignore rules:"]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from driftcheck.compare.canonical import ConfigObject, DeferredSchema, Node
 from driftcheck.compare.masking import (
     is_secret_object,
     mask_all,
     mask_secrets,
     mask_value,
 )
-from driftcheck.compare.normalize import ConfigObject, DeferredSchema, Node, is_out_of_box_tag
+from driftcheck.compare.sections import is_out_of_box_tag
 from driftcheck.compare.walk import Change, Comparison, Json, plain
 from driftcheck.model.vocab import (
     CONFIG_SECTIONS,

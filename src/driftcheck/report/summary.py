@@ -29,4 +29,16 @@ def verdict_line(report: Report) -> str:
     else:
         line = f"DRIFT: {found} ({hidden})"
     notes = verdict_notes(report.checks, report.upgrade)
+    if report.pending is not None:
+        notes = f"{notes}; {pending_phrase(report)}" if notes else pending_phrase(report)
     return f"{line} — {notes}" if notes else line
+
+
+def pending_phrase(report: Report) -> str:
+    """``pending exports: 1 blocking, 0 warning, 2 info (1,203 objects would change)``."""
+    pending = report.pending
+    if pending is None:
+        return ""
+    s = pending.summary
+    counts = ", ".join(f"{s.findings.get(lv.value, 0)} {lv.value}" for lv in SEVERITY_ORDER)
+    return f"pending exports: {counts} ({s.objects:,} objects would change)"

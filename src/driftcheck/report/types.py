@@ -28,6 +28,8 @@ from driftcheck.compare.upgrade import UpgradeMode
 from driftcheck.compare.walk import Json
 from driftcheck.errors import InputError
 from driftcheck.flows.diff import ChainDiff
+from driftcheck.exports.link import PendingRef
+from driftcheck.exports.result import ExportsResult
 from driftcheck.model.jsonread import JsonReader
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.vocab import (
@@ -106,6 +108,8 @@ class Finding:
     history: FindingHistory | None = None
     #: the end-to-end attribute flows this difference changes (:mod:`driftcheck.report.impact`)
     affects: tuple[Affected, ...] = ()
+    #: with ``--pending``: the staging server's pending changes this difference flows into
+    pending: tuple[PendingRef, ...] | None = None
 
     def to_json(self) -> dict[str, Json]:
         entry = {**_change_json(self), "severity": self.severity, "rule": self.rule}
@@ -114,6 +118,8 @@ class Finding:
             entry["would_be_hidden_by"] = self.would_be_hidden_by
         if self.history is not None:
             entry["history"] = self.history.to_json()
+        if self.pending is not None:
+            entry["pending"] = [p.to_json() for p in self.pending]
         return entry
 
     @staticmethod
@@ -127,6 +133,12 @@ class Finding:
             affects=tuple(Affected.from_json(a) for a in r.items("affects"))
             if r.present("affects")
             else (),
+            pending=tuple(
+                PendingRef(p.text("connector"), p.text("attribute"), p.count("objects"))
+                for p in r.items("pending")
+            )
+            if r.present("pending")
+            else None,
         )
 
 
@@ -279,6 +291,9 @@ class Summary:
     by_section: Mapping[str, SeverityCounts]
     #: objects per configuration section on each server
     objects: Mapping[str, ObjectCounts]
+    #: with ``--pending``: pending-exports findings at or above ``fail_on`` (they count in the
+    #: verdict too)
+    pending_failing: int = 0
 
     @property
     def consistent(self) -> bool:
@@ -294,6 +309,7 @@ class Summary:
             "by_severity": _severity_counts_json(self.by_severity),
             "by_section": {s: _severity_counts_json(c) for s, c in self.by_section.items()},
             "objects": {s: c.to_json() for s, c in self.objects.items()},
+            **({"pending_failing": self.pending_failing} if self.pending_failing else {}),
         }
 
     @staticmethod
@@ -309,6 +325,7 @@ class Summary:
             by_severity=_severity_counts(r.child("by_severity")),
             by_section={s: _severity_counts(by_section.child(s)) for s in by_section.names()},
             objects={s: ObjectCounts.from_json(objects.child(s)) for s in objects.names()},
+            pending_failing=r.count("pending_failing") if r.present("pending_failing") else 0,
         )
 
 
@@ -579,10 +596,17 @@ class Report:
     #: the attributes whose end-to-end flow differs, each linked to the differences causing
     #: it; None: not computed (a report written before flows existed)
     flows: tuple[ChainDiff, ...] | None = None
+    #: with ``--pending``: the staging server's pending exports, each attribute saying which
+    #: difference explains it (``explained_by``); schema ``driftcheck/exports/v1``
+    pending: ExportsResult | None = None
 
     @property
     def failing(self) -> bool:
-        return self.summary.failing > 0 or bool(self.checks and self.checks.failing)
+        return (
+            self.summary.failing > 0
+            or bool(self.checks and self.checks.failing)
+            or bool(self.pending and self.pending.summary.failed)
+        )
 
     def to_json(self) -> dict[str, Json]:
         """The report as JSON data (schema ``driftcheck/report/v1``)."""
@@ -610,6 +634,8 @@ class Report:
         if self.history_run is not None:
             data["history_run"] = self.history_run.to_json()
             data["resolved"] = [f.to_json() for f in self.resolved]
+        if self.pending is not None:
+            data["pending"] = self.pending.to_json()
         return data
 
     @staticmethod
@@ -652,5 +678,8 @@ class Report:
             else None,
             flows=tuple(ChainDiff.from_json(f) for f in r.items("flows"))
             if r.present("flows")
+            else None,
+            pending=ExportsResult.from_json(r.value("pending"), file or "JSON")
+            if r.present("pending")
             else None,
         )

@@ -63,8 +63,32 @@ def index_view(
                 "json": prefix + c["json"],
             }
         )
+    pending = []
+    for p in night.get("pending", []):
+        statuses, sev, counts = p["statuses"], p["by_severity"], p["counts"]
+        pending.append(
+            {
+                "title": p["title"],
+                "export_date": p["export_date"],
+                "verdict": "drift" if p["verdict"] == "fail" else "consistent",
+                "verdict_label": p["verdict"],
+                "objects": counts["objects"],
+                "adds": counts["adds"],
+                "updates": counts["updates"],
+                "deletes": counts["deletes"],
+                "delete_adds": counts["delete_adds"],
+                "unconfirmed": counts["escrowed"] + counts["unconfirmed"],
+                "new": sum(statuses["new"].values()),
+                "resolved": sum(statuses["resolved"].values()),
+                "by_severity": " / ".join(str(sev[level]) for level in SEVERITY_ORDER),
+                "failures": list(p.get("failures", [])),
+                "html": prefix + p["html"],
+                "json": prefix + p["json"],
+            }
+        )
     return {
         "date": night["date"],
+        "pending": pending,
         "generated": night["generated"],
         "fail_on": night["fail_on"],
         "verdict": night["verdict"],

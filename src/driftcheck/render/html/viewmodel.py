@@ -33,6 +33,7 @@ from driftcheck.render.html.cells import (
     value_cell,
 )
 from driftcheck.render.html.flowview import FlowView, flow_views
+from driftcheck.render.html.pendingview import PendingView, pending_view
 from driftcheck.render.html.rows import (
     GLOBAL_GROUPS,
     NO_MARKS,
@@ -325,6 +326,8 @@ class View:
     #: the "Attribute flow" section (driftcheck.render.html.flowview) and its verdict sentence
     flows: list[FlowView] = field(default_factory=list)
     flow_line: str = ""
+    #: the "Pending exports" section (compare --pending): see driftcheck.render.html.pendingview
+    pending: PendingView | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -883,4 +886,5 @@ def view(report: Report) -> View:
             lambda c, r: index.anchor.get(_ident(Section.SYNC_RULE, c, r), ""),
         ),
         flow_line=flows_line(report.flows) if report.flows else "",
+        pending=pending_view(report),
     )

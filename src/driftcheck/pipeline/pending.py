@@ -1,0 +1,116 @@
+"""``compare --pending``: the staging server's pending exports read beside the comparison and
+linked to its differences.
+
+Which (connector, attribute) pairs a difference flows into is read from the report's own sync
+rules (both servers' trees): a difference on an outbound rule reaches the attributes it
+writes on its connector (the attribute named in the difference's path, else all it writes);
+one on an inbound rule, or on a metaverse attribute, reaches the metaverse attributes it
+writes, and through every outbound rule that reads them, the connector attributes those
+write. One hop each way: what an admin reads off the rules to explain a pending change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from driftcheck.compare.walk import Json
+from driftcheck.exports import ExportsOptions, verify_exports
+from driftcheck.model.vocab import Severity
+from driftcheck.report.pending import attach_pending
+from driftcheck.report.types import Finding, ObjectEntry, Report
+
+FLOWS = "attribute-flows"
+
+
+def _trees(entry: ObjectEntry) -> Iterator[Mapping[str, Json]]:
+    for tree in (entry.primary, entry.staging):
+        if tree is not None:
+            yield tree
+
+
+def _flows(tree: Mapping[str, Json]) -> Mapping[str, Json]:
+    flows = tree.get(FLOWS)
+    return flows if isinstance(flows, dict) else {}
+
+
+def _sources(flow: Json) -> list[str]:
+    """The attributes a flow reads: a direct flow's source, an expression's inputs."""
+    if not isinstance(flow, dict):
+        return []
+    found: list[str] = []
+    for key in ("source", "inputs", "sources"):
+        value = flow.get(key)
+        if isinstance(value, str) and value:
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, str))
+    return found
+
+
+def _direction(entry: ObjectEntry) -> str:
+    if entry.rule is not None:
+        return entry.rule.direction.casefold()
+    for tree in _trees(entry):
+        value = tree.get("direction")
+        if isinstance(value, str):
+            return value.casefold()
+    return ""
+
+
+class FlowIndex:
+    """The report's sync rules, indexed for :meth:`affects`."""
+
+    def __init__(self, report: Report) -> None:
+        self.rules: dict[tuple[str, str], ObjectEntry] = {}
+        #: metaverse attribute -> (connector, connector attribute) outbound rules write from it
+        self.outbound: dict[str, set[tuple[str, str]]] = {}
+        for entry in report.objects.get("sync-rule", ()):
+            self.rules[(entry.name, entry.connector or "")] = entry
+            if _direction(entry) != "outbound" or not entry.connector:
+                continue
+            for tree in _trees(entry):
+                for destination, flow in _flows(tree).items():
+                    for source in _sources(flow):
+                        self.outbound.setdefault(source.casefold(), set()).add(
+                            (entry.connector, destination)
+                        )
+
+    def _written(self, entry: ObjectEntry, path: str) -> set[str]:
+        """The attributes a rule writes that a difference at ``path`` touches."""
+        parts = path.split("/")
+        if len(parts) >= 2 and parts[0] == FLOWS:
+            return {parts[1]}
+        return {d for tree in _trees(entry) for d in _flows(tree)}
+
+    def _from_metaverse(self, attributes: Iterable[str]) -> list[tuple[str, str]]:
+        return sorted({pair for a in attributes for pair in self.outbound.get(a.casefold(), ())})
+
+    def affects(self, finding: Finding) -> list[tuple[str, str]]:
+        if finding.section == "sync-rule":
+            entry = self.rules.get((finding.object, finding.connector or ""))
+            if entry is None:
+                return []
+            written = self._written(entry, finding.path)
+            if _direction(entry) == "outbound" and entry.connector:
+                return sorted((entry.connector, a) for a in written)
+            return self._from_metaverse(written)
+        if finding.section == "metaverse":
+            name = finding.path.rsplit("/", 1)[-1] if finding.path else finding.object
+            return self._from_metaverse([name])
+        return []
+
+
+def with_pending(
+    report: Report, paths: Sequence[Path], options: ExportsOptions, staging: Path
+) -> Report:
+    """``report`` with the pending exports under ``paths`` linked to its differences; the
+    staging export is the default ``--config``."""
+    options = replace(
+        options,
+        config=options.config or staging,
+        fail_on=Severity(report.summary.fail_on),
+    )
+    result = verify_exports(paths, options)
+    return attach_pending(report, result, FlowIndex(report).affects)
