@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from driftcheck.errors import InputError
 from driftcheck.flows.graph import build_graph, expression_reads
 from driftcheck.flows.select import select_chains, trace_target
 from driftcheck.model.server import ServerConfiguration
 from driftcheck.read.extract import server_configuration
 from driftcheck.read.files import read_export
-from driftcheck.errors import InputError
 
 
 def _rules(export: Path) -> list[etree._Element]:

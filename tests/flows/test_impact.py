@@ -39,10 +39,7 @@ def _flow(report: Report, object_type: str, attribute: str) -> set[FlowChangeKin
 
 def _affected(report: Report, rule: str) -> set[tuple[str, str | None]]:
     return {
-        (a.attribute, a.target)
-        for d in report.differences
-        if d.object == rule
-        for a in d.affects
+        (a.attribute, a.target) for d in report.differences if d.object == rule for a in d.affects
     }
 
 
@@ -112,7 +109,9 @@ def test_a_scope_on_the_unscoped_winner_makes_it_scoped(
     assert {FlowChangeKind.CONTRIBUTION_CHANGED, FlowChangeKind.WINNER_CHANGED} <= kinds
     diff = next(d for d in report.flows or () if d.attribute == "department")
     assert diff.staging is not None
-    staged = next(c for c in diff.staging["inbound"] if c["rule"] == winner)  # type: ignore[union-attr]
+    inbound = diff.staging["inbound"]
+    assert isinstance(inbound, list)
+    staged = next(c for c in inbound if c["rule"] == winner)
     assert staged["scoped"] is True
     assert ("department", "department") in _affected(report, winner)
 

@@ -12,9 +12,9 @@ from driftcheck.model.vocab import (
     severity_sort_key,
 )
 from driftcheck.policy.file import PolicyFile
-from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.policy.matching import BUILT_IN
 from driftcheck.policy.rules import Policy, is_expired
+from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.render.readiness import readiness_text
 from driftcheck.render.tracking import history_lines
 from driftcheck.report.findings import folded_phrase, for_reading

@@ -27,9 +27,9 @@ from driftcheck.compare.masking import (
 from driftcheck.compare.upgrade import UpgradeMode
 from driftcheck.compare.walk import Json
 from driftcheck.errors import InputError
-from driftcheck.flows.diff import ChainDiff
 from driftcheck.exports.link import PendingRef
 from driftcheck.exports.result import ExportsResult
+from driftcheck.flows.diff import ChainDiff
 from driftcheck.model.jsonread import JsonReader
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.vocab import (
