@@ -11,15 +11,20 @@ with the mapping's own ``<src>`` inputs, never from a regular expression over th
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from driftcheck.flows.winner import Winner, recall_order, winner_of
-from driftcheck.model.expression import TokenKind, normalize_expression, tokens
+from driftcheck.model.expression import normalize_expression as _normalize
+from driftcheck.model.expression import token_texts
 from driftcheck.model.server import AttributeFlow, ScopingGroup, ServerConfiguration, SyncRule
 
 Json = dict[str, object]
+
+#: expressions compared with whitespace outside string literals ignored; cached like the reads
+normalize_expression = functools.lru_cache(maxsize=65536)(_normalize)
 
 
 def _scope_text(groups: Iterable[ScopingGroup]) -> str:
@@ -41,18 +46,18 @@ def _scope_text(groups: Iterable[ScopingGroup]) -> str:
     return texts[0] if texts else ""
 
 
+@functools.lru_cache(maxsize=65536)
 def expression_reads(expression: str) -> tuple[str, ...]:
-    """The attribute names an expression reads: every ``[name]`` outside string literals."""
-    found: list[str] = []
-    toks = [t for t in tokens(expression) if t.kind is not TokenKind.SPACE]
-    for before, name, after in zip(toks, toks[1:], toks[2:], strict=False):
-        if (
-            before.text == "["
-            and after.text == "]"
-            and name.kind is TokenKind.NAME
-            and name.text not in found
-        ):
-            found.append(name.text)
+    """The attribute names an expression reads: every ``[name]`` outside string literals.
+
+    The lexer makes a string literal one token, so ``"[x]"`` is never read as an attribute.
+    Cached: the same out-of-box expressions recur on every forest's rules.
+    """
+    texts = [t for t in token_texts(expression) if not t.isspace()]
+    found: dict[str, None] = {}
+    for before, name, after in zip(texts, texts[1:], texts[2:], strict=False):
+        if before == "[" and after == "]" and (name[0].isalnum() or name[0] in "_%"):
+            found[name] = None
     return tuple(found)
 
 
@@ -249,7 +254,7 @@ def _connector_of(rule: SyncRule, names: dict[str, str]) -> str:
     return names.get(rule.connector_id.strip("{}").casefold(), rule.connector_id)
 
 
-def _inbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Inbound:
+def _inbound(rule: SyncRule, flow: AttributeFlow, connector: str, scope: str) -> Inbound:
     return Inbound(
         rank=0,
         rule=rule.name,
@@ -259,7 +264,7 @@ def _inbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Inbound:
         flow_type=flow.kind,
         source=_source(flow),
         reads=_reads(flow),
-        scope=_scope_text(rule.scoping_groups),
+        scope=scope,
         merge_type=flow.merge_type,
         apply_once=flow.execute_once,
         enabled=not rule.disabled,
@@ -267,7 +272,7 @@ def _inbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Inbound:
     )
 
 
-def _outbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Outbound:
+def _outbound(rule: SyncRule, flow: AttributeFlow, connector: str, scope: str) -> Outbound:
     return Outbound(
         rule=rule.name,
         connector=connector,
@@ -277,7 +282,7 @@ def _outbound(rule: SyncRule, flow: AttributeFlow, connector: str) -> Outbound:
         flow_type=flow.kind,
         source=_source(flow),
         reads=_reads(flow),
-        scope=_scope_text(rule.scoping_groups),
+        scope=scope,
         merge_type=flow.merge_type,
         enabled=not rule.disabled,
         link_type=rule.link_type,
@@ -300,13 +305,14 @@ def build_graph(config: ServerConfiguration) -> FlowGraph:
         connector = _connector_of(rule, names)
         inbound_rule = rule.direction.casefold() == "inbound"
         mv_type = rule.target_object_type if inbound_rule else rule.source_object_type
+        scope = _scope_text(rule.scoping_groups)
         for flow in rule.flows:
             if inbound_rule:
                 key = (mv_type.casefold(), flow.destination.casefold())
                 spelled.setdefault(key, (mv_type, flow.destination))
-                inbound[key].append(_inbound(rule, flow, connector))
+                inbound[key].append(_inbound(rule, flow, connector, scope))
                 continue
-            out = _outbound(rule, flow, connector)
+            out = _outbound(rule, flow, connector, scope)
             by_target[(connector, out.target_object_type, out.target)].append((mv_type, out))
             for attribute in out.reads:
                 key = (mv_type.casefold(), attribute.casefold())
