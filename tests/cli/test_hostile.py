@@ -437,7 +437,7 @@ def test_printable_keeps_newlines_only_when_asked() -> None:
 
 
 def test_every_limit_is_documented() -> None:
-    from driftcheck.read.files import LIMIT_VARIABLES
+    from driftcheck.read.limits import LIMIT_VARIABLES
     from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "limits.md").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from driftcheck.exports.changes import Kind, Operation, PendingObject, classify, read_object
-from driftcheck.read.files import Limits
+from driftcheck.read.limits import Limits
 from tests.exports.csxml import CsObject, DeltaAttr
 
 

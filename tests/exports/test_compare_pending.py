@@ -111,3 +111,30 @@ def test_bad_pending_input_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
         == 2
     )
     assert "expected <cs-objects>" in capsys.readouterr().err
+
+
+def test_attribute_inclusion_explains_what_inbound_rules_made_of_it(tmp_path: Path) -> None:
+    if not (SAMPLES / "staging-pending").is_dir():
+        pytest.skip("samples/staging-pending not in this checkout")
+    out = tmp_path / "r.json"
+    main(
+        [
+            "compare",
+            str(SAMPLES / "primary"),
+            str(SAMPLES / "staging"),
+            "--pending",
+            str(SAMPLES / "staging-pending"),
+            "--json",
+            str(out),
+        ]
+    )
+    data = json.loads(out.read_text())
+    attrs = {
+        (c["name"].casefold(), a["name"]): a["explained_by"]
+        for c in data["pending"]["connectors"]
+        for a in c["attributes"]
+    }
+    explained = attrs[(AAD.casefold(), "thumbnailPhoto")]
+    assert any(e.startswith("connector fabrikam.com: attribute-inclusion") for e in explained), (
+        explained
+    )

@@ -53,7 +53,7 @@ def sample(tmp_path: Path) -> Path:
             "CN=Term\x9b]0;owned",
             old={"title": "a"},
             new={"title": "\x9b2Jb\u202e"},
-            delta=[DeltaAttr("title", "replace", [("", "b")])],
+            delta=[DeltaAttr("title", "replace", [("", "\x9b2Jb\u202e")])],
         ),
     ]
     path = tmp_path / "contoso.com.xml"

@@ -12,7 +12,7 @@ import pytest
 from driftcheck.errors import InputError
 from driftcheck.exports import ExportsOptions, verify_exports
 from driftcheck.exports.stream import cs_objects
-from driftcheck.read.files import Limits
+from driftcheck.read.limits import Limits
 from tests.exports.csxml import CsExport, CsObject, user
 
 

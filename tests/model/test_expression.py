@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from driftcheck.model.expression import Token, TokenKind, normalize_expression, token_texts, tokens
-from driftcheck.read.files import parse_xml
+from driftcheck.read.safexml import parse_xml
 
 S, H, N, W, OP = (
     TokenKind.STRING,

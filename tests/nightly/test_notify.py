@@ -8,24 +8,26 @@ from pathlib import Path
 import pytest
 
 from driftcheck.errors import InputError
-from driftcheck.nightly.notify import (
+from driftcheck.nightly.message import (
     FindingLine,
-    MailSettings,
     Notification,
     NotifyError,
+    empty_counts,
+    header_text,
+    plain_text,
+    should_notify,
+    slack_text,
+)
+from driftcheck.nightly.notify import (
+    MailSettings,
     NotifySettings,
     build_mail,
     deliver,
-    empty_counts,
-    header_text,
     mail_body,
     parse_smtp,
-    plain_text,
     send_mail,
     send_webhook,
     settings_from_table,
-    should_notify,
-    slack_text,
     teams_payload,
 )
 from driftcheck.policy.file import parse_notify_table, parse_policy

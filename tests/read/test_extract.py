@@ -13,7 +13,8 @@ from driftcheck.errors import InputError
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.read import extract
 from driftcheck.read.extract import connector, read_schema, read_schemas, server_configuration
-from driftcheck.read.files import Document, ExportFiles, parse_xml, read_export
+from driftcheck.read.files import Document, ExportFiles, read_export
+from driftcheck.read.safexml import parse_xml
 from driftcheck.read.schema import SchemaCut, fingerprint
 from tests.conftest import (
     AD_ATTRIBUTES,

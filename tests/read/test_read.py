@@ -10,7 +10,8 @@ import pytest
 
 from driftcheck.errors import InputError
 from driftcheck.read.extract import server_configuration
-from driftcheck.read.files import parse_xml, read_export
+from driftcheck.read.files import read_export
+from driftcheck.read.safexml import parse_xml
 
 
 def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:

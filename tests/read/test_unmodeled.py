@@ -177,7 +177,7 @@ def test_a_flow_from_another_connector_is_reported_by_name(
 
 
 def test_the_rank_of_import_flows_is_compared_as_one_value() -> None:
-    from driftcheck.read.files import parse_xml
+    from driftcheck.read.safexml import parse_xml
     from driftcheck.read.xmltree import flatten
 
     def flows(first: str, second: str) -> dict[str, str]:
@@ -199,7 +199,7 @@ def test_the_rank_of_import_flows_is_compared_as_one_value() -> None:
 
 
 def test_a_list_of_unnamed_values_keeps_its_order_as_one_value() -> None:
-    from driftcheck.read.files import parse_xml
+    from driftcheck.read.safexml import parse_xml
     from driftcheck.read.xmltree import flatten
 
     def dcs(*names: str) -> dict[str, str]:

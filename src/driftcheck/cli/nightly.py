@@ -24,12 +24,8 @@ from driftcheck.model.vocab import Severity
 from driftcheck.nightly.drop import DEFAULT_MAX_SKEW_HOURS, discover
 from driftcheck.nightly.job import LATEST_FILE, notification, run_night, write_night
 from driftcheck.nightly.job import write_junit as write_nightly_junit
-from driftcheck.nightly.notify import (
-    NotifySettings,
-    deliver,
-    plain_text,
-    settings_from_table,
-)
+from driftcheck.nightly.message import plain_text
+from driftcheck.nightly.notify import NotifySettings, deliver, settings_from_table
 from driftcheck.output.files import check_output_paths
 from driftcheck.policy.file import (
     PASSWORD_ENV,

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from driftcheck.errors import InputError
-from driftcheck.read.files import Limits, too_big
+from driftcheck.read.limits import Limits, too_big
 
 Element = etree._Element
 
@@ -218,19 +218,24 @@ def _attributes(
         return found
     max_chars = limits.text_chars
     for el in parent:
-        tag = el.tag
+        get = el.get
+        if wanted is not None:
+            # Only attr and dn-attr have a name; the name test first skips the rest cheaply.
+            name = get("name")
+            if name is None or name not in wanted:
+                continue
+            tag = el.tag
+        else:
+            tag = el.tag
+            name = get("name") or ""
         if tag == "attr":
             reference = False
         elif tag == "dn-attr":
             reference = True
         else:
             continue
-        get = el.get
-        name = get("name") or ""
-        if wanted is not None and name not in wanted:
-            if len(name) > max_chars:
-                _check_length(name, el, label, limits)
-            continue
+        if len(name) > max_chars:
+            _check_length(name, el, label, limits)
         ops: list[str] | None = [] if operations else None
         attr = _Attr(
             (get("operation") or "") if operations else "",
@@ -239,26 +244,33 @@ def _attributes(
             reference,
             ops,
         )
-        values = attr.values
-        for value in el:
-            vtag = value.tag
-            if vtag == "value":
-                text = value.text or ""
-            elif vtag == "dn-value":
-                dn = value.find("dn")
-                text = (dn.text or "") if dn is not None else ""
-            else:
-                continue
-            if len(text) > max_chars:
-                _check_length(text, value, label, limits)
-            values.append(text)
-            if ops is not None:
-                ops.append(value.get("operation") or "")
+        _read_values(el, attr, label, limits)
         found[name] = attr
     return found
 
 
+def _read_values(el: Element, attr: _Attr, label: str, limits: Limits) -> None:
+    """An ``attr``'s ``value`` texts or a ``dn-attr``'s ``dn-value/dn`` texts into ``attr``."""
+    values, ops, max_chars = attr.values, attr.ops, limits.text_chars
+    for value in el:
+        vtag = value.tag
+        if vtag == "value":
+            text = value.text or ""
+        elif vtag == "dn-value":
+            dn = value.find("dn")
+            text = (dn.text or "") if dn is not None else ""
+        else:
+            continue
+        if len(text) > max_chars:
+            _check_length(text, value, label, limits)
+        values.append(text)
+        if ops is not None:
+            ops.append(value.get("operation") or "")
+
+
 def _entry(section: Element) -> Element | None:
+    if len(section) and section[0].tag == "entry":
+        return section[0]
     for el in section:
         if el.tag == "entry":
             return el
@@ -266,6 +278,8 @@ def _entry(section: Element) -> Element | None:
 
 
 def _delta(section: Element) -> Element | None:
+    if len(section) and section[0].tag == "delta":
+        return section[0]
     for el in section:
         if el.tag == "delta":
             return el
@@ -280,8 +294,12 @@ def _has_export(section: Element | None) -> bool:
     return delta is not None and (delta.get("operation") or "none") != "none"
 
 
-def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
-    """The pending change of one ``cs-object`` element."""
+_Parts = tuple[Element | None, Element | None, Element | None, Element | None, Element | None]
+
+
+def _parts(el: Element) -> _Parts:
+    """The unapplied delta, the two holograms' entries and the escrowed and unconfirmed
+    export sections of a ``cs-object`` (each None when missing)."""
     delta_el = synced_el = export_el = escrowed_el = unconfirmed_el = None
     for part in el:
         tag = part.tag
@@ -295,19 +313,29 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
             escrowed_el = part
         elif tag == "unconfirmed-export":
             unconfirmed_el = part
-    operation: Operation | None = None
-    dn = ""
-    if delta_el is not None:
-        raw = delta_el.get("operation") or "none"
-        operation = OPERATIONS.get(raw)
-        if operation is None and raw != "none":
-            raise InputError(
-                f"unknown delta operation {raw[:40]!r} (expected add, update, replace, delete, "
-                "delete-add or none)",
-                file=label,
-                line=delta_el.sourceline if isinstance(delta_el.sourceline, int) else None,
-            )
-        dn = delta_el.get("dn") or ""
+    return delta_el, synced_el, export_el, escrowed_el, unconfirmed_el
+
+
+def _operation(delta_el: Element | None, label: str) -> Operation | None:
+    if delta_el is None:
+        return None
+    raw = delta_el.get("operation") or "none"
+    operation = OPERATIONS.get(raw)
+    if operation is None and raw != "none":
+        raise InputError(
+            f"unknown delta operation {raw[:40]!r} (expected add, update, replace, delete, "
+            "delete-add or none)",
+            file=label,
+            line=delta_el.sourceline if isinstance(delta_el.sourceline, int) else None,
+        )
+    return operation
+
+
+def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
+    """The pending change of one ``cs-object`` element."""
+    delta_el, synced_el, export_el, escrowed_el, unconfirmed_el = _parts(el)
+    operation = _operation(delta_el, label)
+    dn = (delta_el.get("dn") or "") if delta_el is not None else ""
     dn = dn or el.get("cs-dn") or ""
     if len(dn) > limits.text_chars:
         _check_length(dn, el, label, limits)
@@ -322,10 +350,18 @@ def read_object(el: Element, label: str, limits: Limits) -> PendingObject:
     wanted_new: frozenset[str] | set[str] | None = None
     if operation is Operation.UPDATE:
         wanted_old = wanted_new = set(delta)
+        if synced_el is not None:
+            # The unapplied-export hologram is the synchronized one with the delta applied:
+            # with both in the file, applying the delta is the same and half the reading.
+            wanted_new = frozenset()
     elif operation is Operation.DELETE or operation is None:
         wanted_old = wanted_new = frozenset()
     old = _attributes(synced_el, label, limits, wanted_old) if synced_el is not None else None
-    new = _attributes(export_el, label, limits, wanted_new) if export_el is not None else None
+    new = (
+        _attributes(export_el, label, limits, wanted_new)
+        if export_el is not None and wanted_new != frozenset()
+        else None
+    )
     identity = IdentitySource(
         new if wanted_new is None else export_el,
         old if wanted_old is None else synced_el,
@@ -432,6 +468,7 @@ def _change(
     after = new.get(name) if new is not None else None
     shape = after or delta_attr or before
     assert shape is not None
+    binary = shape.binary or (before is not None and before.binary)
     old_values = _values(before)
     old_known = old is not None
     if new is not None:
@@ -453,7 +490,7 @@ def _change(
             if old_values == new_values:
                 return None
             added = removed = ()
-        kind = classify(old_values, new_values, binary=shape.binary)
+        kind = classify(old_values, new_values, binary=binary)
     else:
         if delta_attr is None:
             return None
@@ -475,7 +512,7 @@ def _change(
         added=added,
         removed=removed,
         multivalued=multivalued,
-        binary=shape.binary,
+        binary=binary,
         reference=shape.reference,
         old_known=old_known,
     )

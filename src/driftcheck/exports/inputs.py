@@ -19,15 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from driftcheck.errors import InputError, shorten
-from driftcheck.read.files import (
-    GLOBAL_SETTINGS_DIR,
-    MV_FILE,
-    RATIO_FLOOR,
-    Limits,
-    check_regular,
-    read_regular_file,
-    too_big,
-)
+from driftcheck.read.files import GLOBAL_SETTINGS_DIR, MV_FILE, check_regular, read_regular_file
+from driftcheck.read.limits import RATIO_FLOOR, Limits, too_big
 
 PENDING_DIR = "PendingExports"
 MANIFEST = "manifest.json"

@@ -21,7 +21,7 @@ from driftcheck.exports.result import ExportsResult, FileInfo
 from driftcheck.exports.rules import DEFAULT_THRESHOLDS, Thresholds
 from driftcheck.exports.stream import cs_objects
 from driftcheck.model.vocab import Severity
-from driftcheck.read.files import Limits
+from driftcheck.read.limits import Limits
 
 #: Called with (connector name, object) for every cs-object read.
 ObjectSink = Callable[[str, PendingObject], None]

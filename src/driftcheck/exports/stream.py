@@ -18,7 +18,7 @@ from typing import IO
 from lxml import etree
 
 from driftcheck.errors import InputError, shorten
-from driftcheck.read.files import LIMITS_DOC, Limits, too_big
+from driftcheck.read.limits import LIMITS_DOC, Limits, too_big
 
 ROOT_TAG = "cs-objects"
 OBJECT_TAG = "cs-object"

@@ -27,7 +27,7 @@ from driftcheck.history.tracking import track
 from driftcheck.history.trend import TrendPoint, trend_svg
 from driftcheck.model.vocab import SEVERITY_ORDER
 from driftcheck.nightly.drop import Comparison, ExportInfo, Selection
-from driftcheck.nightly.notify import FindingLine, Notification, empty_counts
+from driftcheck.nightly.message import FindingLine, Notification, empty_counts
 from driftcheck.nightly.pending import PendingOutcome, pending_json, pending_outcomes, trend_rows
 from driftcheck.output.files import write_all_atomically, write_atomically
 from driftcheck.pipeline.compare import compare_exports
@@ -516,4 +516,5 @@ def _pending_folder_points(out: Path, night: Night, pending: PendingOutcome) -> 
 def write_junit(night: Night, path: Path) -> None:
     """One JUnit file for the whole night: each comparison's suites, named after it."""
     reports = [o.report for o in night.outcomes]
-    _write(path, junit_xml_many(reports, name=f"driftcheck nightly {night.date}"))
+    pending = [(p.title, p.result) for p in night.pending]
+    _write(path, junit_xml_many(reports, name=f"driftcheck nightly {night.date}", pending=pending))

@@ -41,7 +41,7 @@ from driftcheck.history.store import (
 )
 from driftcheck.model.vocab import SEVERITY_ORDER, Severity
 from driftcheck.nightly.drop import ExportInfo
-from driftcheck.nightly.notify import FindingLine
+from driftcheck.nightly.message import FindingLine
 
 PENDING_DIR = "PendingExports"
 MANIFEST = "manifest.json"

@@ -4,9 +4,11 @@ linked to its differences.
 Which (connector, attribute) pairs a difference flows into comes from the attribute-flow
 graph: the ``affects`` of each difference (:mod:`driftcheck.report.impact`), the connector
 attributes at the end of every flow it changes. A difference that changes no flow (a
-description, a run profile) explains no pending change. A difference on a metaverse attribute
-itself (added, removed, its syntax) reaches, through every outbound rule that reads it, the
-connector attributes those write, read off the report's own sync rules.
+description, a run profile) explains no pending change. Where a difference has no
+``affects``, one hop read off the report's own sync rules: a difference on a metaverse
+attribute itself reaches, through every outbound rule that reads it, the connector
+attributes those write; a connector's attribute inclusion reaches what the inbound rules
+make of that attribute, and on from there.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def _sources(flow: Json) -> list[str]:
     return found
 
 
+def _names(value: Json) -> list[str]:
+    """Attribute names in a difference's value (a name, or a list of them)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def _direction(entry: ObjectEntry) -> str:
     if entry.rule is not None:
         return entry.rule.direction.casefold()
@@ -65,15 +76,22 @@ class FlowIndex:
     def __init__(self, report: Report) -> None:
         #: metaverse attribute -> (connector, connector attribute) outbound rules write from it
         self.outbound: dict[str, set[tuple[str, str]]] = {}
+        #: (connector, connector attribute) -> metaverse attributes inbound rules write from it
+        self.inbound: dict[tuple[str, str], set[str]] = {}
         for entry in report.objects.get("sync-rule", ()):
-            if _direction(entry) != "outbound" or not entry.connector:
+            if not entry.connector:
                 continue
+            outbound = _direction(entry) == "outbound"
             for tree in _trees(entry):
                 for destination, flow in _flows(tree).items():
                     for source in _sources(flow):
-                        self.outbound.setdefault(source.casefold(), set()).add(
-                            (entry.connector, destination)
-                        )
+                        if outbound:
+                            self.outbound.setdefault(source.casefold(), set()).add(
+                                (entry.connector, destination)
+                            )
+                        else:
+                            key = (entry.connector.casefold(), source.casefold())
+                            self.inbound.setdefault(key, set()).add(destination)
 
     def _from_metaverse(self, attributes: Iterable[str]) -> list[tuple[str, str]]:
         return sorted({pair for a in attributes for pair in self.outbound.get(a.casefold(), ())})
@@ -84,6 +102,14 @@ class FlowIndex:
         if finding.section == "metaverse":
             name = finding.path.rsplit("/", 1)[-1] if finding.path else finding.object
             return self._from_metaverse([name])
+        if finding.section == "connector" and finding.path.startswith("attribute-inclusion"):
+            # An attribute no longer (or now) imported: what inbound rules made of it.
+            connector = (finding.connector or finding.object).casefold()
+            names = {v for side in (finding.primary, finding.staging) for v in _names(side)}
+            written = {
+                mv for name in names for mv in self.inbound.get((connector, name.casefold()), ())
+            }
+            return self._from_metaverse(written)
         return []
 
 

@@ -31,7 +31,8 @@ from driftcheck.model.server import (
     Settings,
     SyncRule,
 )
-from driftcheck.read.files import Document, ExportFiles, read_export, too_big
+from driftcheck.read.files import Document, ExportFiles, read_export
+from driftcheck.read.limits import too_big
 from driftcheck.read.schema import (
     SchemaCut,
     find_directory_schema,

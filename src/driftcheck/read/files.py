@@ -18,87 +18,13 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from driftcheck.errors import InputError, shorten
+from driftcheck.read.limits import RATIO_FLOOR, Limits, megabytes, too_big
+from driftcheck.read.safexml import count_elements, damage_reason, parse_xml
 
 CONNECTORS_DIR = "Connectors"
 GLOBAL_SETTINGS_DIR = "GlobalSettings"
 SYNC_RULES_DIR = "SynchronizationRules"
 MV_FILE = "MV.xml"
-
-MIB = 1024 * 1024
-LIMITS_DOC = "docs/limits.md"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much of an export driftcheck will read: bounds on hostile or damaged input.
-
-    The defaults leave an order of magnitude of room over a real 100-forest estate (an AD
-    connector file is about 2 MB and 50,000 elements) while keeping a run under 1 GiB of
-    memory on archives built to explode. Each is raised by an environment variable
-    (``DRIFTCHECK_MAX_...``, see docs/limits.md).
-    """
-
-    #: uncompressed bytes of the files of one export
-    export_bytes: int = 1024 * MIB
-    #: bytes of one file (zip member or file in a folder)
-    file_bytes: int = 64 * MIB
-    #: elements in one file
-    elements: int = 500_000
-    #: elements in all the files of one export
-    export_elements: int = 20_000_000
-    #: characters of one text or attribute value
-    text_chars: int = 1 * MIB
-    #: uncompressed / compressed size of a zip member (checked above 1 MiB)
-    ratio: int = 100
-    #: settings read from sections driftcheck does not model (a real export has hundreds)
-    settings: int = 200_000
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        env = os.environ if environ is None else environ
-        values: dict[str, int] = {}
-        for name, (variable, unit) in LIMIT_VARIABLES.items():
-            raw = env.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            try:
-                number = int(raw.strip())
-            except ValueError:
-                number = 0
-            if number <= 0:
-                raise InputError(
-                    f"environment variable {variable} must be a whole number above 0, not "
-                    f"{shorten(raw)!r}"
-                )
-            values[name] = number * unit
-        return cls(**values)
-
-
-#: field -> (environment variable, unit of its value)
-LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
-    "export_bytes": ("DRIFTCHECK_MAX_EXPORT_MB", MIB),
-    "file_bytes": ("DRIFTCHECK_MAX_FILE_MB", MIB),
-    "elements": ("DRIFTCHECK_MAX_ELEMENTS", 1),
-    "export_elements": ("DRIFTCHECK_MAX_EXPORT_ELEMENTS", 1),
-    "text_chars": ("DRIFTCHECK_MAX_TEXT_MB", MIB),
-    "ratio": ("DRIFTCHECK_MAX_RATIO", 1),
-    "settings": ("DRIFTCHECK_MAX_SETTINGS", 1),
-}
-
-#: Below this size a zip member's compression ratio is not checked (small files vary).
-RATIO_FLOOR = 1 * MIB
-
-
-def too_big(what: str, limit_name: str, limits: Limits, label: str = "limit") -> str:
-    variable, unit = LIMIT_VARIABLES[limit_name]
-    limit = getattr(limits, limit_name) // unit
-    shown = f"{limit:,} MB" if unit == MIB else f"{limit:,}"
-    return f"{what} ({label} {shown}; raise {variable} for a larger export, see {LIMITS_DOC})"
-
-
-def _mb(size: int) -> str:
-    """A size for a message: MB (MiB) from one up, kB below."""
-    return f"{size / MIB:,.1f} MB" if size >= MIB else f"{size / 1024:,.1f} kB"
 
 
 @dataclass(frozen=True)
@@ -150,7 +76,7 @@ class ExportFiles:
         except OSError as exc:
             raise InputError(f"cannot read ({exc.strerror or exc})", file=label) from None
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError) as exc:
-            raise InputError(f"damaged zip member ({_damage(exc)})", file=label) from None
+            raise InputError(f"damaged zip member ({damage_reason(exc)})", file=label) from None
         except NotImplementedError as exc:
             raise InputError(f"unreadable zip member ({shorten(str(exc))})", file=label) from None
         if not data.strip():
@@ -170,132 +96,6 @@ class ExportFiles:
         doc = Document(label, parse_xml(data, label, self.limits, counted=True))
         _expect_root(doc, *_ROOTS[_classify(rel)])
         return doc
-
-
-def _damage(exc: BaseException) -> str:
-    """What is wrong with a zip member, in words (zlib's "Error -3 while..." means nothing)."""
-    if isinstance(exc, zlib.error):
-        return "its compressed data is corrupt"
-    if isinstance(exc, EOFError):
-        return "it ends early"
-    text = str(exc)
-    if "CRC" in text:
-        return "its checksum does not match"
-    if "password" in text or "encrypted" in text:
-        return "it is encrypted"
-    return shorten(text, 80)
-
-
-def _parser(**options: object) -> etree.XMLParser:
-    # resolve_entities=False: no external or internal entity expansion (billion laughs, XXE).
-    # load_dtd/no_network: never fetch anything. huge_tree=False keeps libxml2's depth and
-    # text-size limits on. A DOCTYPE is refused outright in parse_xml (see below).
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        **options,  # type: ignore[arg-type]
-    )
-
-
-class _TooMany(Exception):
-    pass
-
-
-class _ElementCounter:
-    """A parser target that only counts elements, stopping past ``limit``: no tree is built."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.count = 0
-
-    def start(self, tag: str, attrib: object) -> None:
-        self.count += 1
-        if self.count > self.limit:
-            raise _TooMany
-
-    def close(self) -> int:
-        return self.count
-
-
-def count_elements(data: bytes, name: str, limits: Limits) -> int:
-    """How many elements ``data`` holds (at most), refusing more than the limit per file.
-
-    Every element starts with ``<`` in every encoding an export uses, so the count of that
-    byte bounds the count from above, in C; only a file past the limit by that bound is
-    counted exactly, by a parse that builds no tree.
-    """
-    bound = data.count(b"<")
-    if bound <= limits.elements:
-        return bound
-    counter = _ElementCounter(limits.elements)
-    try:
-        etree.fromstring(data, _parser(target=counter))
-    except _TooMany:
-        raise InputError(
-            too_big(f"holds more than {limits.elements:,} elements", "elements", limits),
-            file=name,
-        ) from None
-    except (etree.LxmlError, ValueError):
-        return bound  # malformed: parse_xml says where
-    return counter.count
-
-
-_LONG_TEXT = etree.XPath("boolean(//text()[string-length(.) > $n] | //@*[string-length(.) > $n])")
-
-
-def _check_text_lengths(data: bytes, root: etree._Element, name: str, limits: Limits) -> None:
-    """Refuse a text or attribute value longer than the limit.
-
-    A value holds no ``<`` (outside CDATA), so unless the file has CDATA or a run of bytes
-    without ``<`` as long as the limit, no value can be: the XPath walk is mostly skipped.
-    """
-    limit = limits.text_chars
-    if len(data) <= limit:
-        return
-    if b"<![CDATA[" not in data and max(map(len, data.split(b"<"))) <= limit:
-        return
-    if _LONG_TEXT(root, n=limit):
-        raise InputError(
-            too_big(
-                f"holds a text or attribute value longer than {limit // MIB:,} MB of characters",
-                "text_chars",
-                limits,
-            ),
-            file=name,
-        )
-
-
-def parse_xml(
-    data: bytes, name: str, limits: Limits | None = None, *, counted: bool = False
-) -> etree._Element:
-    """Parse one file's bytes (the BOM or declaration decides the encoding).
-
-    ``counted``: the caller has checked the element count already (:func:`count_elements`).
-    """
-    limits = limits or Limits()
-    if not counted:
-        count_elements(data, name, limits)
-    try:
-        tree = etree.fromstring(data, _parser()).getroottree()
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        msg = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
-        raise InputError(f"malformed XML: {shorten(msg)}", file=name, line=line) from None
-    except (ValueError, etree.LxmlError) as exc:
-        raise InputError(f"unreadable XML: {shorten(str(exc))}", file=name) from None
-    docinfo = tree.docinfo
-    if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
-        # With entities off, entity references would silently read as empty: refuse instead.
-        raise InputError(
-            "has a DOCTYPE; an export never does, refusing to read it", file=name, line=1
-        )
-    root = tree.getroot()
-    _check_text_lengths(data, root, name, limits)
-    return root
 
 
 @dataclass(frozen=True)
@@ -328,10 +128,10 @@ def read_regular_file(path: Path, limit: int, *, follow_links: bool = False) -> 
         if not stat.S_ISREG(info.st_mode):
             raise InputError("is not a regular file; refusing to read it")
         if info.st_size > limit:
-            raise InputError(f"is {_mb(info.st_size)}")
+            raise InputError(f"is {megabytes(info.st_size)}")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"is larger than {_mb(limit)}")
+        raise InputError(f"is larger than {megabytes(limit)}")
     return data
 
 
@@ -418,7 +218,7 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
         with zipfile.ZipFile(path) as archive, archive.open(members[rel]) as member:
             data = member.read(limits.file_bytes + 1)
         if len(data) > limits.file_bytes:
-            raise InputError(f"is larger than {_mb(limits.file_bytes)} uncompressed")
+            raise InputError(f"is larger than {megabytes(limits.file_bytes)} uncompressed")
         return data
 
     return _Source(
@@ -532,12 +332,12 @@ def _check_sizes(source: _Source, parts: list[str], limits: Limits) -> None:
         label = f"{source.location}/{rel}"
         size = source.sizes.get(rel, 0)
         if size > limits.file_bytes:
-            raise InputError(too_big(f"is {_mb(size)}", "file_bytes", limits), file=label)
+            raise InputError(too_big(f"is {megabytes(size)}", "file_bytes", limits), file=label)
         stored = source.compressed.get(rel)
         if stored is not None and size > RATIO_FLOOR and size > limits.ratio * max(stored, 1):
             raise InputError(
                 too_big(
-                    f"decompresses from {_mb(stored)} to {_mb(size)}, more than "
+                    f"decompresses from {megabytes(stored)} to {megabytes(size)}, more than "
                     f"{limits.ratio} times: refusing a likely zip bomb",
                     "ratio",
                     limits,
@@ -548,7 +348,7 @@ def _check_sizes(source: _Source, parts: list[str], limits: Limits) -> None:
         total += size
     if total > limits.export_bytes:
         raise InputError(
-            too_big(f"the export's files hold {_mb(total)}", "export_bytes", limits),
+            too_big(f"the export's files hold {megabytes(total)}", "export_bytes", limits),
             file=source.location,
         )
 
