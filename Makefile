@@ -60,6 +60,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/bench_history.py
 	$(BIN)/python bench/bench_exports.py
+	$(BIN)/python bench/bench_flows.py
+	$(BIN)/python bench/bench_zip.py
 	$(MAKE) --no-print-directory bench-report
 
 # The reports that bench wrote, measured in headless Chromium (needs make browser).

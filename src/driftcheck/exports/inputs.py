@@ -20,7 +20,7 @@ from typing import IO
 
 from driftcheck.errors import InputError, shorten
 from driftcheck.read.files import GLOBAL_SETTINGS_DIR, MV_FILE, check_regular, read_regular_file
-from driftcheck.read.limits import RATIO_FLOOR, Limits, too_big
+from driftcheck.read.limits import RATIO_FLOOR, Limits, check_member_count, too_big
 
 PENDING_DIR = "PendingExports"
 MANIFEST = "manifest.json"
@@ -174,6 +174,7 @@ def _zip(
         raise InputError(
             f"not a readable zip archive ({shorten(str(exc))})", file=str(path)
         ) from None
+    check_member_count(len(infos), str(path), limits)
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         name = info.filename.replace("\\", "/")
