@@ -8,8 +8,8 @@ OUT    := out
 .PHONY: demo test gold browser lint bench bench-report clean help
 
 help:
-	@echo "make demo   compare the bundled samples and write $(OUT)/report.html and $(OUT)/report.json,"
-	@echo "            and the staging sample's pending exports to $(OUT)/pending.html, .json, .csv"
+	@echo "make demo   compare the bundled samples with the staging server's pending exports linked"
+	@echo "            ($(OUT)/report.html, .json), and those pending exports alone ($(OUT)/pending.html, .json, .csv)"
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
 	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
@@ -24,16 +24,16 @@ $(STAMP): pyproject.toml
 # Exit code 1 means "drift found", which is what the samples are built to show.
 demo: $(STAMP)
 	@mkdir -p $(OUT)
-	@$(BIN)/driftcheck compare samples/primary samples/staging \
+	@$(BIN)/driftcheck compare samples/primary samples/staging --pending samples/staging-pending \
 		--html $(OUT)/report.html --json $(OUT)/report.json; \
 	rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo
-	@echo "Pending exports of the staging server (samples/staging-pending, the Verify step):"
+	@echo "Pending exports of the staging server on their own (samples/staging-pending, the Verify step):"
 	@$(BIN)/driftcheck exports samples/staging-pending --config samples/staging \
 		--html $(OUT)/pending.html --json $(OUT)/pending.json --csv $(OUT)/pending.csv; \
 	rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo
-	@echo "Open the report: $(abspath $(OUT)/report.html)"
+	@echo "Open the report (configuration drift, with the pending exports it explains): $(abspath $(OUT)/report.html)"
 	@echo "Open the pending exports: $(abspath $(OUT)/pending.html) (one row per change: $(abspath $(OUT)/pending.csv))"
 
 # Browser tests skip (with the reason) where Chromium is missing, except in CI, where they fail.

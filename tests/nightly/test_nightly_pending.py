@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from exportkit import pending
+from lxml import etree
 
 from driftcheck.cli.app import main
 from driftcheck.nightly.pending import has_pending, manifest_failures
@@ -138,6 +139,17 @@ def test_pending_exports_over_three_nights(
             (KEY, OBJECTS - 2, DELETES)
         ]
         assert rows[0][3] == len(p["findings"]) and rows[2][4] == len(gone)
+        # driftcheck history shows them: runs, open findings, a chart
+        _code, listing, _ = run(capsys, "history", db, "--json", "-")
+        [server] = json.loads(listing)["pending"]
+        assert server["server"] == KEY and len(server["runs"]) == 3
+        assert [r["counts"]["objects"] for r in server["runs"]] == [OBJECTS, OBJECTS, OBJECTS - 2]
+        assert len(server["open"]) == len(entry(third)["findings"])
+        _code, text, _ = run(capsys, "history", db)
+        assert f"Pending exports of {KEY}: 3 run(s)" in text
+        page = tmp_path / "history.html"
+        run(capsys, "history", db, "--html", page)
+        assert f"Pending exports of {KEY}" in page.read_text(encoding="utf-8")
 
 
 def test_unreadable_pending_exports_are_a_warning_not_a_lost_night(
@@ -217,3 +229,39 @@ def test_the_policy_files_pending_table_applies(
         findings = entry(summary(out, "2026-11-28"))["findings"]
         severity[name] = next(f["severity"] for f in findings if f["rule"] == "deletes")
     assert severity == {"default": "info", "strict": "blocking"}
+
+
+def test_an_export_folder_in_the_drop_has_its_pending_exports_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    when = night(28)
+    place_export(drop, ACTIVE, "a", server=ACTIVE, exported=when, staging=False,
+                 source="primary", as_zip=False)  # fmt: skip
+    place_export(drop, STAGING, "b", server=STAGING, exported=when, staging=True,
+                 source="staging", as_zip=False, pending=SAMPLES / pending.FOLDER)  # fmt: skip
+    code, stdout, _stderr = run(capsys, "nightly", drop, "--out", out)
+    assert code == 1
+    assert entry(summary(out, "2026-11-28"))["counts"]["objects"] == OBJECTS
+    assert f"{STAGING} pending exports: FAIL: {OBJECTS:,} objects would change" in stdout
+
+
+def test_the_night_junit_file_has_a_suite_for_the_pending_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out, junit = tmp_path / "drop", tmp_path / "out", tmp_path / "night.xml"
+    export_night(drop, night(28), SAMPLES / pending.FOLDER)
+    run(capsys, "nightly", drop, "--out", out, "--junit", junit)
+    tree = etree.parse(str(junit))
+    schema = etree.XMLSchema(
+        etree.parse(str(SAMPLES.parent / "tests" / "data" / "junit-jenkins.xsd"))
+    )
+    assert schema.validate(tree), schema.error_log
+    [suite] = [s for s in tree.getroot() if s.get("name") == f"{STAGING} pending exports"]
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {c["name"] for c in EXPECTED["connectors"]}
+    aad = cases["Fabrikam.onmicrosoft.com - AAD"].find("failure")
+    assert aad is not None and aad.get("type") == "blocking" and "anchor-change" in (aad.text or "")
+    emea = cases["emea.fabrikam.com"]
+    assert emea.find("failure") is None  # three ms-DS-ConsistencyGuid writebacks: no finding
+    assert suite.get("failures") == "2"  # the AAD connector and fabrikam.com (anchor changes)

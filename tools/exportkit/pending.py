@@ -138,7 +138,7 @@ GROUPS: tuple[tuple[str, str, str | None, str], ...] = (
     ("department-unassigned", AAD, "1", "department: extensionAttribute5 empty -> {Unassigned}"),
     ("contractors-in-scope", AAD, "2", "contractors no longer cloud-filtered: adds"),
     ("group-prefix", AAD, "4a", "group displayName loses its GRP- prefix"),
-    ("exchange-online", AAD, "5", "proxyAddresses and mailNickname removed"),
+    ("exchange-online", AAD, "5", "proxyAddresses and alias (mailNickname) removed"),
     ("sales-out-of-scope", AAD, "7", "users of the no longer included Sales OU: deletes"),
     ("contractors-ou-excluded", AAD, "7", "users of the newly excluded Contractors OU: deletes"),
     ("thumbnail-photo", AAD, "8", "thumbnailPhoto no longer imported: binary value cleared"),
@@ -163,7 +163,7 @@ GROUPS: tuple[tuple[str, str, str | None, str], ...] = (
 DRIFT_ATTRIBUTES: dict[str, frozenset[str]] = {
     "1": frozenset({"department"}),
     "4a": frozenset({"displayName"}),
-    "5": frozenset({"proxyAddresses", "mailNickname"}),
+    "5": frozenset({"proxyAddresses", "alias"}),
     "8": frozenset({"thumbnailPhoto"}),
 }
 
@@ -284,9 +284,9 @@ def build(rng: random.Random | None = None) -> Plan:
     for i, p in enumerate(users):
         before: dict[str, AnyAttr | None] = {
             "proxyAddresses": proxies(p),
-            "mailNickname": single("mailNickname", p.alias),
+            "alias": single("alias", p.alias),  # the AAD connector's name for mailNickname
         }
-        after: dict[str, AnyAttr | None] = {"proxyAddresses": None, "mailNickname": None}
+        after: dict[str, AnyAttr | None] = {"proxyAddresses": None, "alias": None}
         groups = ["exchange-online"]
         code = DEPARTMENTS[i % len(DEPARTMENTS)]
         if i % 3 == 0:  # department empty in AD: the Dept- fallback of drift 1

@@ -722,6 +722,22 @@ class HistoryStore:
         ).fetchall()
         return [PendingRunRecord(*row) for row in rows]
 
+    def pending_servers(self) -> list[str]:
+        """The staging servers with recorded pending exports (keys, sorted)."""
+        rows = self.db.execute("SELECT DISTINCT server FROM pending_runs ORDER BY server")
+        return [row[0] for row in rows]
+
+    def open_pending(self, server: str) -> list[PendingItem]:
+        """The pending-exports findings seen in the server's latest run, oldest first."""
+        rows = self.db.execute(
+            "SELECT fingerprint, rule, connector, attribute, severity, objects, message, "
+            "first_seen FROM pending_findings WHERE server = ? AND status != 'resolved' AND "
+            "last_seen_run = (SELECT max(id) FROM pending_runs WHERE server = ?) "
+            "ORDER BY first_seen, id",
+            (server, server),
+        ).fetchall()
+        return [PendingItem(*row) for row in rows]
+
     # --- reading ------------------------------------------------------------------------------
 
     def runs(self, pair: str | None = None) -> list[RunRecord]:

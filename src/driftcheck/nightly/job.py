@@ -516,4 +516,5 @@ def _pending_folder_points(out: Path, night: Night, pending: PendingOutcome) -> 
 def write_junit(night: Night, path: Path) -> None:
     """One JUnit file for the whole night: each comparison's suites, named after it."""
     reports = [o.report for o in night.outcomes]
-    _write(path, junit_xml_many(reports, name=f"driftcheck nightly {night.date}"))
+    pending = [(p.title, p.result) for p in night.pending]
+    _write(path, junit_xml_many(reports, name=f"driftcheck nightly {night.date}", pending=pending))

@@ -13,7 +13,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from driftcheck.history.store import RunRecord, open_history, parse_iso
+from driftcheck.history.store import (
+    PendingItem,
+    PendingRunRecord,
+    RunRecord,
+    open_history,
+    parse_iso,
+)
 from driftcheck.history.trend import TrendPoint, trend_svg
 from driftcheck.model.vocab import SEVERITY_ORDER
 
@@ -33,6 +39,14 @@ def history_document(path: Path, *, now: datetime | None = None) -> dict[str, An
     with open_history(path, read_only=True) as store:
         runs = store.runs()
         open_findings = store.open_findings()
+        pending = [
+            {
+                "server": server,
+                "runs": [_pending_run(r) for r in store.pending_runs(server)],
+                "open": [_pending_item(i) for i in store.open_pending(server)],
+            }
+            for server in store.pending_servers()
+        ]
     latest = {}
     for r in runs:
         latest[r.pair] = r
@@ -52,7 +66,46 @@ def history_document(path: Path, *, now: datetime | None = None) -> dict[str, An
                 ],
             }
         )
-    return {"schema": SCHEMA, "file": str(path), "generated": when.isoformat(), "pairs": pairs}
+    return {
+        "schema": SCHEMA,
+        "file": str(path),
+        "generated": when.isoformat(),
+        "pairs": pairs,
+        "pending": pending,
+    }
+
+
+def _pending_run(r: PendingRunRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "started": r.started,
+        "export_date": r.export_date,
+        "verdict": r.verdict,
+        "counts": {
+            "objects": r.objects,
+            "adds": r.adds,
+            "updates": r.updates,
+            "deletes": r.deletes,
+            "delete_adds": r.delete_adds,
+            "escrowed": r.escrowed,
+            "unconfirmed": r.unconfirmed,
+        },
+        "by_severity": {"blocking": r.blocking, "warning": r.warning, "info": r.info},
+        "findings": {"new": r.new, "open": r.open, "reopened": r.reopened, "resolved": r.resolved},
+    }
+
+
+def _pending_item(i: PendingItem) -> dict[str, Any]:
+    return {
+        "rule": i.rule,
+        "connector": i.connector,
+        "attribute": i.attribute or None,
+        "severity": i.severity,
+        "objects": i.objects,
+        "message": i.message,
+        "first_seen": i.first_seen,
+        "fingerprint": i.fingerprint,
+    }
 
 
 def _points(pair: Mapping[str, Any]) -> list[TrendPoint]:
@@ -102,6 +155,27 @@ def history_text(doc: Mapping[str, Any]) -> str:
             )
         if len(pair["open"]) > TEXT_RUNS:
             lines.append(f"    … {len(pair['open']) - TEXT_RUNS} more: see --json or --html")
+    for server in doc.get("pending", []):
+        runs = server["runs"]
+        lines += ["", f"Pending exports of {server['server']}: {len(runs)} run(s)"]
+        lines.append(
+            f"  {'run (UTC)':22}{'verdict':9}{'objects':>9}{'adds':>7}{'updates':>9}"
+            f"{'deletes':>9}{'blocking':>10}{'warning':>9}{'info':>6}"
+        )
+        for r in runs[-TEXT_RUNS:][::-1]:
+            c, sev = r["counts"], r["by_severity"]
+            lines.append(
+                f"  {r['started']:22}{r['verdict']:9}{c['objects']:>9}{c['adds']:>7}"
+                f"{c['updates']:>9}{c['deletes']:>9}{sev['blocking']:>10}{sev['warning']:>9}"
+                f"{sev['info']:>6}"
+            )
+        lines.append(f"  Open findings ({len(server['open'])}), oldest first:")
+        for f in server["open"][:TEXT_RUNS]:
+            where = f["connector"] + (f" / {f['attribute']}" if f["attribute"] else "")
+            lines.append(
+                f"    since {f['first_seen'][:10]}  {str(f['severity']).upper():8} {f['rule']}: "
+                f"{where}: {f['message']}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -116,4 +190,23 @@ def history_html(doc: Mapping[str, Any]) -> str:
         {**pair, "title": pair_title(pair), "chart": chart, "id": f"p{n}"}
         for n, (pair, chart) in enumerate(zip(doc["pairs"], charts, strict=True), start=1)
     ]
-    return str(environment().get_template(TEMPLATE).render(file=doc["file"], pairs=pairs))
+    pending = [
+        {
+            **server,
+            "id": f"pending{n}",
+            "chart": trend_svg(
+                [
+                    TrendPoint(
+                        str(r["started"])[:10],
+                        *(r["by_severity"][level] for level in SEVERITY_ORDER),
+                    )
+                    for r in server["runs"]
+                ],
+                title=f"Pending-exports findings per run: {server['server']}",
+                ident=f"pt{n}",
+            ),
+        }
+        for n, server in enumerate(doc.get("pending", []), start=1)
+    ]
+    template = environment().get_template(TEMPLATE)
+    return str(template.render(file=doc["file"], pairs=pairs, pending=pending))

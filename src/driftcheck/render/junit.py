@@ -25,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from driftcheck.compare.walk import Json
+from driftcheck.exports.result import ExportsResult, PendingFinding
 from driftcheck.history.fingerprint import NOT_EVALUATED, check_id, from_check
 from driftcheck.history.tracking import report_checks
 from driftcheck.model.vocab import CONFIG_SECTIONS, ChangeKind, Severity, section_title
@@ -193,11 +194,51 @@ def _title(report: Report) -> str:
     return f"{report.primary.server} vs {report.staging.server}"
 
 
+def _pending_text(f: PendingFinding) -> str:
+    where = f.connector + (f" / {f.attribute}" if f.attribute else "")
+    return f"[{f.severity}] {f.rule}: {where}: {f.message}"
+
+
+def _pending_suite(
+    root: etree._Element, title: str, result: ExportsResult, threshold: Severity
+) -> tuple[int, int, int]:
+    """A staging server's pending exports: one testcase per connector, failing on a finding
+    at or above ``threshold``; the findings below it in ``<system-out>``."""
+    suite = _suite(root, xml_text(title), "")
+    for connector in result.connectors:
+        findings = [f for f in result.findings if f.connector == connector.name]
+        failing = [f for f in findings if f.severity.at_least(threshold)]
+        other = [f for f in findings if not f.severity.at_least(threshold)]
+        case = etree.SubElement(
+            suite, "testcase", name=xml_text(connector.name), classname="pending-exports"
+        )
+        case.set("time", "0")
+        if failing:
+            worst = max(failing, key=lambda f: f.severity.rank)
+            message = (
+                f"{len(failing)} finding{'' if len(failing) == 1 else 's'}, worst "
+                f"{worst.severity}: {worst.rule}"
+            )
+            failure = etree.SubElement(
+                case, "failure", message=xml_text(message), type=worst.severity.value
+            )
+            failure.text = xml_text("\n\n".join(_pending_text(f) for f in failing))
+        if other:
+            out = etree.SubElement(case, "system-out")
+            out.text = xml_text("\n\n".join(_pending_text(f) for f in other))
+    return _close_suite(suite)
+
+
 def junit_xml_many(
-    reports: Sequence[Report], *, fail_on: Severity | None = None, name: str = "driftcheck"
+    reports: Sequence[Report],
+    *,
+    fail_on: Severity | None = None,
+    name: str = "driftcheck",
+    pending: Sequence[tuple[str, ExportsResult]] = (),
 ) -> str:
     """One JUnit document for several comparisons (a nightly run's pairs and self-drift):
-    each report's suites are named ``<primary> vs <staging>: <section>``."""
+    each report's suites are named ``<primary> vs <staging>: <section>``. ``pending``: the
+    staging servers' pending exports, one suite each, named by the given title."""
     root = etree.Element("testsuites")
     root.set("name", xml_text(name))
     totals = [0, 0, 0]
@@ -206,6 +247,9 @@ def junit_xml_many(
         prefix = f"{_title(report)}: " if len(reports) > 1 else ""
         found = _report_suites(root, report, threshold, prefix)
         totals = [a + b for a, b in zip(totals, found, strict=True)]
+    for title, result in pending:
+        counted = _pending_suite(root, title, result, fail_on or result.summary.fail_on)
+        totals = [a + b for a, b in zip(totals, counted, strict=True)]
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", "0")
