@@ -265,3 +265,18 @@ def test_the_night_junit_file_has_a_suite_for_the_pending_exports(
     emea = cases["emea.fabrikam.com"]
     assert emea.find("failure") is None  # three ms-DS-ConsistencyGuid writebacks: no finding
     assert suite.get("failures") == "2"  # the AAD connector and fabrikam.com (anchor changes)
+
+
+def test_pending_exports_missing_after_an_earlier_night_had_them_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    export_night(drop, night(28), SAMPLES / pending.FOLDER)
+    run(capsys, "nightly", drop, "--out", out)
+    export_night(drop, night(29), None)  # the task ran without -PendingExports
+    _code, _stdout, stderr = run(capsys, "nightly", drop, "--out", out)
+    second = summary(out, "2026-11-29")
+    assert second["pending"] == []
+    assert any("no PendingExports/" in w for w in second["warnings"])
+    assert "pending exports were not checked tonight" in stderr
+    assert pending_lines(second, "resolved") == []  # not checked is not resolved

@@ -106,12 +106,20 @@ ELLIPSIS = "…"
 
 
 def _address_shape(value: str) -> str:
-    """``smtp:…@contoso.net`` for an address, else the value itself."""
+    """``smtp:…@contoso.net`` for an address, else ``…`` (any value)."""
     local, at, domain = value.rpartition("@")
     if not at or not local:
-        return value
+        return ELLIPSIS
     scheme, colon, _ = local.partition(":")
     return f"{scheme}{colon}{ELLIPSIS}@{domain}" if colon else f"{ELLIPSIS}@{domain}"
+
+
+def _shapes(change: AttributeChange) -> tuple[str, str]:
+    """A multi-valued change as the shapes of the values removed and added
+    (``smtp:…@contoso.net`` -> ``smtp:…@contoso.com``)."""
+    removed = sorted({_address_shape(v) for v in change.removed})
+    added = sorted({_address_shape(v) for v in change.added})
+    return _joined(removed), _joined(added)
 
 
 _SEPARATORS = "@.,= ;:/\\-_"
@@ -156,7 +164,11 @@ class AttributeTally:
         self.values_removed += len(change.removed)
         key = transition_of(change)
         self.transitions.add(key)
-        if not change.binary:
+        if change.binary:  # opaque: only whether there is a value before and after
+            self.patterns.add((ELLIPSIS if key[0] else "", ELLIPSIS if key[1] else ""))
+        elif change.multivalued:
+            self.patterns.add(_shapes(change))
+        else:
             self.patterns.add(pattern_of(*key))
         if len(self.examples) < EXAMPLES:
             self.examples.append(example(obj, *key))
@@ -394,8 +406,8 @@ def _message(
         )
     if rule_id == "anchor-change":
         return (
-            f"{_objects(objects)} would change their anchor ({attribute}) on {name}: the cloud "
-            "object is orphaned or matched to another one"
+            f"the anchor ({attribute}) would change on {_objects(objects)} of {name}: the "
+            "cloud object is orphaned or matched to another one"
         )
     if rule_id == "mass-change" and attribute is not None:
         summary = next(a for a in connector.attributes if a.name == attribute)
@@ -406,13 +418,13 @@ def _message(
             f"({kinds_phrase(summary.kinds)}){pattern}"
         )
     phrases = {
-        "upn-change": "would change their userPrincipalName (sign-in name)",
-        "proxy-addresses-removed": "would lose proxyAddresses values (mail to them bounces)",
-        "cloud-filtered": "would turn cloudFiltered true and be deleted from Entra ID",
-        "escrowed-exports": "have escrowed exports (exported, never confirmed by an import)",
-        "unconfirmed-exports": "have unconfirmed exports from an earlier run",
+        "upn-change": "userPrincipalName (the sign-in name) would change on",
+        "proxy-addresses-removed": "proxyAddresses values (mail to them bounces) would go from",
+        "cloud-filtered": "cloudFiltered would turn true (deleted from Entra ID) on",
+        "escrowed-exports": "escrowed exports (sent, never confirmed by an import) on",
+        "unconfirmed-exports": "unconfirmed exports from an earlier run on",
     }
-    text = f"{_objects(objects)} {phrases[rule_id]} on {name}"
+    text = f"{phrases[rule_id]} {_objects(objects)} of {name}"
     summary_of = next((a for a in connector.attributes if a.name == attribute), None)
     if summary_of is not None:
         top_of = (summary_of.patterns or summary_of.transitions or (None,))[0]

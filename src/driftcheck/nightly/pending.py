@@ -328,7 +328,14 @@ def pending_outcomes(
     outcomes: list[PendingOutcome] = []
     warnings: list[str] = []
     for info in servers:
-        if not info.staging or not has_pending(info.path):
+        if not info.staging:
+            continue
+        if not has_pending(info.path):
+            if previous_items(out, night, info.key, night_file) is not None:
+                warnings.append(
+                    f"{info.server}: no PendingExports/ in its newest export, though an earlier "
+                    "night had them: its pending exports were not checked tonight"
+                )
             continue
         title = title_of(info)
         try:

@@ -14,9 +14,9 @@ from driftcheck.model.vocab import SEVERITY_ORDER
 from driftcheck.output.terminal import printable
 
 #: Attributes listed (most changed first, all connectors) and transitions per attribute.
-ATTRIBUTES_SHOWN = 8
-TRANSITIONS_SHOWN = 3
-FINDINGS_SHOWN = 12
+ATTRIBUTES_SHOWN = 6
+TRANSITIONS_SHOWN = 2
+FINDINGS_SHOWN = 10
 VALUE_CHARS = 50
 
 
