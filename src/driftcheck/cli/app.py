@@ -23,6 +23,7 @@ from driftcheck.cli.check import check
 from driftcheck.cli.common import EXIT_USAGE, echo
 from driftcheck.cli.compare import compare
 from driftcheck.cli.exports import exports_command
+from driftcheck.cli.flows import flows_command
 from driftcheck.cli.history import history_command
 from driftcheck.cli.nightly import nightly
 from driftcheck.cli.render import render
@@ -75,6 +76,7 @@ app.command()(render)
 app.command("script")(script_command)
 app.command()(check)
 app.command("exports")(exports_command)
+app.command("flows")(flows_command)
 app.command("history")(history_command)
 app.command()(nightly)
 

@@ -21,6 +21,7 @@ from driftcheck.compare.upgrade import (
     product_change_classifier,
 )
 from driftcheck.compare.walk import compare
+from driftcheck.flows.graph import build_graph
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.model.vocab import Severity
 from driftcheck.policy.namemap import map_strings, token_replacer
@@ -28,6 +29,7 @@ from driftcheck.policy.rules import Policy, apply_policy
 from driftcheck.read.extract import read_schemas, server_configuration
 from driftcheck.read.files import read_export
 from driftcheck.report.build import build_report
+from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.types import Report
 
 #: Reads the connector schemas behind fingerprints, in order (default:
@@ -73,7 +75,7 @@ def load_side(
     model = server_configuration(read_export(path), defer_schemas=defer_schemas and not name_map)
     if name_map:
         model = map_strings(model, token_replacer(name_map))
-    return canonicalize(model)
+    return replace(canonicalize(model), flows=build_graph(model))
 
 
 def load_both(
@@ -199,4 +201,5 @@ def compare_exports(
         as_of=as_of or date.today(),
         fail_on=fail_on,
     )
-    return replace(report, checks=readiness, upgrade=upgrade)
+    report = replace(report, checks=readiness, upgrade=upgrade)
+    return with_flow_impact(report, primary_config.flows, staging_config.flows)
