@@ -100,6 +100,12 @@ def test_pending_exports_over_three_nights(
         report = json.loads((out / "2026-11-28" / "pending-FAB-SYNC02.json").read_text())
         assert report["schema"] == "driftcheck/exports/v1"
         assert report["summary"]["objects"] == OBJECTS
+        # the pair report links them to the differences, as compare --pending does
+        pair = json.loads((out / "2026-11-28" / f"pair-{ACTIVE}-vs-{STAGING}.json").read_text())
+        assert pair["pending"]["summary"]["objects"] == OBJECTS
+        disabled = next(d for d in pair["differences"]
+                        if d["object"] == "Out to AAD - User ExchangeOnline")  # fmt: skip
+        assert {(x["attribute"], x["objects"]) for x in disabled["pending"]} >= {("alias", 236)}
         index = (out / "2026-11-28" / "index.html").read_text(encoding="utf-8")
         assert "Pending exports of staging servers" in index
         assert 'href="pending-FAB-SYNC02.html"' in index and "trend-pending-1" in index

@@ -32,13 +32,8 @@ from driftcheck.exports import (
     Thresholds,
     verify_exports,
 )
-from driftcheck.history.store import (
-    DEFAULT_KEEP_DAYS,
-    FindingState,
-    PendingItem,
-    PendingRunInfo,
-    open_history,
-)
+from driftcheck.history.records import FindingState, PendingItem, PendingRunInfo
+from driftcheck.history.store import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.model.vocab import SEVERITY_ORDER, Severity
 from driftcheck.nightly.drop import ExportInfo
 from driftcheck.nightly.message import FindingLine
