@@ -164,6 +164,7 @@ def plants(export: Path) -> list[Plant]:
             for kind in kinds:
                 found.setdefault((site, kind, None), Plant(rel, kind, site, index))
             for name in el.attrib:
+                name = str(name)
                 attr = etree.QName(name).localname
                 key = (f"{site}/@{attr}", "value", attr)
                 found.setdefault(key, Plant(rel, "value", f"{site}/@{attr}", index, name))

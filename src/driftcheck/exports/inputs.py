@@ -169,12 +169,11 @@ def _zip(
 ) -> tuple[list[_Found], bytes | None, str, Path | None]:
     try:
         archive = stack.enter_context(zipfile.ZipFile(path))
-        infos = archive.infolist()
+        check_member_count(len(infos := archive.infolist()), str(path), limits)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(
             f"not a readable zip archive ({shorten(str(exc))})", file=str(path)
         ) from None
-    check_member_count(len(infos), str(path), limits)
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         name = info.filename.replace("\\", "/")

@@ -52,9 +52,11 @@ class ExportFiles:
         sync_rules: tuple[str, ...],
         warnings: tuple[str, ...],
         limits: Limits | None = None,
+        close: Callable[[], None] | None = None,
     ) -> None:
         self.location = location
         self._read = read
+        self._close = close
         self.mv = mv
         self.connectors = connectors
         self.sync_rules = sync_rules
@@ -65,6 +67,12 @@ class ExportFiles:
 
     def label(self, rel: str) -> str:
         return f"{self.location}/{rel}"
+
+    def close(self) -> None:
+        """Release the archive handle (a zip export), once every file has been loaded: a
+        reader that loads a file after this reopens the archive."""
+        if self._close is not None:
+            self._close()
 
     def load(self, rel: str, prepare: Callable[[bytes], bytes] | None = None) -> Document:
         """Read and parse one file; errors name it. ``prepare`` may see and rewrite its bytes
@@ -115,6 +123,8 @@ class _Source:
     read: Callable[[str], bytes]
     sizes: Mapping[str, int] = field(default_factory=dict)
     compressed: Mapping[str, int] = field(default_factory=dict)
+    #: releases what reading holds open (a zip's one handle); nothing for a folder
+    close: Callable[[], None] | None = None
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -234,6 +244,7 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
         read,
         {rel: info.file_size for rel, info in members.items()},
         {rel: info.compress_size for rel, info in members.items()},
+        handle.close,
     )
 
 
@@ -260,9 +271,13 @@ class _ArchiveHandle:
             self.opened += 1
         return self._archive
 
-    def __del__(self) -> None:
+    def close(self) -> None:
         if self._archive is not None and self._pid == os.getpid():
             self._archive.close()
+        self._archive = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _find_export_root(paths: list[str], location: str) -> str:
@@ -424,4 +439,5 @@ def read_export(path: Path, limits: Limits | None = None) -> ExportFiles:
         tuple(sorted(kinds["sync-rule"])),
         tuple(warnings),
         limits,
+        source.close,
     )
