@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test gold browser lint bench bench-report clean help
+.PHONY: demo test fidelity gold browser lint bench bench-report clean help
 
 help:
 	@echo "make demo   compare the bundled samples with the staging server's pending exports linked"
 	@echo "            ($(OUT)/report.html, .json), and those pending exports alone ($(OUT)/pending.html, .json, .csv)"
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
+	@echo "make fidelity  plant one change at every site of the exports (the whole fidelity walk, ~20 min)"
 	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
 	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract), module and function sizes"
@@ -40,6 +41,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q --cov=driftcheck --cov-report=term:skip-covered
 
+# The whole fidelity walk: one planted change at every site of the genuine export and the
+# samples (make test runs a seeded subset of 40 per export). About 20 minutes.
+fidelity: $(STAMP)
+	DRIFTCHECK_FIDELITY=all $(BIN)/python -m pytest -q -s tests/test_fidelity_walk.py
+
 # The gold files are what users see of the samples; regenerate them only on purpose, then read
 # git diff tests/gold before committing (CONTRIBUTING.md).
 gold: $(STAMP)
@@ -60,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/bench_history.py
 	$(BIN)/python bench/bench_exports.py
+	$(BIN)/python bench/bench_flows.py
+	$(BIN)/python bench/bench_zip.py
 	$(MAKE) --no-print-directory bench-report
 
 # The reports that bench wrote, measured in headless Chromium (needs make browser).

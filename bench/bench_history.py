@@ -47,7 +47,8 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 from exportkit import estate  # noqa: E402
 
 from driftcheck.history.fingerprint import DIFFERENCE, Tracked  # noqa: E402
-from driftcheck.history.store import RunInfo, open_history  # noqa: E402
+from driftcheck.history.records import RunInfo  # noqa: E402
+from driftcheck.history.store import open_history  # noqa: E402
 from driftcheck.history.tracking import ReportItems, run_info, track  # noqa: E402
 from driftcheck.report.jsonfile import load_report  # noqa: E402
 from driftcheck.report.types import Report  # noqa: E402

@@ -231,8 +231,19 @@ try {
     Write-Log "exported to $exportFolder"
 
     if ($PendingExports) {
-        $binFolder = Get-SyncBinFolder -Configured $SyncBinPath
-        Export-PendingExports -Folder (Join-Path $exportFolder 'PendingExports') -BinFolder $binFolder
+        # A failure here (no ADSync connector list, say) must not cost the night's configuration
+        # export: it goes out without PendingExports\, and the log says why.
+        $pendingFolder = Join-Path $exportFolder 'PendingExports'
+        try {
+            $binFolder = Get-SyncBinFolder -Configured $SyncBinPath
+            Export-PendingExports -Folder $pendingFolder -BinFolder $binFolder
+        }
+        catch {
+            Write-Log "pending exports: FAILED: $($_.Exception.Message); the configuration export goes out without them"
+            if (Test-Path -LiteralPath $pendingFolder) {
+                Remove-Item -LiteralPath $pendingFolder -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
     }
 
     # The zip holds Connectors\, GlobalSettings\ and SynchronizationRules\ at its root (and

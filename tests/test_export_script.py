@@ -149,7 +149,12 @@ def test_export_zip_copy_then_rename_in_that_order(tree: tree_sitter.Node) -> No
     # all inside the try block, so a failure is logged and the temporary zip removed
     for step in steps:
         assert first(step).inside == ("try_statement",), step
-    cleanup = [c for c in found if c.name == "Remove-Item" and "catch_clause" in c.inside]
+    # the script's own catch (not the pending exports' one inside the try)
+    cleanup = [
+        c
+        for c in found
+        if c.name == "Remove-Item" and c.inside == ("catch_clause", "try_statement")
+    ]
     assert [c.arguments.split()[:2] for c in cleanup] == [["-LiteralPath", "$temporaryZip"]]
 
 
@@ -201,8 +206,16 @@ def test_pending_exports_run_between_the_export_and_the_zip_only_when_asked(
         < order.index("Compress-Archive")
     ), order
     export = next(c for c in main if c.name == "Export-PendingExports")
-    assert export.inside == ("try_statement",)  # a failure is logged, the temporary zip removed
-    assert "(Join-Path $exportFolder 'PendingExports')" in export.arguments  # inside the zip
+    # in a try of its own inside the script's: a failure is logged, and the configuration
+    # export still goes out (without a half-written PendingExports folder)
+    assert export.inside == ("try_statement", "try_statement")
+    assert export.arguments.split() == ["-Folder", "$pendingFolder", "-BinFolder", "$binFolder"]
+    assigned = {text(n.children[0]).strip(): text(n.children[-1]).strip()
+                for n in walk(tree) if n.type == "assignment_expression"}  # fmt: skip
+    assert assigned["$pendingFolder"] == "Join-Path $exportFolder 'PendingExports'"  # in the zip
+    own_catch = [c for c in main if c.inside == ("catch_clause", "try_statement", "try_statement")]
+    assert [c.name for c in own_catch] == ["Write-Log", "Test-Path", "Remove-Item"]
+    assert own_catch[2].arguments.split()[:3] == ["-LiteralPath", "$pendingFolder", "-Recurse"]
     guard = next(
         n for n in walk(tree) if n.type == "if_statement" and export.position in range(n.start_byte, n.end_byte)
     )  # fmt: skip

@@ -15,15 +15,10 @@ from pathlib import Path
 import pytest
 
 from driftcheck.errors import InputError
+from driftcheck.history.dbfile import APPLICATION_ID, SCHEMA_VERSION
 from driftcheck.history.fingerprint import DIFFERENCE, Tracked
-from driftcheck.history.store import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
-    HistoryStore,
-    RunInfo,
-    open_history,
-    record_run,
-)
+from driftcheck.history.records import RunInfo
+from driftcheck.history.store import HistoryStore, open_history, record_run
 
 NIGHT1 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 PAIR = "fab-sync01|fab-sync02"
@@ -227,7 +222,8 @@ CHILD = textwrap.dedent(
     from datetime import datetime, UTC
     from pathlib import Path
     from driftcheck.history.fingerprint import Tracked
-    from driftcheck.history.store import HistoryStore, RunInfo, record_run
+    from driftcheck.history.store import HistoryStore, record_run
+    from driftcheck.history.records import RunInfo
 
     db, marker, hold, day = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
     real = HistoryStore._prune

@@ -12,13 +12,8 @@ import pytest
 from driftcheck.errors import InputError
 from driftcheck.history import store as history
 from driftcheck.history.fingerprint import DIFFERENCE, Tracked
-from driftcheck.history.store import (
-    PendingItem,
-    PendingRunInfo,
-    RunInfo,
-    open_history,
-    record_run,
-)
+from driftcheck.history.records import PendingItem, PendingRunInfo, PendingRunResult, RunInfo
+from driftcheck.history.store import open_history, record_run
 
 NIGHT1 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 SERVER = "fab-sync02"
@@ -39,9 +34,7 @@ def pending_run(n: int, deletes: int = 0) -> PendingRunInfo:
     return PendingRunInfo(SERVER, night(n), export_date="2026-11-01 01:30:00", counts=counts)
 
 
-def record(
-    db: Path, n: int, items: list[PendingItem], deletes: int = 0
-) -> history.PendingRunResult:
+def record(db: Path, n: int, items: list[PendingItem], deletes: int = 0) -> PendingRunResult:
     with open_history(db) as store:
         return store.record_pending(pending_run(n, deletes), items)
 

@@ -100,6 +100,12 @@ def test_pending_exports_over_three_nights(
         report = json.loads((out / "2026-11-28" / "pending-FAB-SYNC02.json").read_text())
         assert report["schema"] == "driftcheck/exports/v1"
         assert report["summary"]["objects"] == OBJECTS
+        # the pair report links them to the differences, as compare --pending does
+        pair = json.loads((out / "2026-11-28" / f"pair-{ACTIVE}-vs-{STAGING}.json").read_text())
+        assert pair["pending"]["summary"]["objects"] == OBJECTS
+        disabled = next(d for d in pair["differences"]
+                        if d["object"] == "Out to AAD - User ExchangeOnline")  # fmt: skip
+        assert {(x["attribute"], x["objects"]) for x in disabled["pending"]} >= {("alias", 236)}
         index = (out / "2026-11-28" / "index.html").read_text(encoding="utf-8")
         assert "Pending exports of staging servers" in index
         assert 'href="pending-FAB-SYNC02.html"' in index and "trend-pending-1" in index
@@ -265,3 +271,18 @@ def test_the_night_junit_file_has_a_suite_for_the_pending_exports(
     emea = cases["emea.fabrikam.com"]
     assert emea.find("failure") is None  # three ms-DS-ConsistencyGuid writebacks: no finding
     assert suite.get("failures") == "2"  # the AAD connector and fabrikam.com (anchor changes)
+
+
+def test_pending_exports_missing_after_an_earlier_night_had_them_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drop, out = tmp_path / "drop", tmp_path / "out"
+    export_night(drop, night(28), SAMPLES / pending.FOLDER)
+    run(capsys, "nightly", drop, "--out", out)
+    export_night(drop, night(29), None)  # the task ran without -PendingExports
+    _code, _stdout, stderr = run(capsys, "nightly", drop, "--out", out)
+    second = summary(out, "2026-11-29")
+    assert second["pending"] == []
+    assert any("no PendingExports/" in w for w in second["warnings"])
+    assert "pending exports were not checked tonight" in stderr
+    assert pending_lines(second, "resolved") == []  # not checked is not resolved

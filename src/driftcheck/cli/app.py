@@ -12,9 +12,11 @@ so :func:`main` maps every error to 2 with a one-line reason.
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
+import click
 import typer
 
 from driftcheck import __version__
@@ -23,6 +25,7 @@ from driftcheck.cli.check import check
 from driftcheck.cli.common import EXIT_USAGE, echo
 from driftcheck.cli.compare import compare
 from driftcheck.cli.exports import exports_command
+from driftcheck.cli.flows import flows_command
 from driftcheck.cli.history import history_command
 from driftcheck.cli.nightly import nightly
 from driftcheck.cli.render import render
@@ -75,12 +78,42 @@ app.command()(render)
 app.command("script")(script_command)
 app.command()(check)
 app.command("exports")(exports_command)
+app.command("flows")(flows_command)
 app.command("history")(history_command)
 app.command()(nightly)
 
 
+class Stopped(BaseException):
+    """SIGTERM (a scheduler's time limit, ``timeout``, a service manager) or SIGINT (Ctrl+C)
+    as an exception that neither click nor typer turns into an exit of their own, so
+    that the run unwinds: worker processes are ended and no output is half-written (outputs
+    are renamed into place only once complete)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``driftcheck`` console script."""
+    """Entry point of the ``driftcheck`` console script.
+
+    Exit codes: 0, 1 (drift or failing checks), 2 (bad usage or input), and 128 + the signal
+    number when the run is stopped: 130 for SIGINT (Ctrl+C), 143 for SIGTERM.
+    """
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in stopping}
+    try:
+        return _main(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         # standalone_mode=False: click returns the exit code instead of calling sys.exit
         result = app(args=argv, prog_name="driftcheck", standalone_mode=False)
@@ -89,9 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except typer.Exit as exc:
         return exc.exit_code
-    except KeyboardInterrupt:
+    except Stopped as exc:
+        typer.echo(f"driftcheck: stopped by {signal.Signals(exc.signum).name}", err=True)
+        return 128 + exc.signum
+    except (KeyboardInterrupt, click.exceptions.Abort):
         typer.echo("driftcheck: interrupted", err=True)
-        return EXIT_USAGE
+        return 128 + signal.SIGINT
     except Exception as exc:  # one line, never a traceback, never exit 1
         usage = getattr(exc, "exit_code", None)
         show = getattr(exc, "show", None)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
+from driftcheck.flows.graph import FlowGraph
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.server import (
     SchemaFingerprint,
@@ -134,3 +135,6 @@ class CanonicalConfiguration:
     location: str
     objects: Mapping[str, Mapping[str, ConfigObject]]
     warnings: tuple[str, ...] = field(default=())
+    #: the end-to-end attribute flows of the same configuration (set by the pipeline, which
+    #: still has the model): what a difference does, not what is compared
+    flows: FlowGraph | None = None

@@ -20,7 +20,7 @@ from typing import IO
 
 from driftcheck.errors import InputError, shorten
 from driftcheck.read.files import GLOBAL_SETTINGS_DIR, MV_FILE, check_regular, read_regular_file
-from driftcheck.read.limits import RATIO_FLOOR, Limits, too_big
+from driftcheck.read.limits import RATIO_FLOOR, Limits, check_member_count, too_big
 
 PENDING_DIR = "PendingExports"
 MANIFEST = "manifest.json"
@@ -169,7 +169,7 @@ def _zip(
 ) -> tuple[list[_Found], bytes | None, str, Path | None]:
     try:
         archive = stack.enter_context(zipfile.ZipFile(path))
-        infos = archive.infolist()
+        check_member_count(len(infos := archive.infolist()), str(path), limits)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(
             f"not a readable zip archive ({shorten(str(exc))})", file=str(path)

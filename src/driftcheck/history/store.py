@@ -24,427 +24,54 @@ Robustness, because a scheduled job must never lose its history:
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import urllib.parse
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from driftcheck.errors import InputError
-from driftcheck.history.fingerprint import Tracked
-from driftcheck.model.vocab import SEVERITY_ORDER, Severity
-
-#: ``PRAGMA application_id`` of a driftcheck history ("DCHI"): tells it from other databases.
-APPLICATION_ID = 0x44434849
-DEFAULT_KEEP_DAYS = 400
-#: How long a run waits for another run that holds the database, in seconds.
-BUSY_TIMEOUT = 300.0
-SQLITE_HEADER = b"SQLite format 3\x00"
-NEW, OPEN, REOPENED, RESOLVED = "new", "open", "reopened", "resolved"
-
-#: Schema migrations, oldest first: migration ``n`` brings ``user_version`` from n to n+1.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        pair TEXT NOT NULL,
-        started TEXT NOT NULL,
-        primary_server TEXT NOT NULL,
-        staging_server TEXT NOT NULL,
-        primary_export_date TEXT NOT NULL,
-        staging_export_date TEXT NOT NULL,
-        primary_version TEXT NOT NULL,
-        staging_version TEXT NOT NULL,
-        primary_path TEXT NOT NULL,
-        staging_path TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        fail_on TEXT NOT NULL,
-        blocking INTEGER NOT NULL,
-        warning INTEGER NOT NULL,
-        info INTEGER NOT NULL,
-        suppressed INTEGER NOT NULL,
-        checks_failed INTEGER NOT NULL,
-        new INTEGER NOT NULL DEFAULT 0,
-        open INTEGER NOT NULL DEFAULT 0,
-        reopened INTEGER NOT NULL DEFAULT 0,
-        resolved INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX runs_by_pair ON runs (pair, id);
-    CREATE INDEX runs_by_time ON runs (started);
-    CREATE TABLE findings (
-        id INTEGER PRIMARY KEY,
-        pair TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        section TEXT NOT NULL,
-        object TEXT NOT NULL,
-        connector TEXT NOT NULL,
-        path TEXT NOT NULL,
-        change TEXT NOT NULL,
-        primary_value TEXT NOT NULL,
-        staging_value TEXT NOT NULL,
-        severity TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('new', 'open', 'reopened', 'resolved')),
-        first_seen TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        last_seen_run INTEGER NOT NULL,
-        resolved_at TEXT,
-        times_seen INTEGER NOT NULL,
-        UNIQUE (pair, fingerprint)
-    );
-    CREATE INDEX findings_by_last_run ON findings (pair, last_seen_run);
-    """,
-    # 2: the pending exports of staging servers (driftcheck nightly): one row per server and
-    # run with the counts, and the pending-export findings with their statuses. New tables
-    # only: a history of schema 1 keeps every row as it was.
-    """
-    CREATE TABLE pending_runs (
-        id INTEGER PRIMARY KEY,
-        server TEXT NOT NULL,
-        started TEXT NOT NULL,
-        export_date TEXT NOT NULL,
-        export_path TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        objects INTEGER NOT NULL,
-        adds INTEGER NOT NULL,
-        updates INTEGER NOT NULL,
-        deletes INTEGER NOT NULL,
-        delete_adds INTEGER NOT NULL,
-        escrowed INTEGER NOT NULL,
-        unconfirmed INTEGER NOT NULL,
-        blocking INTEGER NOT NULL,
-        warning INTEGER NOT NULL,
-        info INTEGER NOT NULL,
-        new INTEGER NOT NULL DEFAULT 0,
-        open INTEGER NOT NULL DEFAULT 0,
-        reopened INTEGER NOT NULL DEFAULT 0,
-        resolved INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX pending_runs_by_server ON pending_runs (server, id);
-    CREATE TABLE pending_findings (
-        id INTEGER PRIMARY KEY,
-        server TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        rule TEXT NOT NULL,
-        connector TEXT NOT NULL,
-        attribute TEXT NOT NULL,
-        severity TEXT NOT NULL,
-        objects INTEGER NOT NULL,
-        message TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('new', 'open', 'reopened', 'resolved')),
-        first_seen TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        last_seen_run INTEGER NOT NULL,
-        resolved_at TEXT,
-        times_seen INTEGER NOT NULL,
-        UNIQUE (server, fingerprint)
-    );
-    CREATE INDEX pending_findings_by_last_run ON pending_findings (server, last_seen_run);
-    """,
+from driftcheck.history.dbfile import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    check_header,
+    connect,
+    history_error,
+    use_wal,
+    validate,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
 
+# Read here, at migration time, so that a test can stand in an older version's migrations.
+from driftcheck.history.dbfile import MIGRATIONS as MIGRATIONS
+from driftcheck.history.fingerprint import Tracked
+from driftcheck.history.records import (
+    NEW,
+    OPEN,
+    PENDING_COUNTS,
+    REOPENED,
+    RESOLVED,
+    FindingState,
+    PendingItem,
+    PendingRunInfo,
+    PendingRunRecord,
+    PendingRunResult,
+    RunInfo,
+    RunRecord,
+    RunResult,
+    StoredFinding,
+    age_days,
+    iso,
+)
+from driftcheck.history.rows import (
+    FINDING_COLUMNS,
+    RUN_COLUMNS,
+    finding_row,
+    json_text,
+    stored_finding,
+)
+from driftcheck.model.vocab import SEVERITY_ORDER
 
-def iso(moment: datetime) -> str:
-    """A UTC time as ISO 8601 to the second, ``2026-12-02T05:50:00Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def age_days(first_seen: str, now: datetime) -> int:
-    """Whole days since ``first_seen`` (never negative)."""
-    return max(0, (now - parse_iso(first_seen)).days)
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What a run records about itself."""
-
-    pair: str
-    started: datetime
-    primary_server: str = ""
-    staging_server: str = ""
-    primary_export_date: str = ""
-    staging_export_date: str = ""
-    primary_version: str = ""
-    staging_version: str = ""
-    primary_path: str = ""
-    staging_path: str = ""
-    verdict: str = "consistent"
-    fail_on: str = Severity.WARNING
-    by_severity: Mapping[str, int] = field(default_factory=dict)
-    suppressed: int = 0
-    checks_failed: int = 0
-
-
-@dataclass(frozen=True)
-class FindingState:
-    """A finding's history as of one run: what the report shows beside it."""
-
-    status: str
-    first_seen: str
-    age_days: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "first_seen": self.first_seen, "age_days": self.age_days}
-
-
-@dataclass(frozen=True)
-class StoredFinding:
-    """A finding as the history holds it: the :class:`Tracked` item a run saw, under the
-    fingerprint it was recorded with, and its history (status, first and last seen)."""
-
-    finding: Tracked
-    #: The key it is stored under (its :attr:`Tracked.fingerprint` when this version wrote it).
-    fingerprint: str
-    status: str
-    first_seen: str
-    last_seen: str
-    resolved_at: str | None
-    times_seen: int
-    pair: str = ""
-
-    def as_json(self, now: datetime | None = None) -> dict[str, Any]:
-        f = self.finding
-        entry: dict[str, Any] = {
-            "kind": f.kind,
-            "section": f.section,
-            "object": f.object,
-            "connector": f.connector or None,
-            "path": f.path,
-            "change": f.change,
-            "primary": f.primary,
-            "staging": f.staging,
-            "severity": f.severity,
-            "status": self.status,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-            "fingerprint": self.fingerprint,
-        }
-        if self.resolved_at:
-            entry["resolved_at"] = self.resolved_at
-        if now is not None:
-            entry["age_days"] = age_days(self.first_seen, now)
-        return entry
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A run as the history holds it."""
-
-    id: int
-    pair: str
-    started: str
-    primary_server: str
-    staging_server: str
-    primary_export_date: str
-    staging_export_date: str
-    primary_version: str
-    staging_version: str
-    verdict: str
-    fail_on: str
-    blocking: int
-    warning: int
-    info: int
-    suppressed: int
-    checks_failed: int
-    new: int
-    open: int
-    reopened: int
-    resolved: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "pair": self.pair,
-            "started": self.started,
-            "primary": {
-                "server": self.primary_server,
-                "export_date": self.primary_export_date,
-                "product_version": self.primary_version,
-            },
-            "staging": {
-                "server": self.staging_server,
-                "export_date": self.staging_export_date,
-                "product_version": self.staging_version,
-            },
-            "verdict": self.verdict,
-            "fail_on": self.fail_on,
-            "by_severity": {
-                Severity.BLOCKING: self.blocking,
-                Severity.WARNING: self.warning,
-                Severity.INFO: self.info,
-            },
-            "suppressed": self.suppressed,
-            "checks_failed": self.checks_failed,
-            "findings": {
-                NEW: self.new,
-                OPEN: self.open,
-                REOPENED: self.reopened,
-                RESOLVED: self.resolved,
-            },
-        }
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What recording a run found out: each finding's state, and what was resolved."""
-
-    run_id: int
-    pair: str
-    started: str
-    previous_run: int | None
-    states: Mapping[str, FindingState]  # by fingerprint
-    resolved: Sequence[StoredFinding]
-    pruned_runs: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counts = {NEW: 0, OPEN: 0, REOPENED: 0}
-        for state in self.states.values():
-            counts[state.status] += 1
-        return {**counts, RESOLVED: len(self.resolved)}
-
-
-#: The counts a pending-exports run records, in the table's column order.
-PENDING_COUNTS = (
-    "objects", "adds", "updates", "deletes", "delete_adds", "escrowed", "unconfirmed",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PendingRunInfo:
-    """One staging server's pending exports as a nightly run saw them."""
-
-    server: str  # the server's key (NetBIOS name, casefolded)
-    started: datetime
-    export_date: str = ""
-    export_path: str = ""
-    verdict: str = "pass"
-    counts: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PendingItem:
-    """A pending-exports finding as the history tracks it: one rule on one connector (and
-    attribute); ``objects`` and ``message`` are updated each run, the fingerprint is not."""
-
-    fingerprint: str
-    rule: str
-    connector: str
-    attribute: str
-    severity: str
-    objects: int
-    message: str
-    first_seen: str = ""
-
-
-@dataclass(frozen=True)
-class PendingRunResult:
-    run_id: int
-    states: Mapping[str, FindingState]  # by fingerprint
-    resolved: Sequence[PendingItem]
-
-    def counts(self) -> dict[str, int]:
-        counts = {NEW: 0, OPEN: 0, REOPENED: 0}
-        for state in self.states.values():
-            counts[state.status] += 1
-        return {**counts, RESOLVED: len(self.resolved)}
-
-
-@dataclass(frozen=True)
-class PendingRunRecord:
-    id: int
-    server: str
-    started: str
-    export_date: str
-    verdict: str
-    objects: int
-    adds: int
-    updates: int
-    deletes: int
-    delete_adds: int
-    escrowed: int
-    unconfirmed: int
-    blocking: int
-    warning: int
-    info: int
-    new: int
-    open: int
-    reopened: int
-    resolved: int
-
-
-def _error(path: Path, reason: str) -> InputError:
-    one_line = " ".join(reason.split())
-    return InputError(f"{one_line}; the file was left as it is", file=str(path))
-
-
-def _check_header(path: Path) -> bytes:
-    """The file's first 100 bytes (empty for a new file); a file that is not SQLite is
-    refused here, without opening it (SQLite would not write to it either, but the reason
-    is clearer)."""
-    if path.is_dir():
-        raise InputError("is a folder, not a history database", file=str(path))
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(100)
-    except FileNotFoundError:
-        return b""
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None
-    if head and not head.startswith(SQLITE_HEADER):
-        raise _error(path, "not a driftcheck history database (not an SQLite file)")
-    return head
-
-
-def _is_wal(head: bytes) -> bool:
-    """Bytes 18 and 19 of the header, the read and write format versions, are 2 in WAL mode."""
-    return len(head) >= 20 and head[18] == 2 and head[19] == 2
-
-
-def _use_wal(db: sqlite3.Connection, head: bytes, path: Path) -> None:
-    """Switch to the WAL journal (once per file). Switching rewrites the header, so an
-    existing file is checked first: a corrupt one must be refused untouched."""
-    if _is_wal(head):
-        return
-    if head:
-        problems = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
-        if problems != ["ok"]:
-            raise _error(path, f"unreadable history database ({problems[0]})")
-    db.execute("PRAGMA journal_mode = WAL")
-
-
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
-    if read_only:
-        uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
-    return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
-
-
-def _validate(db: sqlite3.Connection, path: Path) -> int:
-    """The schema version of an existing driftcheck history (0 for an empty file)."""
-    app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if app_id == 0:
-        tables = int(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
-        if tables or version:
-            raise _error(path, "not a driftcheck history database (another application's)")
-    elif app_id != APPLICATION_ID:
-        raise _error(path, "not a driftcheck history database (another application's)")
-    if version > SCHEMA_VERSION:
-        raise _error(
-            path,
-            f"history schema {version} was written by a newer driftcheck "
-            f"(this one reads up to {SCHEMA_VERSION})",
-        )
-    return version
+DEFAULT_KEEP_DAYS = 400
 
 
 class HistoryStore:
@@ -469,7 +96,7 @@ class HistoryStore:
 
     def migrate(self) -> None:
         with self._transaction() as db:
-            version = _validate(db, self.path)  # again, under the lock: another run may have
+            version = validate(db, self.path)  # again, under the lock: another run may have
             if version == 0:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             for n in range(version, SCHEMA_VERSION):
@@ -513,7 +140,7 @@ class HistoryStore:
                 seen = known.get(fp)
                 if seen is None:
                     state = FindingState(NEW, started, 0)
-                    inserts.append(_finding_row(run.pair, fp, item, started, run_id))
+                    inserts.append(finding_row(run.pair, fp, item, started, run_id))
                 else:
                     first_seen, last_run, times = seen
                     status = OPEN if last_run == previous_id else REOPENED
@@ -525,8 +152,8 @@ class HistoryStore:
                             started,
                             run_id,
                             times + 1,
-                            _json(item.primary),
-                            _json(item.staging),
+                            json_text(item.primary),
+                            json_text(item.staging),
                             run.pair,
                             fp,
                         )
@@ -589,7 +216,7 @@ class HistoryStore:
         if previous_id is None:
             return []
         rows = db.execute(
-            f"SELECT {_FINDING_COLUMNS} FROM findings WHERE pair = ? AND last_seen_run = ? "
+            f"SELECT {FINDING_COLUMNS} FROM findings WHERE pair = ? AND last_seen_run = ? "
             "AND status != 'resolved'",
             (pair, previous_id),
         ).fetchall()
@@ -599,7 +226,7 @@ class HistoryStore:
             (started, pair, previous_id),
         )
         return [
-            _stored(row, status=RESOLVED, resolved_at=started)
+            stored_finding(row, status=RESOLVED, resolved_at=started)
             for row in sorted(rows, key=lambda r: (r[1], r[2], r[3].casefold(), r[5]))
         ]
 
@@ -741,7 +368,7 @@ class HistoryStore:
     # --- reading ------------------------------------------------------------------------------
 
     def runs(self, pair: str | None = None) -> list[RunRecord]:
-        query = f"SELECT {_RUN_COLUMNS} FROM runs"
+        query = f"SELECT {RUN_COLUMNS} FROM runs"
         args: tuple[str, ...] = ()
         if pair is not None:
             query += " WHERE pair = ?"
@@ -751,7 +378,7 @@ class HistoryStore:
     def open_findings(self, pair: str | None = None) -> list[StoredFinding]:
         """Findings seen in the latest run of their pair, oldest first."""
         query = (
-            f"SELECT {_FINDING_COLUMNS}, f.pair FROM findings f "
+            f"SELECT {FINDING_COLUMNS}, f.pair FROM findings f "
             "JOIN (SELECT pair, max(id) AS latest FROM runs GROUP BY pair) r "
             "ON f.pair = r.pair AND f.last_seen_run = r.latest "
             "WHERE f.status != 'resolved'"
@@ -761,74 +388,10 @@ class HistoryStore:
             query += " AND f.pair = ?"
             args = (pair,)
         rows = self.db.execute(query + " ORDER BY f.first_seen, f.id", args).fetchall()
-        return [_stored(row[:-1], pair=row[-1]) for row in rows]
+        return [stored_finding(row[:-1], pair=row[-1]) for row in rows]
 
     def pairs(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT pair FROM runs ORDER BY pair")]
-
-
-_FINDING_COLUMNS = (
-    "fingerprint, kind, section, object, connector, path, change, primary_value, "
-    "staging_value, severity, status, first_seen, last_seen, resolved_at, times_seen"
-)
-_RUN_COLUMNS = (
-    "id, pair, started, primary_server, staging_server, primary_export_date, "
-    "staging_export_date, primary_version, staging_version, verdict, fail_on, blocking, "
-    "warning, info, suppressed, checks_failed, new, open, reopened, resolved"
-)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def _finding_row(
-    pair: str, fp: str, item: Tracked, started: str, run_id: int
-) -> tuple[object, ...]:
-    return (
-        pair,
-        fp,
-        item.kind,
-        item.section,
-        item.object,
-        item.connector,
-        item.path,
-        item.change,
-        _json(item.primary),
-        _json(item.staging),
-        item.severity,
-        started,
-        started,
-        run_id,
-    )
-
-
-def _stored(
-    row: Sequence[Any], *, status: str | None = None, resolved_at: str | None = None, pair: str = ""
-) -> StoredFinding:
-    (fp, kind, section, obj, connector, path, change, p, s, severity) = row[:10]
-    (row_status, first_seen, last_seen, row_resolved, times) = row[10:15]
-    finding = Tracked(
-        kind=kind,
-        section=section,
-        object=obj,
-        connector=connector,
-        path=path,
-        change=change,
-        primary=json.loads(p),
-        staging=json.loads(s),
-        severity=severity,
-    )
-    return StoredFinding(
-        finding=finding,
-        fingerprint=fp,
-        status=status or row_status,
-        first_seen=first_seen,
-        last_seen=last_seen,
-        resolved_at=resolved_at or row_resolved,
-        times_seen=times,
-        pair=pair,
-    )
 
 
 @contextmanager
@@ -838,34 +401,36 @@ def open_history(path: Path, *, read_only: bool = False) -> Iterator[HistoryStor
     Every SQLite error becomes an :class:`InputError` naming the file; nothing has been
     written to a file that is refused.
     """
-    head = _check_header(path)
+    head = check_header(path)
     if read_only and not path.is_file():
         raise InputError("no such file", file=str(path))
     if not read_only and not path.parent.is_dir():
         raise InputError("the folder does not exist", file=str(path))
     try:
-        db = _connect(path, read_only=read_only)
+        db = connect(path, read_only=read_only)
     except sqlite3.Error as exc:
-        raise _error(path, f"cannot open the history database ({exc})") from None
+        raise history_error(path, f"cannot open the history database ({exc})") from None
     try:
         try:
-            version = _validate(db, path)
+            version = validate(db, path)
             if not read_only:
-                _use_wal(db, head, path)
+                use_wal(db, head, path)
                 db.execute("PRAGMA synchronous = NORMAL")
                 if version < SCHEMA_VERSION:
                     HistoryStore(path, db).migrate()
             elif version == 0:
-                raise _error(path, "no run is recorded in it yet (an empty database)")
+                raise history_error(path, "no run is recorded in it yet (an empty database)")
             elif version < SCHEMA_VERSION:
-                raise _error(path, f"history schema {version} needs a run with --history first")
+                raise history_error(
+                    path, f"history schema {version} needs a run with --history first"
+                )
         except sqlite3.Error as exc:
-            raise _error(path, f"unreadable history database ({exc})") from None
+            raise history_error(path, f"unreadable history database ({exc})") from None
         store = HistoryStore(path, db)
         try:
             yield store
         except sqlite3.Error as exc:
-            raise _error(path, f"unreadable history database ({exc})") from None
+            raise history_error(path, f"unreadable history database ({exc})") from None
     finally:
         db.close()
 

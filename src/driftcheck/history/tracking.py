@@ -22,14 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from driftcheck.history.fingerprint import Tracked, from_check, from_difference
-from driftcheck.history.store import (
-    DEFAULT_KEEP_DAYS,
-    FindingState,
-    RunInfo,
-    RunResult,
-    StoredFinding,
-    record_run,
-)
+from driftcheck.history.records import FindingState, RunInfo, RunResult, StoredFinding
+from driftcheck.history.store import DEFAULT_KEEP_DAYS, record_run
 from driftcheck.model.vocab import FindingStatus, Severity
 from driftcheck.report.findings import severity_counts
 from driftcheck.report.history import FindingHistory, HistoryRun, ResolvedFinding

@@ -8,7 +8,7 @@ colour is never the only cue (each series has its own dash pattern).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -90,24 +90,7 @@ def trend_svg(
         return TOP + plot_h - plot_h * v / top
 
     parts = [head, f'<desc id="{safe}-d">{escape(_describe(points))}</desc>']
-    parts.append('<g font-family="sans-serif" font-size="11" fill="#1f2328">')
-    for tick in (0, top // 2, top) if top >= 2 else (0, top):
-        parts.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="#d1d9e0" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
-        )
-    bottom = TOP + plot_h + 16
-    parts.append(f'<text x="{LEFT}" y="{bottom}">{escape(points[0].label)}</text>')
-    if len(points) > 1:
-        parts.append(
-            f'<text x="{LEFT + plot_w}" y="{bottom}" text-anchor="end">'
-            f"{escape(points[-1].label)}</text>"
-        )
-    parts.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 4}" text-anchor="middle" '
-        f'fill="#59636e">runs, oldest to newest</text>'
-    )
+    parts += _axes(points, top, y, plot_w)
     for n, (series, colour, dash) in enumerate(SERIES):
         coords = " ".join(f"{x(i):.1f},{y(p.value(series)):.1f}" for i, p in enumerate(points))
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
@@ -129,3 +112,28 @@ def trend_svg(
         )
     parts.append("</g></svg>")
     return Markup("".join(parts))
+
+
+def _axes(
+    points: Sequence[TrendPoint], top: int, y: Callable[[int], float], plot_w: int
+) -> list[str]:
+    """The chart's grid lines with their counts, and the first and last run's labels."""
+    parts = ['<g font-family="sans-serif" font-size="11" fill="#1f2328">']
+    for tick in (0, top // 2, top) if top >= 2 else (0, top):
+        parts.append(
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#d1d9e0" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
+        )
+    bottom = TOP + HEIGHT - TOP - BOTTOM + 16
+    parts.append(f'<text x="{LEFT}" y="{bottom}">{escape(points[0].label)}</text>')
+    if len(points) > 1:
+        parts.append(
+            f'<text x="{LEFT + plot_w}" y="{bottom}" text-anchor="end">'
+            f"{escape(points[-1].label)}</text>"
+        )
+    parts.append(
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 4}" text-anchor="middle" '
+        f'fill="#59636e">runs, oldest to newest</text>'
+    )
+    return parts

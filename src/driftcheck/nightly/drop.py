@@ -25,6 +25,7 @@ from lxml import etree
 
 from driftcheck.errors import InputError
 from driftcheck.read.files import read_export
+from driftcheck.read.limits import Limits, check_member_count, too_big
 
 STAGING_MODE = "Microsoft.Synchronize.StagingMode"
 PRODUCT_VERSION = "Microsoft.Synchronize.ServerConfigurationVersion"
@@ -266,8 +267,15 @@ def verify_export(info: ExportInfo) -> None:
     place without the rename, or damaged on the way, fails here rather than half-way."""
     if info.path.is_dir():
         return
+    limits = Limits.from_environment()
     try:
         with zipfile.ZipFile(info.path) as archive:
+            members = archive.infolist()
+            # bounded before the CRC check decompresses every member
+            check_member_count(len(members), str(info.path), limits)
+            if sum(m.file_size for m in members) > limits.export_bytes:
+                what = "the archive unpacks to more than the export size limit"
+                raise InputError(too_big(what, "export_bytes", limits), file=str(info.path))
             bad = archive.testzip()
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         reason = f"damaged zip ({' '.join(str(exc).split())})"

@@ -31,6 +31,7 @@ from driftcheck.nightly.message import FindingLine, Notification, empty_counts
 from driftcheck.nightly.pending import PendingOutcome, pending_json, pending_outcomes, trend_rows
 from driftcheck.output.files import write_all_atomically, write_atomically
 from driftcheck.pipeline.compare import compare_exports
+from driftcheck.pipeline.pending import FlowIndex
 from driftcheck.policy.rules import Policy
 from driftcheck.render.exports_json import render_json as render_pending_json
 from driftcheck.render.history import trend_points
@@ -41,6 +42,7 @@ from driftcheck.render.junit import junit_xml_many
 from driftcheck.report.build import exit_code
 from driftcheck.report.findings import for_reading, severity_counts
 from driftcheck.report.jsonfile import load_report, to_json
+from driftcheck.report.pending import attach_pending
 from driftcheck.report.types import Finding, Report
 
 NIGHT_SCHEMA = "driftcheck/nightly/v1"
@@ -266,23 +268,6 @@ def run_night(
     if selection.problem:
         raise InputError(f"no complete pair of exports to compare: {selection.problem}")
     date = night_date(selection.comparisons)
-    outcomes = []
-    for comparison in selection.comparisons:
-        name = report_name(comparison)
-        report = compare_one(
-            comparison,
-            fail_on=fail_on,
-            policy=policy,
-            name_map=name_map,
-            policy_file=policy_file,
-        )
-        if history is not None:
-            report, _ = track(report, history, pair=comparison.key, at=at, keep_days=keep_days)
-            statuses = statuses_recorded(comparison.title, report)
-        else:
-            previous = previous_report(out, date, name)
-            statuses = statuses_since(comparison.title, report, previous)
-        outcomes.append(Outcome(comparison, name, report, statuses))
     pending, pending_warnings = pending_outcomes(
         [s.newest for s in selection.servers],
         out=out,
@@ -295,6 +280,28 @@ def run_night(
         keep_days=keep_days,
         at=at,
     )
+    pending_of = {p.info.path: p for p in pending}
+    outcomes = []
+    for comparison in selection.comparisons:
+        name = report_name(comparison)
+        report = compare_one(
+            comparison,
+            fail_on=fail_on,
+            policy=policy,
+            name_map=name_map,
+            policy_file=policy_file,
+        )
+        staging_pending = pending_of.get(comparison.right.path)
+        if comparison.kind == "pair" and staging_pending is not None:
+            # as compare --pending: each difference lists the pending changes it explains
+            report = attach_pending(report, staging_pending.result, FlowIndex(report).affects)
+        if history is not None:
+            report, _ = track(report, history, pair=comparison.key, at=at, keep_days=keep_days)
+            statuses = statuses_recorded(comparison.title, report)
+        else:
+            previous = previous_report(out, date, name)
+            statuses = statuses_since(comparison.title, report, previous)
+        outcomes.append(Outcome(comparison, name, report, statuses))
     return Night(
         date,
         fail_on,

@@ -32,13 +32,8 @@ from driftcheck.exports import (
     Thresholds,
     verify_exports,
 )
-from driftcheck.history.store import (
-    DEFAULT_KEEP_DAYS,
-    FindingState,
-    PendingItem,
-    PendingRunInfo,
-    open_history,
-)
+from driftcheck.history.records import FindingState, PendingItem, PendingRunInfo
+from driftcheck.history.store import DEFAULT_KEEP_DAYS, open_history
 from driftcheck.model.vocab import SEVERITY_ORDER, Severity
 from driftcheck.nightly.drop import ExportInfo
 from driftcheck.nightly.message import FindingLine
@@ -328,7 +323,14 @@ def pending_outcomes(
     outcomes: list[PendingOutcome] = []
     warnings: list[str] = []
     for info in servers:
-        if not info.staging or not has_pending(info.path):
+        if not info.staging:
+            continue
+        if not has_pending(info.path):
+            if previous_items(out, night, info.key, night_file) is not None:
+                warnings.append(
+                    f"{info.server}: no PendingExports/ in its newest export, though an earlier "
+                    "night had them: its pending exports were not checked tonight"
+                )
             continue
         title = title_of(info)
         try:

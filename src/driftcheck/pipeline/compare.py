@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import date
@@ -21,6 +25,7 @@ from driftcheck.compare.upgrade import (
     product_change_classifier,
 )
 from driftcheck.compare.walk import compare
+from driftcheck.flows.graph import build_graph
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.model.vocab import Severity
 from driftcheck.policy.namemap import map_strings, token_replacer
@@ -28,6 +33,7 @@ from driftcheck.policy.rules import Policy, apply_policy
 from driftcheck.read.extract import read_schemas, server_configuration
 from driftcheck.read.files import read_export
 from driftcheck.report.build import build_report
+from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.types import Report
 
 #: Reads the connector schemas behind fingerprints, in order (default:
@@ -52,13 +58,52 @@ class SerialExecutor(Executor):
         return future
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int) -> None:
+    """Worker initializer: on Linux, ask the kernel to send SIGKILL to this worker when its
+    parent dies (even by SIGKILL, when no handler of the parent runs); then make sure the
+    parent did not die before the request was made."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the parent's own clean-up still runs
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def worker_pool() -> Executor:
-    """A one-worker process pool on a machine with a second core, else a serial executor."""
+    """A one-worker process pool on a machine with a second core, else a serial executor.
+
+    The worker ends with the run: :func:`ending_workers` kills it when the main process
+    unwinds (SIGTERM, Ctrl+C, an error), and the kernel kills it if the main process dies
+    without unwinding (SIGKILL), so no loader is left parsing as an orphan.
+    """
     if (os.cpu_count() or 1) < 2:
         return SerialExecutor()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+    )
+
+
+@contextlib.contextmanager
+def ending_workers(pool: Executor) -> Iterator[Executor]:
+    """``pool``, whose worker processes are killed if the block is left by an exception.
+
+    A process pool's own exit waits for the running job: the staging export's whole parse."""
+    try:
+        yield pool
+    except BaseException:
+        if isinstance(pool, ProcessPoolExecutor):
+            for child in multiprocessing.active_children():
+                child.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def load_side(
@@ -73,7 +118,7 @@ def load_side(
     model = server_configuration(read_export(path), defer_schemas=defer_schemas and not name_map)
     if name_map:
         model = map_strings(model, token_replacer(name_map))
-    return canonicalize(model)
+    return replace(canonicalize(model), flows=build_graph(model))
 
 
 def load_both(
@@ -98,7 +143,7 @@ def load_both(
     later stage's preparation (compiling the HTML template) costs no time there.
     """
     defer = not name_map
-    with worker_pool() as pool:
+    with worker_pool() as started, ending_workers(started) as pool:
         staging_future = pool.submit(load_side, staging, name_map)
         primary_config = load_side(primary, defer_schemas=defer)
         if meanwhile is not None:
@@ -199,4 +244,5 @@ def compare_exports(
         as_of=as_of or date.today(),
         fail_on=fail_on,
     )
-    return replace(report, checks=readiness, upgrade=upgrade)
+    report = replace(report, checks=readiness, upgrade=upgrade)
+    return with_flow_impact(report, primary_config.flows, staging_config.flows)

@@ -1,14 +1,14 @@
 """``compare --pending``: the staging server's pending exports read beside the comparison and
 linked to its differences.
 
-Which (connector, attribute) pairs a difference flows into is read from the report's own sync
-rules (both servers' trees): a difference on an outbound rule reaches the attributes it
-writes on its connector (the attribute named in the difference's path, else all it writes);
-one on an inbound rule, or on a metaverse attribute, reaches the metaverse attributes it
-writes, and through every outbound rule that reads them, the connector attributes those
-write; a connector's attribute inclusion reaches what the inbound rules make of that
-attribute, and so on. One hop each way: what an admin reads off the rules to explain a
-pending change.
+Which (connector, attribute) pairs a difference flows into comes from the attribute-flow
+graph: the ``affects`` of each difference (:mod:`driftcheck.report.impact`), the connector
+attributes at the end of every flow it changes. A difference that changes no flow (a
+description, a run profile) explains no pending change. Where a difference has no
+``affects``, one hop read off the report's own sync rules: a difference on a metaverse
+attribute itself reaches, through every outbound rule that reads it, the connector
+attributes those write; a connector's attribute inclusion reaches what the inbound rules
+make of that attribute, and on from there.
 """
 
 from __future__ import annotations
@@ -74,13 +74,11 @@ class FlowIndex:
     """The report's sync rules, indexed for :meth:`affects`."""
 
     def __init__(self, report: Report) -> None:
-        self.rules: dict[tuple[str, str], ObjectEntry] = {}
         #: metaverse attribute -> (connector, connector attribute) outbound rules write from it
         self.outbound: dict[str, set[tuple[str, str]]] = {}
         #: (connector, connector attribute) -> metaverse attributes inbound rules write from it
         self.inbound: dict[tuple[str, str], set[str]] = {}
         for entry in report.objects.get("sync-rule", ()):
-            self.rules[(entry.name, entry.connector or "")] = entry
             if not entry.connector:
                 continue
             outbound = _direction(entry) == "outbound"
@@ -95,25 +93,12 @@ class FlowIndex:
                             key = (entry.connector.casefold(), source.casefold())
                             self.inbound.setdefault(key, set()).add(destination)
 
-    def _written(self, entry: ObjectEntry, path: str) -> set[str]:
-        """The attributes a rule writes that a difference at ``path`` touches."""
-        parts = path.split("/")
-        if len(parts) >= 2 and parts[0] == FLOWS:
-            return {parts[1]}
-        return {d for tree in _trees(entry) for d in _flows(tree)}
-
     def _from_metaverse(self, attributes: Iterable[str]) -> list[tuple[str, str]]:
         return sorted({pair for a in attributes for pair in self.outbound.get(a.casefold(), ())})
 
     def affects(self, finding: Finding) -> list[tuple[str, str]]:
-        if finding.section == "sync-rule":
-            entry = self.rules.get((finding.object, finding.connector or ""))
-            if entry is None:
-                return []
-            written = self._written(entry, finding.path)
-            if _direction(entry) == "outbound" and entry.connector:
-                return sorted((entry.connector, a) for a in written)
-            return self._from_metaverse(written)
+        if finding.affects:
+            return [(a.connector, a.target) for a in finding.affects if a.connector and a.target]
         if finding.section == "metaverse":
             name = finding.path.rsplit("/", 1)[-1] if finding.path else finding.object
             return self._from_metaverse([name])

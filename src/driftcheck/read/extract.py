@@ -419,6 +419,7 @@ def server_configuration(files: ExportFiles, *, defer_schemas: bool = False) -> 
         rules = tuple(_bounded(files, rel, sync_rule) for rel in files.sync_rules)
     finally:
         SETTINGS_BUDGET.reset(budget)
+        files.close()
     return ServerConfiguration(
         location=files.location,
         server=server,

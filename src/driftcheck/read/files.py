@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from driftcheck.errors import InputError, shorten
-from driftcheck.read.limits import RATIO_FLOOR, Limits, megabytes, too_big
+from driftcheck.read.limits import RATIO_FLOOR, Limits, check_member_count, megabytes, too_big
 from driftcheck.read.safexml import count_elements, damage_reason, parse_xml
 
 CONNECTORS_DIR = "Connectors"
@@ -52,18 +52,27 @@ class ExportFiles:
         sync_rules: tuple[str, ...],
         warnings: tuple[str, ...],
         limits: Limits | None = None,
+        close: Callable[[], None] | None = None,
     ) -> None:
         self.location = location
         self._read = read
+        self._close = close
         self.mv = mv
         self.connectors = connectors
         self.sync_rules = sync_rules
         self.warnings = warnings
         self.limits = limits or Limits()
         self._elements: dict[str, int] = {}
+        self._total_elements = 0
 
     def label(self, rel: str) -> str:
         return f"{self.location}/{rel}"
+
+    def close(self) -> None:
+        """Release the archive handle (a zip export), once every file has been loaded: a
+        reader that loads a file after this reopens the archive."""
+        if self._close is not None:
+            self._close()
 
     def load(self, rel: str, prepare: Callable[[bytes], bytes] | None = None) -> Document:
         """Read and parse one file; errors name it. ``prepare`` may see and rewrite its bytes
@@ -81,8 +90,11 @@ class ExportFiles:
             raise InputError(f"unreadable zip member ({shorten(str(exc))})", file=label) from None
         if not data.strip():
             raise InputError("is empty", file=label)
-        self._elements[rel] = count_elements(data, label, self.limits)
-        if sum(self._elements.values()) > self.limits.export_elements:
+        counted = count_elements(data, label, self.limits)
+        # a running total: summing every file's count on each load was quadratic
+        self._total_elements += counted - self._elements.get(rel, 0)
+        self._elements[rel] = counted
+        if self._total_elements > self.limits.export_elements:
             raise InputError(
                 too_big(
                     f"the export holds more than {self.limits.export_elements:,} elements",
@@ -111,6 +123,8 @@ class _Source:
     read: Callable[[str], bytes]
     sizes: Mapping[str, int] = field(default_factory=dict)
     compressed: Mapping[str, int] = field(default_factory=dict)
+    #: releases what reading holds open (a zip's one handle); nothing for a folder
+    close: Callable[[], None] | None = None
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -197,6 +211,7 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
         raise InputError(
             f"not a readable zip archive ({shorten(str(exc))})", file=str(path)
         ) from None
+    check_member_count(len(infos), str(path), limits)
     names: list[str] = []
     originals: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -214,8 +229,10 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
     prefix = _find_export_root(names, str(path))
     members = {n[len(prefix) :]: originals[n] for n in names if n.startswith(prefix)}
 
+    handle = _ArchiveHandle(path)
+
     def read(rel: str) -> bytes:
-        with zipfile.ZipFile(path) as archive, archive.open(members[rel]) as member:
+        with handle.archive().open(members[rel]) as member:
             data = member.read(limits.file_bytes + 1)
         if len(data) > limits.file_bytes:
             raise InputError(f"is larger than {megabytes(limits.file_bytes)} uncompressed")
@@ -227,7 +244,40 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
         read,
         {rel: info.file_size for rel, info in members.items()},
         {rel: info.compress_size for rel, info in members.items()},
+        handle.close,
     )
+
+
+class _ArchiveHandle:
+    """One open zip archive per process, kept for every member read from it.
+
+    Opening a ``ZipFile`` parses the whole central directory; opening it once per member
+    made reading an export quadratic in its member count (2,566 members: 2,566 parses). A
+    forked worker (the compare's staging loader) opens its own handle once, rather than
+    sharing a file position with its parent. The handle closes with the source.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pid = -1
+        self._archive: zipfile.ZipFile | None = None
+        #: how often the archive was opened (tests: once per process)
+        self.opened = 0
+
+    def archive(self) -> zipfile.ZipFile:
+        if self._archive is None or self._pid != os.getpid():
+            self._archive = zipfile.ZipFile(self.path)
+            self._pid = os.getpid()
+            self.opened += 1
+        return self._archive
+
+    def close(self) -> None:
+        if self._archive is not None and self._pid == os.getpid():
+            self._archive.close()
+        self._archive = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _find_export_root(paths: list[str], location: str) -> str:
@@ -389,4 +439,5 @@ def read_export(path: Path, limits: Limits | None = None) -> ExportFiles:
         tuple(sorted(kinds["sync-rule"])),
         tuple(warnings),
         limits,
+        source.close,
     )

@@ -13,13 +13,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from driftcheck.history.store import (
-    PendingItem,
-    PendingRunRecord,
-    RunRecord,
-    open_history,
-    parse_iso,
-)
+from driftcheck.history.records import PendingItem, PendingRunRecord, RunRecord, parse_iso
+from driftcheck.history.store import open_history
 from driftcheck.history.trend import TrendPoint, trend_svg
 from driftcheck.model.vocab import SEVERITY_ORDER
 

@@ -14,6 +14,7 @@ from driftcheck.model.vocab import (
 from driftcheck.policy.file import PolicyFile
 from driftcheck.policy.matching import BUILT_IN
 from driftcheck.policy.rules import Policy, is_expired
+from driftcheck.render.flows_text import changed_flow_lines
 from driftcheck.render.readiness import readiness_text
 from driftcheck.render.tracking import history_lines
 from driftcheck.report.findings import folded_phrase, for_reading
@@ -136,6 +137,7 @@ def render_text(report: Report, *, top: int = 15) -> str:
             lines.append(
                 f"  … {len(ranked) - top} more: write the full report with --html or --json"
             )
+    lines += changed_flow_lines(report.flows or (), top=top)
     lines += pending_lines(report)
     hiding = [r for r in report.ignore_rules if r.hidden]
     if hiding:

@@ -29,6 +29,7 @@ from driftcheck.compare.walk import Json
 from driftcheck.errors import InputError
 from driftcheck.exports.link import PendingRef
 from driftcheck.exports.result import ExportsResult
+from driftcheck.flows.diff import ChainDiff
 from driftcheck.model.jsonread import JsonReader
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.vocab import (
@@ -105,11 +106,14 @@ class Finding:
     would_be_hidden_by: str | None = None
     #: with ``--history``: new, open or reopened, and since when (:mod:`driftcheck.history.store`)
     history: FindingHistory | None = None
+    #: the end-to-end attribute flows this difference changes (:mod:`driftcheck.report.impact`)
+    affects: tuple[Affected, ...] = ()
     #: with ``--pending``: the staging server's pending changes this difference flows into
     pending: tuple[PendingRef, ...] | None = None
 
     def to_json(self) -> dict[str, Json]:
         entry = {**_change_json(self), "severity": self.severity, "rule": self.rule}
+        entry["affects"] = [a.to_json() for a in self.affects]
         if self.would_be_hidden_by:
             entry["would_be_hidden_by"] = self.would_be_hidden_by
         if self.history is not None:
@@ -126,12 +130,43 @@ class Finding:
             rule=r.text("rule"),
             would_be_hidden_by=r.optional_text("would_be_hidden_by"),
             history=FindingHistory.from_json(r.child("history")) if r.present("history") else None,
+            affects=tuple(Affected.from_json(a) for a in r.items("affects"))
+            if r.present("affects")
+            else (),
             pending=tuple(
                 PendingRef(p.text("connector"), p.text("attribute"), p.count("objects"))
                 for p in r.items("pending")
             )
             if r.present("pending")
             else None,
+        )
+
+
+@dataclass(frozen=True)
+class Affected:
+    """One end-to-end attribute whose flow a difference changes: the metaverse attribute and
+    the connector attribute it ends in (None where it reaches no connector)."""
+
+    object_type: str
+    attribute: str
+    connector: str | None
+    target: str | None
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "object_type": self.object_type,
+            "attribute": self.attribute,
+            "connector": self.connector,
+            "target": self.target,
+        }
+
+    @staticmethod
+    def from_json(r: JsonReader) -> Affected:
+        return Affected(
+            r.text("object_type"),
+            r.text("attribute"),
+            r.optional_text("connector"),
+            r.optional_text("target"),
         )
 
 
@@ -558,6 +593,9 @@ class Report:
     #: with ``--history``: the previous run's findings that are gone, and this run's place
     resolved: tuple[ResolvedFinding, ...] = ()
     history_run: HistoryRun | None = None
+    #: the attributes whose end-to-end flow differs, each linked to the differences causing
+    #: it; None: not computed (a report written before flows existed)
+    flows: tuple[ChainDiff, ...] | None = None
     #: with ``--pending``: the staging server's pending exports, each attribute saying which
     #: difference explains it (``explained_by``); schema ``driftcheck/exports/v1``
     pending: ExportsResult | None = None
@@ -591,6 +629,8 @@ class Report:
             data["checks"] = self.checks.to_json()
         if self.upgrade is not None:
             data["upgrade"] = self.upgrade.to_json()
+        if self.flows is not None:
+            data["flows"] = [f.to_json() for f in self.flows]
         if self.history_run is not None:
             data["history_run"] = self.history_run.to_json()
             data["resolved"] = [f.to_json() for f in self.resolved]
@@ -635,6 +675,9 @@ class Report:
             else (),
             history_run=HistoryRun.from_json(r.child("history_run"))
             if r.present("history_run")
+            else None,
+            flows=tuple(ChainDiff.from_json(f) for f in r.items("flows"))
+            if r.present("flows")
             else None,
             pending=ExportsResult.from_json(r.value("pending"), file or "JSON")
             if r.present("pending")

@@ -23,6 +23,7 @@ from driftcheck.model.vocab import (
     section_title,
     severity_sort_key,
 )
+from driftcheck.render.flows_text import flows_line
 from driftcheck.render.html.cells import (
     ARROW,
     Cell,
@@ -31,6 +32,7 @@ from driftcheck.render.html.cells import (
     token_diff,
     value_cell,
 )
+from driftcheck.render.html.flowview import FlowView, flow_views
 from driftcheck.render.html.pendingview import PendingView, pending_view
 from driftcheck.render.html.rows import (
     GLOBAL_GROUPS,
@@ -324,6 +326,9 @@ class View:
     readiness: ReadinessView | None = None
     #: the "Since the previous run" section (compare --history): see driftcheck.render.tracking
     history: HistoryView | None = None
+    #: the "Attribute flow" section (driftcheck.render.html.flowview) and its verdict sentence
+    flows: list[FlowView] = field(default_factory=list)
+    flow_line: str = ""
     #: the "Pending exports" section (compare --pending): see driftcheck.render.html.pendingview
     pending: PendingView | None = None
 
@@ -888,5 +893,10 @@ def view(report: Report) -> View:
         script=script_view(report),
         readiness=report_readiness_view(report),
         history=history_view(report),
+        flows=flow_views(
+            report.flows or (),
+            lambda c, r: index.anchor.get(_ident(Section.SYNC_RULE, c, r), ""),
+        ),
+        flow_line=flows_line(report.flows) if report.flows else "",
         pending=pending_view(report),
     )
