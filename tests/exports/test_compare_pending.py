@@ -71,6 +71,7 @@ def test_differences_explain_pending_changes(
     assert attrs["title"] == [] and any("Department Fixup" in x for x in attrs["department"])
     html = page.read_text()
     assert 'id="pending"' in html and "Not explained by any difference" in html
+    assert "pending exports: department on fabrikam.onmicrosoft.com - AAD: 30 objects" in html
     again = Report.from_json(data, file=str(out))
     assert again.pending is not None and again.to_json() == data
 

@@ -135,6 +135,9 @@ class DifferenceGroup:
     connectors: str
     oob: bool
     history: RowHistory = NO_HISTORY
+    #: with ``compare --pending``: "department on contoso.com: 1,203 objects", the pending
+    #: changes the group's differences flow into
+    pending: tuple[str, ...] = ()
 
 
 @dataclass
@@ -447,6 +450,14 @@ def _group_key(d: Finding) -> str:
     )
 
 
+def _pending_lines(members: Iterable[Finding]) -> tuple[str, ...]:
+    seen: dict[tuple[str, str], int] = {}
+    for d in members:
+        for p in d.pending or ():
+            seen[(p.attribute, p.connector)] = p.objects
+    return tuple(f"{a} on {c}: {n:,} objects" for (a, c), n in seen.items())
+
+
 def difference_groups(differences: Iterable[Finding], index: Index) -> list[DifferenceGroup]:
     """Differences with the same path, change and values in several objects, as one entry."""
     groups: dict[str, list[Finding]] = {}
@@ -477,6 +488,7 @@ def difference_groups(differences: Iterable[Finding], index: Index) -> list[Diff
                 connectors=" ".join(sorted({index.ckey(d.connector) for d in members} - {""})),
                 oob=all(i in index.oob for i in idents),
                 history=row_history(members),
+                pending=_pending_lines(members),
             )
         )
     entries.sort(key=lambda e: (severity_sort_key(e.severity), _section_rank(e.section)))
