@@ -251,7 +251,9 @@ def _object_of(export: Path, rel: str) -> tuple[str, set[str]]:
     return ("connector" if folder == "Connectors" else "sync-rule"), names
 
 
-def judge(report: Report, section: str, names: set[str]) -> str:
+def judge(report: Report, section: str, names: set[str], baseline: set[str]) -> str:
+    """The verdict on one plant; ``baseline`` holds the rules that hide something even
+    between the export and its untouched copy."""
     if report.differences:
         for d in report.differences:
             if section == "global" and d.section in ("global-settings", "metaverse"):
@@ -263,15 +265,8 @@ def judge(report: Report, section: str, names: set[str]) -> str:
             if d.section == section and d.change in ("added", "removed"):
                 return "reported"  # renamed: one object removed, another added
         return "wrong-object"
-    hidden = sorted({s.ignored_by for s in report.suppressed} - baseline_hidden())
+    hidden = sorted({s.ignored_by for s in report.suppressed} - baseline)
     return f"hidden:{','.join(hidden)}" if hidden else "missed"
-
-
-_BASELINE: set[str] = set()
-
-
-def baseline_hidden() -> set[str]:
-    return _BASELINE
 
 
 def _literal_brackets(pattern: str) -> str:
@@ -297,10 +292,8 @@ def walk(export: Path, work: Path, chosen: list[Plant]) -> list[tuple[Plant, str
     staging = work / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(export, staging)
-    _BASELINE.clear()
-    _BASELINE.update(
-        s.ignored_by for s in compare_exports(export, staging, checks="off").suppressed
-    )
+    untouched = compare_exports(export, staging, checks="off")
+    baseline = {s.ignored_by for s in untouched.suppressed}
     results = []
     for plant in chosen:
         target = staging / plant.file
@@ -308,7 +301,7 @@ def walk(export: Path, work: Path, chosen: list[Plant]) -> list[tuple[Plant, str
         section, names = _object_of(export, plant.file)
         try:
             report = compare_exports(export, staging, checks="off")
-            verdict = judge(report, section, names)
+            verdict = judge(report, section, names, baseline)
         except InputError:
             verdict = "refused"
         shutil.copyfile(export / plant.file, target)

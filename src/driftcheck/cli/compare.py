@@ -151,7 +151,7 @@ def compare(
 
     Exit codes: 0 no difference at or above --fail-on, 1 drift found (or two active servers,
     or with --checks fail a failed check, or with --pending a pending-exports finding), 2 bad
-    usage or unreadable input.
+    usage or unreadable input, 143/130 stopped by SIGTERM/SIGINT (nothing written).
 
     Exports are read within limits (sizes, zip compression ratio, element counts) that a
     giant estate can raise with DRIFTCHECK_MAX_* environment variables: see docs/limits.md.

@@ -207,7 +207,8 @@ def nightly(
     line wins. See docs/nightly.md.
 
     Exit codes: 0 no drift at or above --fail-on, 1 drift found, 2 bad input or no
-    complete pair of exports (or a failed notification, with --strict-notify).
+    complete pair of exports (or a failed notification, with --strict-notify), 143/130
+    stopped by SIGTERM/SIGINT (a scheduler's time limit: nothing written, see docs/nightly.md).
     """
     policy, admin = load_policy_and_file(policy_path, today=today.date() if today else None)
     settings = _notify_settings(

@@ -122,30 +122,51 @@ def _ref(c: Inbound | Outbound) -> RuleRef:
     return (c.connector, c.rule)
 
 
-def _inbound_changes(p: Sequence[Inbound], s: Sequence[Inbound]) -> list[FlowChange]:
-    pk, sk = {c.key: c for c in p}, {c.key: c for c in s}
+#: (removed, added, changed) kinds and how a removed / added contribution is said
+_INBOUND = (
+    FlowChangeKind.CONTRIBUTION_REMOVED,
+    FlowChangeKind.CONTRIBUTION_ADDED,
+    FlowChangeKind.CONTRIBUTION_CHANGED,
+)
+_OUTBOUND = (
+    FlowChangeKind.OUTBOUND_REMOVED,
+    FlowChangeKind.OUTBOUND_ADDED,
+    FlowChangeKind.OUTBOUND_CHANGED,
+)
+
+
+def _said(c: Inbound | Outbound, added: bool) -> str:
+    if isinstance(c, Inbound):
+        return f"{c.rule} ({c.connector}) " + ("writes it" if added else "no longer writes it")
+    return (
+        "now reaches" if added else "no longer reaches"
+    ) + f" {c.connector} {c.target} ({c.rule})"
+
+
+def _keyed_changes(
+    p: Sequence[Inbound] | Sequence[Outbound],
+    s: Sequence[Inbound] | Sequence[Outbound],
+    kinds: tuple[FlowChangeKind, FlowChangeKind, FlowChangeKind],
+) -> list[FlowChange]:
+    """Contributions only on one side (removed, added) and changed in place, paired by key."""
+    removed, added, changed = kinds
+    pk = {c.key: c for c in p}
+    sk = {c.key: c for c in s}
     changes = [
-        FlowChange(
-            FlowChangeKind.CONTRIBUTION_REMOVED,
-            f"{c.rule} ({c.connector}) no longer writes it",
-            (_ref(c),),
-        )
-        for k, c in pk.items()
-        if k not in sk
+        FlowChange(removed, _said(c, False), (_ref(c),)) for k, c in pk.items() if k not in sk
     ]
+    changes += [FlowChange(added, _said(c, True), (_ref(c),)) for k, c in sk.items() if k not in pk]
     changes += [
-        FlowChange(
-            FlowChangeKind.CONTRIBUTION_ADDED, f"{c.rule} ({c.connector}) writes it", (_ref(c),)
-        )
-        for k, c in sk.items()
-        if k not in pk
+        FlowChange(changed, _what_changed(c, sk[k]), (_ref(c),))
+        for k, c in pk.items()
+        if k in sk and sk[k].signature != c.signature
     ]
-    for k, c in pk.items():
-        other = sk.get(k)
-        if other is not None and other.signature != c.signature:
-            changes.append(
-                FlowChange(FlowChangeKind.CONTRIBUTION_CHANGED, _what_changed(c, other), (_ref(c),))
-            )
+    return changes
+
+
+def _inbound_changes(p: Sequence[Inbound], s: Sequence[Inbound]) -> list[FlowChange]:
+    changes = _keyed_changes(p, s, _INBOUND)
+    pk, sk = {c.key: c for c in p}, {c.key: c for c in s}
     common_p = [c.key for c in p if c.key in sk]
     common_s = [c.key for c in s if c.key in pk]
     if common_p != common_s:
@@ -185,31 +206,7 @@ def _what_changed(p: Inbound | Outbound, s: Inbound | Outbound) -> str:
 
 
 def _outbound_changes(p: Sequence[Outbound], s: Sequence[Outbound]) -> list[FlowChange]:
-    pk, sk = {c.key: c for c in p}, {c.key: c for c in s}
-    changes = [
-        FlowChange(
-            FlowChangeKind.OUTBOUND_REMOVED,
-            f"no longer reaches {c.connector} {c.target} ({c.rule})",
-            (_ref(c),),
-        )
-        for k, c in pk.items()
-        if k not in sk
-    ]
-    changes += [
-        FlowChange(
-            FlowChangeKind.OUTBOUND_ADDED,
-            f"now reaches {c.connector} {c.target} ({c.rule})",
-            (_ref(c),),
-        )
-        for k, c in sk.items()
-        if k not in pk
-    ]
-    changes += [
-        FlowChange(FlowChangeKind.OUTBOUND_CHANGED, _what_changed(c, sk[k]), (_ref(c),))
-        for k, c in pk.items()
-        if k in sk and sk[k].signature != c.signature
-    ]
-    return changes
+    return _keyed_changes(p, s, _OUTBOUND)
 
 
 def _winner_change(
@@ -224,10 +221,12 @@ def _winner_change(
     rules = tuple(dict.fromkeys(r for c in others for r in c.rules)) or tuple(
         dict.fromkeys((w.connector, w.rule) for w in (pw, sw) if w is not None)
     )
-    return [FlowChange(FlowChangeKind.WINNER_CHANGED, f"{_said(pw)} → {_said(sw)}", rules)]
+    return [
+        FlowChange(FlowChangeKind.WINNER_CHANGED, f"{_winner_said(pw)} → {_winner_said(sw)}", rules)
+    ]
 
 
-def _said(winner: Winner | None) -> str:
+def _winner_said(winner: Winner | None) -> str:
     return "nothing" if winner is None else f"{winner.rule} ({winner.applies_to})"
 
 

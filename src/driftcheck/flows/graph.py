@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from driftcheck.flows.winner import Winner, recall_order, winner_of
 from driftcheck.model.expression import normalize_expression as _normalize
@@ -76,6 +76,11 @@ def _source(flow: AttributeFlow) -> str:
     return ", ".join(flow.sources)
 
 
+def _compared_source(flow_type: str, source: str) -> str:
+    """A source as compared: an expression with whitespace outside string literals ignored."""
+    return normalize_expression(source) if flow_type == "expression" else source
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One inbound mapping into a metaverse attribute: a candidate value for it."""
@@ -107,9 +112,7 @@ class Inbound:
     @property
     def signature(self) -> tuple[object, ...]:
         """What must be equal for the contribution to flow the same (precedence aside)."""
-        source = (
-            normalize_expression(self.source) if self.flow_type == "expression" else self.source
-        )
+        source = _compared_source(self.flow_type, self.source)
         return (self.flow_type, source, self.scope, self.merge_type, self.apply_once, self.enabled)
 
     def to_json(self) -> Json:
@@ -163,9 +166,7 @@ class Outbound:
 
     @property
     def signature(self) -> tuple[object, ...]:
-        source = (
-            normalize_expression(self.source) if self.flow_type == "expression" else self.source
-        )
+        source = _compared_source(self.flow_type, self.source)
         return (self.flow_type, source, self.scope, self.merge_type, self.enabled)
 
     def to_json(self) -> Json:
@@ -291,7 +292,7 @@ def _outbound(rule: SyncRule, flow: AttributeFlow, connector: str, scope: str) -
 
 def _ranked(contributions: list[Inbound]) -> tuple[Inbound, ...]:
     ordered = sorted(contributions, key=lambda c: (c.precedence, c.rule.casefold(), c.connector))
-    return tuple(Inbound(**{**c.__dict__, "rank": i}) for i, c in enumerate(ordered, start=1))
+    return tuple(replace(c, rank=i) for i, c in enumerate(ordered, start=1))
 
 
 def build_graph(config: ServerConfiguration) -> FlowGraph:

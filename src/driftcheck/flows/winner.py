@@ -67,7 +67,7 @@ def winner_of(ranked: Sequence[Inbound]) -> Winner | None:
     for n, c in enumerate(enabled):
         if c.scoped:
             continue
-        above = [a for a in enabled[:n]]
+        above = enabled[:n]
         claim = f"all objects from {_source(c)}"
         if not above:
             return Winner(c.rule, c.connector, claim, "all")

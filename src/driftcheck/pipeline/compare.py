@@ -107,18 +107,24 @@ def ending_workers(pool: Executor) -> Iterator[Executor]:
 
 
 def load_side(
-    path: Path, name_map: Mapping[str, str] | None = None, *, defer_schemas: bool = True
+    path: Path,
+    name_map: Mapping[str, str] | None = None,
+    *,
+    defer_schemas: bool = True,
+    flows: bool = True,
 ) -> CanonicalConfiguration:
     """Read, model and normalize one export; ``name_map`` renames its names first.
 
     Connector schemas are only fingerprinted, to be read if the two servers' differ
     (``defer_schemas``), except where names are mapped: a fingerprint is of the file as
-    written, before renaming.
+    written, before renaming. With ``flows`` the attribute-flow graph is built from the model
+    while it is at hand (in the worker, for the staging side).
     """
     model = server_configuration(read_export(path), defer_schemas=defer_schemas and not name_map)
     if name_map:
         model = map_strings(model, token_replacer(name_map))
-    return replace(canonicalize(model), flows=build_graph(model))
+    canonical = canonicalize(model)
+    return replace(canonical, flows=build_graph(model)) if flows else canonical
 
 
 def load_both(

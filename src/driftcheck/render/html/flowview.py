@@ -36,6 +36,8 @@ class FlowChangeView:
 class FlowView:
     id: str
     label: str
+    #: the metaverse attribute, for the command that lists its whole chain
+    attribute: str
     upgrade: bool
     changes: list[FlowChangeView]
     primary_in: list[FlowRow]
@@ -44,6 +46,9 @@ class FlowView:
     staging_out: list[FlowRow]
     primary_winner: str
     staging_winner: str
+    #: unchanged contributions left out of each side (see :func:`_shown`)
+    primary_hidden: int = 0
+    staging_hidden: int = 0
 
 
 def _list(chain: Json | None, key: str) -> list[Mapping[str, object]]:
@@ -90,6 +95,22 @@ def _out_rows(chain: Json | None, causes: frozenset[tuple[str, str]]) -> list[Fl
     ]
 
 
+#: unchanged inbound contributions shown at the top of a chain, besides the winner
+SHOWN_RANKS = 3
+
+
+def _shown(rows: list[FlowRow], winner: str) -> tuple[list[FlowRow], int]:
+    """The rows a reader needs to see the change: the changed ones, the first ranks and the
+    winner. At 100 forests a chain holds hundreds of unchanged contributions; the page
+    counts them (``driftcheck flows --attribute`` lists them all, the JSON holds them)."""
+    kept = [
+        r
+        for n, r in enumerate(rows)
+        if r.marked or n < SHOWN_RANKS or winner.startswith(f"{r.rule} wins")
+    ]
+    return kept, len(rows) - len(kept)
+
+
 def _winner(chain: Json | None) -> str:
     winner = chain.get("winner") if chain else None
     if not isinstance(winner, Mapping):
@@ -104,10 +125,15 @@ def flow_views(
     views = []
     for n, diff in enumerate(flows, start=1):
         causes = diff.causes
+        p_in, p_hidden = _shown(_in_rows(diff.primary, causes), _winner(diff.primary))
+        s_in, s_hidden = _shown(_in_rows(diff.staging, causes), _winner(diff.staging))
+        p_out, p_out_hidden = _shown(_out_rows(diff.primary, causes), "")
+        s_out, s_out_hidden = _shown(_out_rows(diff.staging, causes), "")
         views.append(
             FlowView(
                 id=f"fl-{n}",
                 label=f"{diff.object_type}.{diff.attribute}",
+                attribute=diff.attribute,
                 upgrade=diff.upgrade,
                 changes=[
                     FlowChangeView(
@@ -117,12 +143,14 @@ def flow_views(
                     )
                     for c in diff.changes
                 ],
-                primary_in=_in_rows(diff.primary, causes),
-                staging_in=_in_rows(diff.staging, causes),
-                primary_out=_out_rows(diff.primary, causes),
-                staging_out=_out_rows(diff.staging, causes),
+                primary_in=p_in,
+                staging_in=s_in,
+                primary_out=p_out,
+                staging_out=s_out,
                 primary_winner=_winner(diff.primary),
                 staging_winner=_winner(diff.staging),
+                primary_hidden=p_hidden + p_out_hidden,
+                staging_hidden=s_hidden + s_out_hidden,
             )
         )
     return views
