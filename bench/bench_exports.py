@@ -15,6 +15,10 @@
 3. The end-to-end file: ``driftcheck exports FILE --json --csv --html`` with the text summary on
    stdout (target under 15 s) and the size of the HTML page.
 
+driftcheck cuts a large file into ranges read side by side by up to one process per core
+(``DRIFTCHECK_WORKERS``; cores here: printed first); the same command with
+``DRIFTCHECK_WORKERS=1`` (one process) is shown beside it, for comparison only.
+
 Each command runs once (the files are large and the machine is shared); the floor runs just
 before driftcheck on the same file, so both meet the same page cache. Exit code 0 unless
 ``--strict`` and a target failed; 2 when driftcheck exits 2 (an error, not a measurement).
@@ -27,7 +31,7 @@ import argparse
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +50,8 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 sys.path.insert(0, str(HERE))
 from exportkit import pendingbench  # noqa: E402
 from run_bench import Run, driftcheck_script, measure  # noqa: E402
+
+from driftcheck.read.workers import available_cores  # noqa: E402
 
 
 def data_folder() -> Path:
@@ -107,8 +113,10 @@ def fmt(run: Run) -> str:
     return f"{run.seconds:7.2f} s  {run.max_rss / MB:7.1f} MB"
 
 
-def run_checked(cmd: Sequence[str], log: Path, what: str) -> Run:
-    run = measure(cmd, log)
+def run_checked(
+    cmd: Sequence[str], log: Path, what: str, env: Mapping[str, str] | None = None
+) -> Run:
+    run = measure(cmd, log, env)
     if run.returncode not in (0, 1):  # 1: findings at or above --fail-on, a result
         print(f"\nERROR: {what} exited {run.returncode}; its output ({log}):", file=sys.stderr)
         print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
@@ -140,12 +148,21 @@ def bench_sizes(script: Path, sizes: Sequence[int], out: Path) -> list[Line]:
             out / f"exports-{megabytes}mb.log",
             "driftcheck exports",
         )
+        alone = run_checked(
+            [str(script), "exports", str(path), "--json", str(report)],
+            out / f"exports-{megabytes}mb-one-process.log",
+            "driftcheck exports (one process)",
+            {"DRIFTCHECK_WORKERS": "1"},
+        )
         ratio = run.seconds / base.seconds
         size = path.stat().st_size
         print(f"{path.name:<28} {size / MB:7.0f} MB {count:>10,}  {fmt(base)}  {fmt(run)}  "
               f"{ratio:4.2f}x")  # fmt: skip
         print(f"{'':<28} {'':>9} {'':>10}  {fmt(every)}  (iterparse, an event per element: "
               f"{run.seconds / every.seconds:.2f}x)")  # fmt: skip
+        alone_ratio = alone.seconds / base.seconds
+        print(f"{'':<28} {'':>9} {'':>10}  {'':>19}  {fmt(alone)}  {alone_ratio:4.2f}x"
+              " (DRIFTCHECK_WORKERS=1: one process, for comparison)")  # fmt: skip
         peaks.append((megabytes, run.max_rss))
         lines.append(
             Line(
@@ -226,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     if script is None:
         print("no driftcheck console script next to this interpreter", file=sys.stderr)
         return 2
+    print(f"cores available: {available_cores()} (driftcheck reads a large file with up to one "
+          "process per core)")  # fmt: skip
     out = DATA / "pending-reports"
     out.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,7 +165,7 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(cmd: Sequence[str], log: Path) -> Run:
+def measure(cmd: Sequence[str], log: Path, env: Mapping[str, str] | None = None) -> Run:
     """Run ``cmd`` as a child; return its wall time and peak RSS.
 
     driftcheck reads the staging export in a worker process, so the peak is that of the whole
@@ -176,7 +176,12 @@ def measure(cmd: Sequence[str], log: Path) -> Run:
     sampling = Path("/proc").is_dir()
     with log.open("wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            list(cmd),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env},
+        )
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:

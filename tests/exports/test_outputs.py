@@ -12,7 +12,7 @@ import pytest
 
 from driftcheck.cli.app import main
 from driftcheck.exports import ExportsResult, verify_exports
-from driftcheck.exports.aggregate import BoundedCounter
+from driftcheck.exports.tally import BoundedCounter
 from driftcheck.render.exports_csv import COLUMNS, cell
 from driftcheck.render.exports_text import render_text
 from driftcheck.render.html.exports import render_html

@@ -243,9 +243,9 @@ def test_zip_with_configuration_export_is_the_default_config(
 def test_a_flood_of_attribute_names_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from driftcheck.exports import aggregate
+    from driftcheck.exports import tally
 
-    monkeypatch.setattr(aggregate, "DISTINCT_NAMES", 50)
+    monkeypatch.setattr(tally, "DISTINCT_NAMES", 50)
     many = {f"a{j}": "x" for j in range(60)}
     path = tmp_path / "flood.xml"
     path.write_bytes(

@@ -8,7 +8,6 @@ what it was asked to read can be recorded.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from exportkit import estate
 from driftcheck.compare.canonical import DeferredSchema
 from driftcheck.compare.normalize import canonicalize, differing_schemas
 from driftcheck.compare.walk import Change, compare
+from driftcheck.errors import InputError
 from driftcheck.model.server import Schema, SchemaFingerprint
 from driftcheck.pipeline import compare as pipeline
 from driftcheck.pipeline.compare import SerialExecutor, compare_exports, load_both, load_side
@@ -49,13 +49,13 @@ class RecordingReader:
 def cores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run a test on the serial path and on the process-pool path, whatever the machine."""
     count: int = request.param
-    monkeypatch.setattr(os, "cpu_count", lambda: count)
+    monkeypatch.setenv("DRIFTCHECK_WORKERS", str(count))
     return count
 
 
 @pytest.fixture
 def one_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setenv("DRIFTCHECK_WORKERS", "1")
 
 
 def eager_changes(primary: Path, staging: Path) -> tuple[Change, ...]:
@@ -78,11 +78,14 @@ def schema_changes(changes: tuple[Change, ...]) -> set[tuple[str, str, str]]:
 
 
 def test_one_core_uses_a_serial_executor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setenv("DRIFTCHECK_WORKERS", "1")
     assert isinstance(pipeline.worker_pool(), SerialExecutor)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("DRIFTCHECK_WORKERS", "2")
     with pipeline.worker_pool() as pool:
         assert not isinstance(pool, SerialExecutor)
+    monkeypatch.setenv("DRIFTCHECK_WORKERS", "none")
+    with pytest.raises(InputError, match="DRIFTCHECK_WORKERS must be a whole number"):
+        pipeline.worker_pool()
 
 
 def test_serial_executor_hands_over_results_and_errors() -> None:

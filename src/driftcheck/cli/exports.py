@@ -84,7 +84,8 @@ def exports_command(
     """Verify the pending exports: what the staging server would change in Entra ID and AD
     when it is taken out of staging mode.
 
-    Reads csexport files one object at a time (files of several GB), summarises adds,
+    Reads csexport files one object at a time (files of several GB; a large file is read in
+    ranges on every core, DRIFTCHECK_WORKERS=1 for one process), summarises adds,
     updates and deletes per connector and object type, the attributes that change with their
     top old -> new transitions (case-only, whitespace-only, set, cleared, changed), and finds
     what must be looked at before a switchover: deletes near the export deletion threshold,
@@ -108,7 +109,7 @@ def exports_command(
     )
     staged = StagedFile(csv_path, encoding="utf-8-sig", newline="") if csv_path else None
     try:
-        sink = CsvWriter(staged.handle) if staged is not None else None
+        sink = CsvWriter(staged.handle, spool_in=staged.path.parent) if staged is not None else None
         result = collector_paused(verify_exports)(files, options, sink=sink)
         outputs: list[tuple[Path, str]] = []
         if json_file is not None:

@@ -6,9 +6,10 @@ Public API: :func:`verify_exports` (paths + :class:`ExportsOptions` -> :class:`E
 
 from __future__ import annotations
 
+from driftcheck.exports.parallel import ObjectSink
 from driftcheck.exports.result import SCHEMA, ExportsResult, PendingFinding
 from driftcheck.exports.rules import CATALOGUE, DEFAULT_THRESHOLDS, RuleSettings, Thresholds
-from driftcheck.exports.run import ExportsOptions, ObjectSink, verify_exports
+from driftcheck.exports.run import ExportsOptions, verify_exports
 
 __all__ = [
     "CATALOGUE",

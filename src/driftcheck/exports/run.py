@@ -8,23 +8,40 @@ a sink as it is read (the CSV writer), so that nothing per object is kept.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from driftcheck.errors import InputError
-from driftcheck.exports.aggregate import ConnectorTally, ServerFacts, TooManyNames, summarise
-from driftcheck.exports.changes import PendingObject, read_object
+from driftcheck.exports.aggregate import ServerFacts, summarise
 from driftcheck.exports.config import server_facts
 from driftcheck.exports.inputs import BY_FILE_NAME, gather
+from driftcheck.exports.parallel import ObjectSink, read_in_ranges, read_objects
 from driftcheck.exports.result import ExportsResult, FileInfo
 from driftcheck.exports.rules import DEFAULT_THRESHOLDS, Thresholds
-from driftcheck.exports.stream import cs_objects
+from driftcheck.exports.tally import ConnectorTally
 from driftcheck.model.vocab import Severity
 from driftcheck.read.limits import Limits
+from driftcheck.read.workers import allowed_workers
 
-#: Called with (connector name, object) for every cs-object read.
-ObjectSink = Callable[[str, PendingObject], None]
+
+def read_file(
+    stream: IO[bytes],
+    label: str,
+    tally: ConnectorTally,
+    limits: Limits,
+    workers: int,
+    sink: ObjectSink | None,
+) -> None:
+    """Read one csexport file into its connector's ``tally``: in ranges, side by side, when it
+    is large and there are cores for it (:mod:`driftcheck.exports.parallel`), else in one
+    piece."""
+    if workers > 1:
+        parts = read_in_ranges(stream, label, tally.name, limits, workers, sink)
+        if parts is not None:
+            tally.merge(parts)
+            return
+    read_objects(stream, label, tally.name, limits, tally, sink)
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,7 @@ def verify_exports(
     anything unreadable.
     """
     limits = options.limits or Limits.from_environment()
+    workers = allowed_workers()
     warnings = list(options.extra_warnings)
     with contextlib.ExitStack() as stack:
         inputs = gather(paths, options.connectors, stack, limits)
@@ -76,20 +94,7 @@ def verify_exports(
             tally.files.append(item.label)
             before = tally.cs_objects
             with item.open() as stream:
-                for el in cs_objects(stream, item.label, limits):
-                    obj = read_object(el, item.label, limits)
-                    try:
-                        tally.add(obj)
-                    except TooManyNames as exc:
-                        line = el.sourceline if isinstance(el.sourceline, int) else None
-                        raise InputError(
-                            f"connector {item.connector!r} has {exc}; not a real connector "
-                            "space, refusing it",
-                            file=item.label,
-                            line=line,
-                        ) from None
-                    if sink is not None:
-                        sink(item.connector, obj)
+                read_file(stream, item.label, tally, limits, workers, sink)
             files.append(
                 FileInfo(item.label, item.connector, item.named_by, tally.cs_objects - before)
             )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -32,6 +29,7 @@ from driftcheck.policy.namemap import map_strings, token_replacer
 from driftcheck.policy.rules import Policy, apply_policy
 from driftcheck.read.extract import read_schemas, server_configuration
 from driftcheck.read.files import read_export
+from driftcheck.read.workers import allowed_workers, end_with_parent
 from driftcheck.report.build import build_report
 from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.types import Report
@@ -58,36 +56,20 @@ class SerialExecutor(Executor):
         return future
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _end_with_parent(parent: int) -> None:
-    """Worker initializer: on Linux, ask the kernel to send SIGKILL to this worker when its
-    parent dies (even by SIGKILL, when no handler of the parent runs); then make sure the
-    parent did not die before the request was made."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no prctl: the parent's own clean-up still runs
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def worker_pool() -> Executor:
-    """A one-worker process pool on a machine with a second core, else a serial executor.
+    """A one-worker process pool on a machine with a second core (and ``DRIFTCHECK_WORKERS``
+    not 1), else a serial executor.
 
     The worker ends with the run: :func:`ending_workers` kills it when the main process
     unwinds (SIGTERM, Ctrl+C, an error), and the kernel kills it if the main process dies
     without unwinding (SIGKILL), so no loader is left parsing as an orphan.
     """
-    if (os.cpu_count() or 1) < 2:
+    if allowed_workers() < 2:
         return SerialExecutor()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(
-        max_workers=1, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+        max_workers=1, mp_context=context, initializer=end_with_parent, initargs=(os.getpid(),)
     )
 
 

@@ -14,6 +14,8 @@ docs/pending-exports.md).
 from __future__ import annotations
 
 import csv
+import shutil
+from pathlib import Path
 from typing import TextIO
 
 from driftcheck.exports.changes import Operation, PendingObject
@@ -50,12 +52,30 @@ def cell(value: str) -> str:
 
 
 class CsvWriter:
-    """Writes rows to ``handle`` (opened with ``newline=""``) as objects arrive."""
+    """Writes rows to ``handle`` (opened with ``newline=""``) as objects arrive.
 
-    def __init__(self, handle: TextIO) -> None:
+    When the reader cuts a large file into ranges read by workers, each worker writes its rows
+    to a spool file in ``spool_in`` (:meth:`spool`) and the rows are appended here in file
+    order (:meth:`append_spool`); without ``spool_in`` the file is read in one piece.
+    """
+
+    def __init__(
+        self, handle: TextIO, *, spool_in: Path | None = None, header: bool = True
+    ) -> None:
+        self._handle = handle
         self._writer = csv.writer(handle, lineterminator="\r\n")
-        self._writer.writerow(COLUMNS)
-        self.rows = 0
+        if header:
+            self._writer.writerow(COLUMNS)
+        self._spool_in = spool_in
+
+    def spool_folder(self) -> Path | None:
+        return self._spool_in
+
+    def spool(self, handle: TextIO) -> CsvWriter:
+        return CsvWriter(handle, header=False)
+
+    def append_spool(self, handle: TextIO) -> None:
+        shutil.copyfileobj(handle, self._handle, 1024 * 1024)
 
     def __call__(self, connector: str, obj: PendingObject) -> None:
         operation = obj.operation
@@ -92,4 +112,3 @@ class CsvWriter:
         write = self._writer.writerow
         for attribute, attr_op, old, new, known in rows:
             write([*head, attribute, attr_op, old, new, tail[0], known, tail[2]])
-        self.rows += len(rows)
