@@ -23,6 +23,7 @@ from driftcheck.model.expression import normalize_expression
 from driftcheck.model.ruledef import RuleDefinition
 from driftcheck.model.server import (
     AttributeFlow,
+    AttributeType,
     Connector,
     JoinGroup,
     ObjectType,
@@ -96,6 +97,25 @@ def settings_node(settings: Settings) -> Node:
     return root
 
 
+def merge_settings(node: Node, settings: Settings) -> None:
+    """Put ``settings`` (as a tree) into an object's ``node`` beside its modelled fields,
+    never over one: what a field-by-field reader left of ``attribute-inclusion`` goes into
+    ``attribute-inclusion (other elements)`` when ``attribute-inclusion`` is a field."""
+    _merge_into(node, settings_node(settings))
+
+
+def _merge_into(node: Node, extra: Node) -> None:
+    for key, value in extra.items():
+        here = node.get(key)
+        if here is None and key not in node:
+            node[key] = value
+        elif isinstance(here, dict) and isinstance(value, dict):
+            _merge_into(here, value)
+        else:
+            label = f"{key} (other elements)"
+            node[label if label not in node else _free_key(node, label)] = value
+
+
 def _split_attribute(segment: str) -> tuple[str, str | None]:
     """``x[k@y]@a`` -> (``x[k@y]``, ``a``); a segment without attribute -> (segment, None)."""
     depth = 0
@@ -134,8 +154,42 @@ def _path_segments(path: str) -> list[str]:
     return segments
 
 
-def parameters_node(params: Iterable[Parameter]) -> Node:
-    return keyed((p.name, ENCRYPTED if p.encrypted else p.value) for p in params)
+def parameters_node(params: Iterable[Parameter], use: str | None = None) -> Node:
+    """Each parameter's value under its name, and beside it (``name@dataType``) whatever its
+    declaration says that is not the usual one (see :func:`unusual_declaration`)."""
+    return keyed(
+        item
+        for p in params
+        for item in [
+            (p.name, ENCRYPTED if p.encrypted else p.value),
+            *((f"{p.name}@{key}", value) for key, value in unusual_declaration(p, use)),
+        ]
+    )
+
+
+#: What almost every parameter declares: a string, of use the group it is in.
+_USUAL_DECLARATION = {"type": "string", "dataType": "String"}
+_USUAL_SECRET = {"type": "encrypted-string", "dataType": "String", "encrypted": "1"}
+NOT_DECLARED = "(not declared)"
+
+
+def unusual_declaration(p: Parameter, use: str | None) -> list[tuple[str, str]]:
+    """The attributes of a parameter's declaration that differ from the usual one (``type``
+    string or encrypted-string, ``dataType`` String, ``use`` that of its group), in the
+    export's order; a usual attribute that is missing is :data:`NOT_DECLARED`.
+
+    Comparing only these keeps every parameter's declaration compared while a report lists
+    one row per parameter, not four."""
+    usual = dict(_USUAL_SECRET if p.encrypted else _USUAL_DECLARATION)
+    usual["use"] = p.use if use is None else use
+    declared = dict(p.declaration)
+    found = [(k, v) for k, v in p.declaration if usual.get(k) != v]
+    found += [(k, NOT_DECLARED) for k in usual if k not in declared and usual[k]]
+    return found
+
+
+#: The ``use`` of every global setting's parameter.
+GLOBAL_SETTING_USE = "SynchronizationGlobal"
 
 
 def global_setting_objects(config: ServerConfiguration) -> list[ConfigObject]:
@@ -146,7 +200,10 @@ def global_setting_objects(config: ServerConfiguration) -> list[ConfigObject]:
             p.name,
             None,
             ENCRYPTED if p.encrypted else (p.value or ""),
-            {"value": ENCRYPTED if p.encrypted else p.value},
+            {
+                "value": ENCRYPTED if p.encrypted else p.value,
+                **{f"@{key}": value for key, value in unusual_declaration(p, GLOBAL_SETTING_USE)},
+            },
         )
         for p in config.global_settings
     ]
@@ -187,6 +244,7 @@ def metaverse_objects(schema: Schema) -> list[ConfigObject]:
                     (name, "required" if required else "optional")
                     for name, required in t.attributes
                 ),
+                **({"properties": settings_node(t.properties)} if t.properties else {}),
             },
         )
         for t in schema.object_types
@@ -206,6 +264,7 @@ def metaverse_objects(schema: Schema) -> list[ConfigObject]:
                         "single-valued": flag(a.single_valued),
                         "indexed": flag(a.indexed),
                         "indexable": flag(a.indexable),
+                        **dict(a.properties),
                     },
                 )
                 for a in schema.attribute_types
@@ -225,9 +284,9 @@ def _partition_node(p: Partition) -> Node:
             "inclusions": MemberSet.of(p.inclusions),
             "exclusions": MemberSet.of(p.exclusions),
         },
-        "parameters": parameters_node(p.parameters),
+        "parameters": parameters_node(p.parameters, "partition"),
     }
-    node.update(settings_node(p.settings))
+    merge_settings(node, p.settings)
     return node
 
 
@@ -240,21 +299,30 @@ def _run_profile_node(profile: RunProfile, partition_names: Mapping[str, str]) -
                 partition_names.get(step.partition_id.casefold(), "(unknown partition)")
             ),
         }
-        step_node.update(settings_node(step.settings))
+        merge_settings(step_node, step.settings)
         node[f"step {number}"] = step_node
-    node.update(settings_node(profile.settings))
+    merge_settings(node, profile.settings)
     return node
 
 
 def schema_node(schema: Schema) -> Node:
     """A connector schema as compared: its classes and attributes, keyed by name."""
-    return {
+    node: Node = {
         "object-classes": keyed((t.name, _object_class_node(t)) for t in schema.object_types),
-        "attributes": keyed(
-            (a.name, f"{a.syntax}, {'single' if a.single_valued else 'multi'}-valued")
-            for a in schema.attribute_types
-        ),
+        "attributes": keyed((a.name, _attribute_summary(a)) for a in schema.attribute_types),
     }
+    if schema.settings:
+        node["settings"] = settings_node(schema.settings)
+    return node
+
+
+def _attribute_summary(a: AttributeType) -> str:
+    """``String, single-valued`` and whatever else the schema says of the attribute
+    (``@range-upper=64``), one line: a connector schema has thousands of attributes."""
+    summary = f"{a.syntax}, {'single' if a.single_valued else 'multi'}-valued"
+    if a.properties:
+        summary += ", " + ", ".join(f"{key}={value}" for key, value in a.properties)
+    return summary
 
 
 @functools.lru_cache(maxsize=8192)
@@ -269,6 +337,10 @@ def _object_class_node(t: ObjectType) -> Node:
             fold=False,
         ),
         "auxiliary-classes": MemberSet.of(t.auxiliary_classes, fold=False),
+        **({"properties": settings_node(t.properties)} if t.properties else {}),
+        **(
+            {"dit-content-rule": MemberSet.of(t.content_rule, fold=False)} if t.content_rule else {}
+        ),
     }
 
 
@@ -311,7 +383,7 @@ def connector_object(c: Connector, connector_names: Mapping[str, str]) -> Config
         if isinstance(c.schema, SchemaFingerprint)
         else schema_node(c.schema)
     )
-    fields.update(settings_node(c.settings))
+    merge_settings(fields, c.settings)
     selected = sum(1 for p in c.partitions if p.selected)
     return ConfigObject(
         "connector",
@@ -397,7 +469,7 @@ def sync_rule_object(rule: SyncRule, connector_names: Mapping[str, str]) -> Conf
         "join-groups": tuple(join_group_text(g) for g in rule.join_groups),
         "attribute-flows": keyed((f.destination, _flow_node(f)) for f in rule.flows),
     }
-    fields.update(settings_node(rule.settings))
+    merge_settings(fields, rule.settings)
     return ConfigObject(
         "sync-rule",
         f"{connector.casefold()}|{rule.direction.casefold()}|{rule.name.casefold()}",

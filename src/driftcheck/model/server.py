@@ -21,6 +21,8 @@ class Parameter:
     """A ``parameter`` element: connectivity, global, partition or a global setting.
 
     Encrypted parameters (passwords) never carry a value in an export; ``value`` is then None.
+    ``declaration`` is every attribute of the element but its name, as written (``type``,
+    ``use``, ``dataType``, ``intrinsic``, ``encrypted``, and any a later version adds).
     """
 
     name: str
@@ -28,6 +30,7 @@ class Parameter:
     use: str = ""
     encrypted: bool = False
     intrinsic: bool = False
+    declaration: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class AttributeType:
     single_valued: bool
     indexed: bool = False
     indexable: bool = False
+    #: everything else the element says, as written: ``range-lower``, ``range-upper``,
+    #: ``user-modification``, ``encrypted``, ``export-only``, and what a later version adds
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,20 @@ class ObjectType:
     superior: str | None
     attributes: tuple[tuple[str, bool], ...]
     auxiliary_classes: tuple[str, ...] = ()
+    #: everything else the class says, as (path, value) pairs: ``attribute[NAME]@isAnchor``,
+    #: ``anchor/...``, and what a later version adds
+    properties: tuple[tuple[str, str], ...] = ()
+    #: the attributes the class's dit-content-rule lists (those its auxiliary classes bring):
+    #: ``NAME`` or ``NAME (required)``
+    content_rule: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Schema:
     object_types: tuple[ObjectType, ...]
     attribute_types: tuple[AttributeType, ...]
+    #: the ``directory-schema`` element's own attributes and any child not read above
+    settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

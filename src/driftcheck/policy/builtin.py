@@ -126,6 +126,39 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
         unless=DIRECTORY_NAMES,
     ),
     _rule(
+        "parameter-declaration",
+        "a parameter's `type`, `dataType` and `intrinsic` attributes (connector, partition and "
+        "global-setting parameters; not its value, `use` or `encrypted`)",
+        "The sync engine declares each parameter's type and whether it is intrinsic from the "
+        "connector's and the product's definition, not from anything an admin sets; a different "
+        "product version may declare them differently. The value is compared, and so are `use` "
+        "(where the parameter applies) and `encrypted` (whether its value is a secret).",
+        EXPORT_DOC,
+        section=Section.CONNECTOR,
+        paths=(
+            r"(connectivity|global-parameters|parameters \([^)/]*\)|partitions/[^/]+/parameters)"
+            r"/[^/]+@(type|dataType|intrinsic)",
+        ),
+        also=(
+            Matcher(
+                section=Section.GLOBAL_SETTINGS,
+                paths=compile_patterns((r"@(type|dataType|intrinsic)",)),
+            ),
+        ),
+    ),
+    _rule(
+        "schema-content-rule",
+        "the attributes a connector schema class's dit-content-rule lists (its auxiliary "
+        "classes are compared, as the class's `auxiliary-classes`)",
+        "A dit-content-rule lists the auxiliary classes a class may hold and the attributes "
+        "they bring. Those attributes follow from the auxiliary classes and the attribute "
+        "types, which are compared where they change: listed again for every class that can "
+        "hold them, one schema change would be repeated once per class.",
+        EXPORT_DOC,
+        section=Section.CONNECTOR,
+        paths=(r"schema/object-classes/[^/]+/dit-content-rule",),
+    ),
+    _rule(
         "server-name",
         "the export's server name",
         "Each export names the server it was taken from.",
@@ -159,19 +192,21 @@ BUILT_IN_IGNORE_RULES: tuple[IgnoreRule, ...] = (
     ),
     _rule(
         "staging-mode",
-        "`Microsoft.Synchronize.StagingMode`",
+        "the value of `Microsoft.Synchronize.StagingMode`",
         "Staging mode is what makes the staging server: it is expected to differ.",
         STAGING_DOC,
         section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.StagingMode",),
+        paths=(r"value",),
     ),
     _rule(
         "scheduler-next-start",
-        "`Microsoft.Synchronize.NextStartTime`",
+        "the value of `Microsoft.Synchronize.NextStartTime`",
         "The scheduler's next start time is a moment in each server's own cycle.",
         STAGING_DOC,
         section=Section.GLOBAL_SETTINGS,
         objects=(r"Microsoft\.Synchronize\.NextStartTime",),
+        paths=(r"value",),
     ),
     _rule(
         "precedence-renumbered",

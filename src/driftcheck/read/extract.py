@@ -7,7 +7,9 @@ some tool), and prefixes carry no meaning.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,6 +55,7 @@ from driftcheck.read.xmltree import (
     local,
     text,
     truthy,
+    unread,
 )
 
 # --- generic flattening: nothing an export holds is lost -------------------------------------
@@ -173,7 +176,26 @@ def connector(
             for kid in children(root)
             if local(kid) not in _CONNECTOR_FIELDS
             for item in _prefixed(local(kid), flatten(kid))
-        ),
+        )
+        + _connector_unread(root, private, config),
+    )
+
+
+def _connector_unread(root: Element, private: Element | None, config: Element | None) -> Settings:
+    """What the connector's field-by-field reading leaves (:func:`unread`)."""
+    schema_el = child(root, "schema")
+    dsml = child(schema_el, "dsml")
+    where = f"private-configuration/{local(config)}" if config is not None else ""
+    phs = child(config, "password-hash-sync-config")
+    return (
+        unread(child(root, "attribute-inclusion"), "attribute-inclusion", ("attribute",))
+        + unread(child(root, "ma-partition-data"), "ma-partition-data", ("partition",))
+        + unread(child(root, "ma-run-data"), "ma-run-data", ("run-configuration",))
+        + unread(private, "private-configuration", (local(config),) if config is not None else ())
+        + unread(child(config, "parameter-values"), f"{where}/parameter-values", ("parameter",))
+        + unread(phs, f"{where}/password-hash-sync-config", ("enabled", "target"))
+        + unread(schema_el, "schema", ("dsml",))
+        + unread(dsml, "schema/dsml", ("directory-schema",))
     )
 
 
@@ -217,7 +239,12 @@ def _partition(el: Element) -> Partition:
                     kid, skip={"object-classes", "containers"} if local(kid) == "filter" else ()
                 ),
             )
-        ),
+        )
+        + unread(child(filt, "object-classes"), "filter/object-classes", ("object-class",))
+        + unread(containers, "filter/containers", ("inclusions", "exclusions"))
+        + unread(child(containers, "inclusions"), "filter/containers/inclusions", ("inclusion",))
+        + unread(child(containers, "exclusions"), "filter/containers/exclusions", ("exclusion",))
+        + unread(child(el, "parameter-values"), "parameter-values", ("parameter",)),
     )
 
 
@@ -252,7 +279,8 @@ def _run_profile(el: Element) -> RunProfile:
             for kid in children(el)
             if local(kid) not in {"id", "name", "configuration"}
             for item in _prefixed(local(kid), flatten(kid))
-        ),
+        )
+        + unread(child(el, "configuration"), "configuration", ("step",)),
     )
 
 
@@ -336,8 +364,42 @@ def sync_rule(doc: Document) -> SyncRule:
             for kid in children(root)
             if local(kid) not in _RULE_FIELDS
             for item in _prefixed(local(kid), flatten(kid))
-        ),
+        )
+        + _rule_unread(root),
     )
+
+
+_JOIN_CONDITION = ("csAttribute", "ilmAttribute", "caseSensitive")
+_SCOPE_CLAUSE = ("csAttribute", "csOperator", "csValue")
+
+
+def _rule_unread(root: Element) -> Settings:
+    """What the rule's field-by-field reading leaves (:func:`unread`): in its mappings, join
+    groups and scoping groups (groups by position: their order is part of the rule)."""
+    out: list[tuple[str, str]] = []
+    mappings = child(root, "attribute-mappings")
+    out += unread(mappings, "attribute-mappings", ("mapping",))
+    seen: Counter[str] = Counter()
+    for m in children(mappings, "mapping"):
+        dest = text(m, "dest")
+        seen[dest.casefold()] += 1
+        n = seen[dest.casefold()]
+        where = f"attribute-mappings/mapping[{dest}]" + (f" ({n})" if n > 1 else "")
+        out += unread(m, where, ("src", "dest", "expression", "valueMergeType"), ("execute-once",))
+        src = child(m, "src")
+        # a constant's text is read; beside <attr> children, text is not
+        out += unread(src, f"{where}/src", ("attr",), text_read=not children(src, "attr"))
+    for name, group_tag, item_tag, fields in (
+        ("relationshipCriteria", "conditions", "condition", _JOIN_CONDITION),
+        ("synchronizationCriteria", "conditions", "scope", _SCOPE_CLAUSE),
+    ):
+        criteria = child(root, name)
+        out += unread(criteria, name, (group_tag,))
+        for i, group in enumerate(children(criteria, group_tag), 1):
+            out += unread(group, f"{name}/{group_tag}[{i}]", (item_tag,))
+            for j, item in enumerate(children(group, item_tag), 1):
+                out += unread(item, f"{name}/{group_tag}[{i}]/{item_tag}[{j}]", fields)
+    return tuple(out)
 
 
 def _flow(el: Element) -> AttributeFlow:
@@ -388,14 +450,28 @@ def metaverse(
     data = child(root, "mv-data")
     if data is None:
         raise InputError("MV.xml holds no <mv-data>", file=doc.name, line=line_of(root))
+    mv_schema = schema(child(data, "schema"))
     return (
         root.get("server") or "",
         root.get("export-date") or "",
         parameters(child(data, "parameter-values")),
         Metaverse(
-            schema=schema(child(data, "schema")),
-            settings=flatten(data, skip={"schema", "parameter-values"}, references=references),
+            schema=replace(mv_schema, settings=()),
+            settings=flatten(data, skip={"schema", "parameter-values"}, references=references)
+            + _metaverse_unread(root, data)
+            + _prefixed("schema/directory-schema", mv_schema.settings),
         ),
+    )
+
+
+def _metaverse_unread(root: Element, data: Element) -> Settings:
+    """What MV.xml's field-by-field reading leaves (:func:`unread`)."""
+    schema_el = child(data, "schema")
+    return (
+        unread(root, "(saved-mv-configuration)", ("mv-data",), ("server", "export-date"))
+        + unread(child(data, "parameter-values"), "parameter-values", ("parameter",))
+        + unread(schema_el, "schema", ("dsml",))
+        + unread(child(schema_el, "dsml"), "schema/dsml", ("directory-schema",))
     )
 
 

@@ -7,8 +7,10 @@ written (:func:`schema_fingerprint`) and read in full only when the other server
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -43,6 +45,9 @@ def parameters(values: Element | None) -> tuple[Parameter, ...]:
                 use=p.get("use") or text(p, "use"),
                 encrypted=encrypted,
                 intrinsic=p.get("intrinsic") == "1",
+                declaration=tuple(
+                    (str(key), str(value)) for key, value in p.items() if key != "name"
+                ),
             )
         )
     return tuple(result)
@@ -74,12 +79,156 @@ def _dsml_flags(el: Element) -> tuple[bool, bool]:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _local(name: str) -> str:
+    """A tag or attribute name without its namespace (cached: a schema repeats a few names
+    tens of thousands of times)."""
+    return name.rpartition("}")[2]
+
+
+#: What the reader models of each DSML element; anything else it says is kept as a property.
+_ATTRIBUTE_TYPE_READ = frozenset({"id", "single-value", "indexed", "indexable"})
+_ATTRIBUTE_TYPE_CHILDREN = frozenset({"name", "syntax"})
+_CLASS_READ = frozenset({"id", "type", "superior"})
+_CLASS_CHILDREN = frozenset({"name", "attribute"})
+_DIRECTORY_CHILDREN = frozenset({"attribute-type", "class", "dit-content-rule"})
+#: The values a DSML flag read as a boolean has; any other is kept as a property, as written.
+_BOOLEAN = frozenset({"true", "false"})
+
+
+def _attribute_properties(el: Element, leaves: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """An attribute type's attributes and children that the model has no field for."""
+    found = [
+        (f"@{_local(k)}", str(v))
+        for k, v in el.items()
+        if _local(k) not in _ATTRIBUTE_TYPE_READ
+        or (_local(k) != "id" and str(v).lower() not in _BOOLEAN)
+    ]
+    if len(leaves) > 2 or len(el) > 2:
+        found += [(k, v) for k, v in leaves.items() if k not in _ATTRIBUTE_TYPE_CHILDREN]
+    return tuple(found)
+
+
+def _is_odd_member(a: Element, required: str | None) -> bool:
+    """A class or content-rule member that says more than a ``ref`` and a true/false
+    ``required``."""
+    return (
+        len(a.attrib) != 2
+        or required not in _BOOLEAN
+        or len(a) > 0
+        or (a.text is not None and not a.text.isspace())
+    )
+
+
+def _members(
+    el: Element, resolve: Callable[[str], str]
+) -> tuple[tuple[tuple[str, bool], ...], list[tuple[str, str]]]:
+    """A class's members (name, required) and, in the same pass, what any of them says
+    besides (``attribute[NAME]@isAnchor``)."""
+    members: list[tuple[str, bool]] = []
+    odd: list[tuple[str, str]] = []
+    for a in el.iterchildren("{*}attribute"):
+        member = resolve(a.get("ref") or "")
+        required = a.get("required")
+        members.append((member, required == "true"))
+        if _is_odd_member(a, required):
+            skip = ("ref", "required") if required in _BOOLEAN else ("ref",)
+            odd += _under(f"attribute[{member}]", _flat(a, resolve, skip=skip))
+    return tuple(members), odd
+
+
+def _class_extras(
+    el: Element, members: int, resolve: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """A class's own attributes and children other than its name and members."""
+    found = [(f"@{_local(k)}", str(v)) for k, v in el.items() if _local(k) not in _CLASS_READ]
+    if len(el) > members + 1:  # more than <name> and the members: look for what
+        for kid in el:
+            if isinstance(kid.tag, str) and _local(kid.tag) not in _CLASS_CHILDREN:
+                found += _under(_local(kid.tag), _flat(kid, resolve))
+    return found
+
+
+def _content_rule(
+    rule: Element | None, resolve: Callable[[str], str]
+) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[str, str]]]:
+    """A class's dit-content-rule: its auxiliary classes (a field), the attributes it lists
+    (``NAME`` or ``NAME (required)``), and anything else it says (odd, kept with the class's
+    properties). Members are found in C, as an AD schema's rules hold ~30,000 of them."""
+    if rule is None:
+        return (), (), []
+    aux: list[str] = []
+    odd = [(f"dit-content-rule@{_local(k)}", str(v)) for k, v in rule.items() if _local(k) != "id"]
+    for kid in rule.iterchildren("{*}aux-class"):
+        ref = kid.get("ref") or ""
+        aux.append(resolve(ref))
+        if len(kid.attrib) != 1 or len(kid) or (kid.text and not kid.text.isspace()):
+            key = f"dit-content-rule/aux-class[{resolve(ref)}]"
+            odd += _under(key, _flat(kid, resolve, skip=("ref",)))
+    listed: list[str] = []
+    for kid in rule.iterchildren("{*}attribute"):
+        ref = kid.get("ref") or ""
+        required = kid.get("required")
+        name = resolve(ref)
+        listed.append(f"{name} (required)" if required == "true" else name)
+        if _is_odd_member(kid, required):
+            skip = ("ref", "required") if required in _BOOLEAN else ("ref",)
+            odd += _under(f"dit-content-rule/attribute[{name}]", _flat(kid, resolve, skip=skip))
+    if len(rule) > len(aux) + len(listed):  # something else: keep it too
+        for kid in rule:
+            if isinstance(kid.tag, str) and _local(kid.tag) not in ("aux-class", "attribute"):
+                odd += _under(f"dit-content-rule/{_local(kid.tag)}", _flat(kid, resolve))
+    return tuple(aux), tuple(listed), odd
+
+
+def _under(prefix: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` with ``prefix`` in front of their paths ('' is the element, '@a' its attribute);
+    an element with nothing in it is kept as (``prefix``, '')."""
+    if not pairs:
+        return [(prefix, "")]
+    return [(prefix + p if not p or p.startswith("@") else f"{prefix}/{p}", v) for p, v in pairs]
+
+
+def _flat(
+    el: Element,
+    resolve: Callable[[str], str],
+    skip: tuple[str, ...] = (),
+    skip_children: tuple[str, ...] = (),
+) -> list[tuple[str, str]]:
+    """A small DSML element as (path, value): attributes as ``@a``, each child by its local
+    name and, when it refers to a schema element, the name it refers to (``attribute[mail]``)."""
+    found = [(f"@{_local(k)}", str(v)) for k, v in el.items() if _local(k) not in skip]
+    text_value = (el.text or "").strip()
+    if text_value:
+        found.append(("", text_value))
+    for kid in el:
+        if not isinstance(kid.tag, str) or _local(kid.tag) in skip_children:
+            continue
+        tag = _local(kid.tag)
+        ref = kid.get("ref")
+        key = f"{tag}[{resolve(ref)}]" if ref else tag
+        found += _under(key, _flat(kid, resolve, skip=("ref",) if ref else ()))
+    return found
+
+
+def _directory_settings(directory: Element) -> tuple[tuple[str, str], ...]:
+    """The ``directory-schema`` element's own attributes and any child the reader does not read."""
+    found = [(f"@{_local(k)}", str(v)) for k, v in directory.items()]
+    if directory.text and directory.text.strip():
+        found.append(("", directory.text.strip()))
+    for kid in directory:
+        if isinstance(kid.tag, str) and _local(kid.tag) not in _DIRECTORY_CHILDREN:
+            found += _under(_local(kid.tag), _flat(kid, lambda ref: ref))
+    return tuple(found)
+
+
 def schema(dsml_parent: Element | None) -> Schema:
     """Read a DSML ``directory-schema``; synthetic ids (``A0``, ``#Cf4``) become names.
 
     The hot path of a run: an AD connector's schema has ~3,400 attribute types and ~570
     classes with ~18,000 attribute references, so each element is visited once and the
-    lookups stay in C where they can.
+    lookups stay in C where they can. What the model has no field for is kept as properties
+    (a range, a flag, an element a later version adds), so that it is compared too.
     """
     directory = find_directory_schema(dsml_parent)
     if directory is None:
@@ -87,7 +236,7 @@ def schema(dsml_parent: Element | None) -> Schema:
     names: dict[str, str] = {}  # "#id" -> name
     attribute_types: list[AttributeType] = []
     classes: list[tuple[Element, str]] = []
-    aux: dict[str, list[str]] = {}
+    rules: dict[str, Element] = {}
     for el in directory.iterchildren("{*}attribute-type"):
         leaves = _leaves(el)
         name = leaves.get("name", "")
@@ -95,7 +244,12 @@ def schema(dsml_parent: Element | None) -> Schema:
         indexed, indexable = _dsml_flags(el)
         attribute_types.append(
             AttributeType(
-                name, leaves.get("syntax", ""), el.get("single-value") == "true", indexed, indexable
+                name,
+                leaves.get("syntax", ""),
+                el.get("single-value") == "true",
+                indexed,
+                indexable,
+                _attribute_properties(el, leaves),
             )
         )
     for el in directory.iterchildren("{*}class"):
@@ -103,9 +257,7 @@ def schema(dsml_parent: Element | None) -> Schema:
         names["#" + (el.get("id") or name)] = name
         classes.append((el, name))
     for el in directory.iterchildren("{*}dit-content-rule"):
-        aux["#" + (el.get("id") or "")] = [
-            c.get("ref") or "" for c in el.iterchildren("{*}aux-class")
-        ]
+        rules["#" + (el.get("id") or "")] = el
 
     def resolve(ref: str) -> str:
         return names.get(ref) or names.get("#" + ref) or ref.lstrip("#")
@@ -113,20 +265,20 @@ def schema(dsml_parent: Element | None) -> Schema:
     object_types = []
     for el, name in classes:
         superior = el.get("superior")
+        members, odd_members = _members(el, resolve)
+        aux, content_rule, odd_aux = _content_rule(rules.get("#" + (el.get("id") or "")), resolve)
         object_types.append(
             ObjectType(
                 name,
                 el.get("type") or "",
                 resolve(superior) if superior else None,
-                tuple(
-                    (names.get(ref) or resolve(ref), a.get("required") == "true")
-                    for a in el.iterchildren("{*}attribute")
-                    for ref in (a.get("ref") or "",)
-                ),
-                tuple(resolve(r) for r in aux.get("#" + (el.get("id") or ""), ())),
+                members,
+                aux,
+                (*_class_extras(el, len(members), resolve), *odd_members, *odd_aux),
+                content_rule,
             )
         )
-    return Schema(tuple(object_types), tuple(attribute_types))
+    return Schema(tuple(object_types), tuple(attribute_types), _directory_settings(directory))
 
 
 def find_directory_schema(el: Element | None) -> Element | None:

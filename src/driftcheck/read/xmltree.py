@@ -85,6 +85,44 @@ def flatten(
     return tuple(out)
 
 
+def unread(
+    el: Element | None,
+    prefix: str,
+    children_read: Iterable[str] = (),
+    attributes_read: Iterable[str] = (),
+    *,
+    text_read: bool = False,
+) -> Settings:
+    """What a reader that takes ``el`` field by field leaves of it: its attributes, its text
+    (unless ``text_read``) and its children other than those it reads, flattened under
+    ``prefix`` (``prefix@a``, ``prefix``, ``prefix/child/...``).
+
+    They go into the owning object's settings, so that an element or attribute a later
+    product version adds there is compared like any other setting instead of being dropped.
+    """
+    if el is None:
+        return ()
+    skip_children, skip_attributes = frozenset(children_read), frozenset(attributes_read)
+    out: list[tuple[str, str]] = [
+        (f"{prefix}@{str(k).rpartition('}')[2]}", str(v))
+        for k, v in el.items()
+        if str(k).rpartition("}")[2] not in skip_attributes
+    ]
+    own_text = "" if text_read else (el.text or "").strip()
+    if own_text:
+        out.append((prefix, own_text))
+    for kid in children(el):
+        name = local(kid)
+        if name in skip_children:
+            continue
+        below = f"{prefix}/{name}"
+        out.extend(
+            (below + p if p == "" or p.startswith("@") else f"{below}/{p}", v)
+            for p, v in flatten(kid)
+        )
+    return tuple(out)
+
+
 class TooManySettings(Exception):
     """More flattened settings than the export's budget (see :func:`server_configuration`)."""
 
