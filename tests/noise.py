@@ -80,6 +80,8 @@ def make_staging_twin(root: Path) -> None:
     _reorder_and_reformat(root, rules)
     _encodings(rules)
     _wrap_first_connector(root)
+    noise_parameter_declarations(root)
+    noise_schema_content_rules(root)
 
 
 def _runtime_state(t: str) -> str:
@@ -436,6 +438,29 @@ def noise_extra_files(root: Path) -> None:
     (root / "Connectors" / "Thumbs.db").write_bytes(b"\x00\x01")
 
 
+def noise_parameter_declarations(root: Path) -> None:
+    """Another product version's parameter declarations: every intrinsic connector parameter
+    declared with another data type (the values are the same)."""
+    for f in sorted((root / "Connectors").glob("*.xml")):
+        _rewrite_any(f, lambda t: t.replace('dataType="String" intrinsic="1"',
+                                            'dataType="Dn" intrinsic="1"'))  # fmt: skip
+
+
+def noise_schema_content_rules(root: Path) -> None:
+    """A schema refresh whose dit-content-rules list one attribute fewer each (the auxiliary
+    classes and the attribute types are the same)."""
+
+    def fewer(t: str) -> str:
+        return re.sub(
+            r"(<(?:\w+:)?dit-content-rule [^>]*>)<(?:\w+:)?attribute ref=\"[^\"]*\"[^>]*/>",
+            r"\1",
+            t,
+        )
+
+    for f in sorted((root / "Connectors").glob("*.xml")):
+        _rewrite_any(f, fewer)
+
+
 #: One kind of noise each, by name.
 NOISE_KINDS: dict[str, Callable[[Path], None]] = {
     "guids": noise_guids,
@@ -452,4 +477,6 @@ NOISE_KINDS: dict[str, Callable[[Path], None]] = {
     "gui-wrapper": noise_gui_wrapper,
     "pretty-printed": noise_pretty_printed,
     "extra-files": noise_extra_files,
+    "parameter-declarations": noise_parameter_declarations,
+    "schema-content-rules": noise_schema_content_rules,
 }

@@ -813,6 +813,8 @@ def test_noise_kinds_cover_every_built_in_ignore_rule_but_tenant_rules() -> None
         "scheduler-next-start": "server-identity-staging-flag-next-start",
         "precedence-renumbered": "precedence-renumbered",
         "name-letter-case": "letter-case",
+        "parameter-declaration": "parameter-declarations",
+        "schema-content-rule": "schema-content-rules",
     }
     assert {r.id for r in BUILT_IN_IGNORE_RULES} == set(covered)
     assert set(covered.values()) <= set(NOISE_KINDS)

@@ -59,6 +59,7 @@ from .catalog import (
     s,
 )
 from .manifest import Finding, manifest
+from . import noise
 from .model import (
     RUN_PROFILES,
     AadConnector,
@@ -858,6 +859,11 @@ NOISE: list[dict[str, str]] = [
         "(fabrikam.com) on staging; AAD connector name "
         "'Fabrikam.onmicrosoft.com - AAD' on staging",
     },
+    {
+        "what": "Parameter declarations of the upgraded version (data type; values unchanged)",
+        "where": "`Forest.LDAP` of both AD connectors declared `dataType=\"Dn\"` on staging "
+        "(hidden by `parameter-declaration`)",
+    },
 ]
 
 
@@ -1116,12 +1122,15 @@ def build_export(name: str, *, drift: bool = True, version: str | None = None) -
         rule.guid = rule_guid(ids, rule)
         if side.is_staging:
             _staging_rule_noise(rule)
-    return Export(
+    export = Export(
         ad=[_ad_connector(key, side, ids, drift) for key in (F, E)],
         aad=_aad_connector(side, ids, version),
         mv=_metaverse(side, rules, version, drift),
         rules=rules,
     )
+    if version != PRIMARY_VERSION:
+        noise.parameter_declaration(export)  # the other version's declarations
+    return export
 
 
 def write_samples(root: Path) -> tuple[Export, Export]:

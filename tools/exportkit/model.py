@@ -73,6 +73,7 @@ class Param:
     ptype: str = "string"
     encrypted: bool = False
     intrinsic: bool = False
+    data_type: str = "String"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .model import Export
@@ -153,6 +154,26 @@ def name_letter_case(export: Export) -> None:
     export.aad.name = export.aad.name[:1].swapcase() + export.aad.name[1:]
 
 
+def parameter_declaration(export: Export) -> None:
+    """``parameter-declaration``: another product version declares the AD connectors'
+    intrinsic ``*.LDAP`` parameters with another data type (illustrative; the values are the
+    same)."""
+    for c in export.ad:
+        for p in c.parameters:
+            if p.intrinsic and p.name.endswith(".LDAP"):
+                p.data_type = "Dn"
+
+
+def schema_content_rule(export: Export) -> None:
+    """``schema-content-rule``: a schema refresh where a class's dit-content-rule lists one
+    attribute fewer (its auxiliary classes and the attribute types are the same)."""
+    schema = export.ad[0].schema
+    for i, rule in enumerate(schema.dit_rules):
+        if rule.members:
+            schema.dit_rules[i] = replace(rule, members=rule.members[:-1])
+            return
+
+
 def as_other_server(
     export: Export, rng: random.Random, server: str, when: datetime, *, staging: bool
 ) -> None:
@@ -185,4 +206,6 @@ TRANSFORMS: dict[str, Callable[[Export, random.Random], None]] = {
     ),
     "precedence-renumbered": precedence_renumbered,
     "name-letter-case": lambda e, rng: name_letter_case(e),
+    "parameter-declaration": lambda e, rng: parameter_declaration(e),
+    "schema-content-rule": lambda e, rng: schema_content_rule(e),
 }

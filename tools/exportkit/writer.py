@@ -116,7 +116,7 @@ def render_rule(rule: Rule, conn_guid: str) -> str:
 
 
 def render_param(p: Param) -> str:
-    attrs = f'name="{esc_attr(p.name)}" type="{p.ptype}" use="{p.use}" dataType="String"'
+    attrs = f'name="{esc_attr(p.name)}" type="{p.ptype}" use="{p.use}" dataType="{p.data_type}"'
     if p.encrypted:
         return f'<parameter {attrs} encrypted="1" />'
     if p.intrinsic:
