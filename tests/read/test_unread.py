@@ -67,7 +67,7 @@ def rel_rule(export: Path, rel: str) -> Path:
 def compared(primary: Path, staging: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(visible differences, hidden ones) of the two exports."""
     report = compare_exports(primary, staging).to_json()
-    return list(report["differences"]), list(report["suppressed"])  # type: ignore[arg-type]
+    return list(report["differences"]), list(report["suppressed"])
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import noise
 from .catalog import (
     AAD_TYPES,
     AD_ATTRIBUTES,
@@ -59,7 +60,6 @@ from .catalog import (
     s,
 )
 from .manifest import Finding, manifest
-from . import noise
 from .model import (
     RUN_PROFILES,
     AadConnector,
@@ -861,7 +861,7 @@ NOISE: list[dict[str, str]] = [
     },
     {
         "what": "Parameter declarations of the upgraded version (data type; values unchanged)",
-        "where": "`Forest.LDAP` of both AD connectors declared `dataType=\"Dn\"` on staging "
+        "where": '`Forest.LDAP` of both AD connectors declared `dataType="Dn"` on staging '
         "(hidden by `parameter-declaration`)",
     },
 ]

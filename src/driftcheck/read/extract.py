@@ -7,7 +7,6 @@ some tool), and prefixes carry no meaning.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +33,7 @@ from driftcheck.model.server import (
     SyncRule,
 )
 from driftcheck.read.files import Document, ExportFiles, read_export
+from driftcheck.read.leftovers import connector_unread, metaverse_unread, rule_unread
 from driftcheck.read.limits import too_big
 from driftcheck.read.schema import (
     SchemaCut,
@@ -177,25 +177,7 @@ def connector(
             if local(kid) not in _CONNECTOR_FIELDS
             for item in _prefixed(local(kid), flatten(kid))
         )
-        + _connector_unread(root, private, config),
-    )
-
-
-def _connector_unread(root: Element, private: Element | None, config: Element | None) -> Settings:
-    """What the connector's field-by-field reading leaves (:func:`unread`)."""
-    schema_el = child(root, "schema")
-    dsml = child(schema_el, "dsml")
-    where = f"private-configuration/{local(config)}" if config is not None else ""
-    phs = child(config, "password-hash-sync-config")
-    return (
-        unread(child(root, "attribute-inclusion"), "attribute-inclusion", ("attribute",))
-        + unread(child(root, "ma-partition-data"), "ma-partition-data", ("partition",))
-        + unread(child(root, "ma-run-data"), "ma-run-data", ("run-configuration",))
-        + unread(private, "private-configuration", (local(config),) if config is not None else ())
-        + unread(child(config, "parameter-values"), f"{where}/parameter-values", ("parameter",))
-        + unread(phs, f"{where}/password-hash-sync-config", ("enabled", "target"))
-        + unread(schema_el, "schema", ("dsml",))
-        + unread(dsml, "schema/dsml", ("directory-schema",))
+        + connector_unread(root, private, config),
     )
 
 
@@ -333,73 +315,48 @@ def sync_rule(doc: Document) -> SyncRule:
         precedence=precedence,
         password_sync=truthy(text(root, "EnablePasswordSync")),
         flows=tuple(_flow(m) for m in children(child(root, "attribute-mappings"), "mapping")),
-        join_groups=tuple(
-            JoinGroup(
-                tuple(
-                    JoinCondition(
-                        connector_attribute=text(c, "csAttribute"),
-                        metaverse_attribute=text(c, "ilmAttribute"),
-                        case_sensitive=truthy(text(c, "caseSensitive")),
-                    )
-                    for c in children(group, "condition")
-                )
-            )
-            for group in children(child(root, "relationshipCriteria"), "conditions")
-        ),
-        scoping_groups=tuple(
-            ScopingGroup(
-                tuple(
-                    ScopeClause(
-                        attribute=text(s, "csAttribute"),
-                        operator=text(s, "csOperator"),
-                        value=text(s, "csValue"),
-                    )
-                    for s in children(group, "scope")
-                )
-            )
-            for group in children(child(root, "synchronizationCriteria"), "conditions")
-        ),
+        join_groups=_join_groups(root),
+        scoping_groups=_scoping_groups(root),
         settings=tuple(
             item
             for kid in children(root)
             if local(kid) not in _RULE_FIELDS
             for item in _prefixed(local(kid), flatten(kid))
         )
-        + _rule_unread(root),
+        + rule_unread(root),
     )
 
 
-_JOIN_CONDITION = ("csAttribute", "ilmAttribute", "caseSensitive")
-_SCOPE_CLAUSE = ("csAttribute", "csOperator", "csValue")
+def _join_groups(root: Element) -> tuple[JoinGroup, ...]:
+    return tuple(
+        JoinGroup(
+            tuple(
+                JoinCondition(
+                    connector_attribute=text(c, "csAttribute"),
+                    metaverse_attribute=text(c, "ilmAttribute"),
+                    case_sensitive=truthy(text(c, "caseSensitive")),
+                )
+                for c in children(group, "condition")
+            )
+        )
+        for group in children(child(root, "relationshipCriteria"), "conditions")
+    )
 
 
-def _rule_unread(root: Element) -> Settings:
-    """What the rule's field-by-field reading leaves (:func:`unread`): in its mappings, join
-    groups and scoping groups (groups by position: their order is part of the rule)."""
-    out: list[tuple[str, str]] = []
-    mappings = child(root, "attribute-mappings")
-    out += unread(mappings, "attribute-mappings", ("mapping",))
-    seen: Counter[str] = Counter()
-    for m in children(mappings, "mapping"):
-        dest = text(m, "dest")
-        seen[dest.casefold()] += 1
-        n = seen[dest.casefold()]
-        where = f"attribute-mappings/mapping[{dest}]" + (f" ({n})" if n > 1 else "")
-        out += unread(m, where, ("src", "dest", "expression", "valueMergeType"), ("execute-once",))
-        src = child(m, "src")
-        # a constant's text is read; beside <attr> children, text is not
-        out += unread(src, f"{where}/src", ("attr",), text_read=not children(src, "attr"))
-    for name, group_tag, item_tag, fields in (
-        ("relationshipCriteria", "conditions", "condition", _JOIN_CONDITION),
-        ("synchronizationCriteria", "conditions", "scope", _SCOPE_CLAUSE),
-    ):
-        criteria = child(root, name)
-        out += unread(criteria, name, (group_tag,))
-        for i, group in enumerate(children(criteria, group_tag), 1):
-            out += unread(group, f"{name}/{group_tag}[{i}]", (item_tag,))
-            for j, item in enumerate(children(group, item_tag), 1):
-                out += unread(item, f"{name}/{group_tag}[{i}]/{item_tag}[{j}]", fields)
-    return tuple(out)
+def _scoping_groups(root: Element) -> tuple[ScopingGroup, ...]:
+    return tuple(
+        ScopingGroup(
+            tuple(
+                ScopeClause(
+                    attribute=text(s, "csAttribute"),
+                    operator=text(s, "csOperator"),
+                    value=text(s, "csValue"),
+                )
+                for s in children(group, "scope")
+            )
+        )
+        for group in children(child(root, "synchronizationCriteria"), "conditions")
+    )
 
 
 def _flow(el: Element) -> AttributeFlow:
@@ -458,20 +415,9 @@ def metaverse(
         Metaverse(
             schema=replace(mv_schema, settings=()),
             settings=flatten(data, skip={"schema", "parameter-values"}, references=references)
-            + _metaverse_unread(root, data)
+            + metaverse_unread(root, data)
             + _prefixed("schema/directory-schema", mv_schema.settings),
         ),
-    )
-
-
-def _metaverse_unread(root: Element, data: Element) -> Settings:
-    """What MV.xml's field-by-field reading leaves (:func:`unread`)."""
-    schema_el = child(data, "schema")
-    return (
-        unread(root, "(saved-mv-configuration)", ("mv-data",), ("server", "export-date"))
-        + unread(child(data, "parameter-values"), "parameter-values", ("parameter",))
-        + unread(schema_el, "schema", ("dsml",))
-        + unread(child(schema_el, "dsml"), "schema/dsml", ("directory-schema",))
     )
 
 
