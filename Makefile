@@ -11,7 +11,7 @@ help:
 	@echo "make demo   compare the bundled samples with the staging server's pending exports linked"
 	@echo "            ($(OUT)/report.html, .json), and those pending exports alone ($(OUT)/pending.html, .json, .csv)"
 	@echo "make test   run the test suite (browser tests need 'make browser' first)"
-	@echo "make fidelity  plant one change at every site of the exports (the whole fidelity walk, ~20 min)"
+	@echo "make fidelity  plant one change at every site of the exports (the whole fidelity walk, about 10 min)"
 	@echo "make gold   regenerate tests/gold/files (outputs of the samples) after a change meant to alter them"
 	@echo "make browser install Chromium, chromedriver (Debian packages) and axe-core (npm)"
 	@echo "make lint   ruff format --check, ruff check, mypy, lint-imports (the layers contract), module and function sizes"
@@ -42,7 +42,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q --cov=driftcheck --cov-report=term:skip-covered
 
 # The whole fidelity walk: one planted change at every site of the genuine export and the
-# samples (make test runs a seeded subset of 40 per export). About 20 minutes.
+# samples (make test runs a seeded subset of 40 per export). About 10 minutes.
 fidelity: $(STAMP)
 	DRIFTCHECK_FIDELITY=all $(BIN)/python -m pytest -q -s tests/test_fidelity_walk.py
 

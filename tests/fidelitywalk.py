@@ -274,7 +274,13 @@ def sample(all_plants: list[Plant], count: int, seed: int) -> list[Plant]:
 
 
 def summary(results: list[tuple[Plant, str]]) -> list[str]:
+    """How the plants were judged: the count per verdict and per hiding rule, and each plant
+    nothing reported or hid, with the reason its table entry gives."""
     counts = Counter(v.split(":")[0] if v.startswith("hidden") else v for _, v in results)
     lines = [f"{len(results)} planted changes"]
     lines += [f"  {verdict:14} {n}" for verdict, n in counts.most_common()]
+    rules = Counter(v for _, v in results if v.startswith("hidden:"))
+    lines += [f"    {rule:30} {n}" for rule, n in sorted(rules.items())]
+    missed = sorted({(p.site, p.kind, expected(p)[1]) for p, v in results if v == "missed"})
+    lines += [f"  missed: {kind} {site}: {reason}" for site, kind, reason in missed]
     return lines

@@ -34,7 +34,7 @@ def test_every_planted_change_is_judged_as_its_site_expects(
         if not fw.matches(verdict, fw.expected(p)[0])
     ]
     with capsys.disabled():
-        print(f"\nfidelity walk on {which}: " + "; ".join(fw.summary(results)))
+        print(f"\nfidelity walk on {which}: " + "\n".join(fw.summary(results)))
     assert not wrong, "\n".join(wrong)
 
 
