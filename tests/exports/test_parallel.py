@@ -69,10 +69,10 @@ def cut_into(path: Path, parts: int) -> int:
     """How many ranges the reader cuts ``path`` into for ``parts`` workers."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        _, ranges = ranges_of(fd, os.fstat(fd).st_size, parts)
+        cut = ranges_of(fd, os.fstat(fd).st_size, parts)
     finally:
         os.close(fd)
-    return len(ranges)
+    return 0 if cut is None else len(cut[1])
 
 
 STYLES = {

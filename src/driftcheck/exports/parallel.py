@@ -81,8 +81,6 @@ class _Range:
     index: int
     start: int
     end: int
-    prefix: bytes
-    suffix: bytes
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,7 @@ class _Task:
     """What every range of one file shares."""
 
     fd: int
+    size: int
     encoding: Encoding
     label: str
     connector: str
@@ -100,23 +99,33 @@ class _Task:
     def spool_path(self, index: int) -> Path | None:
         return self.spools / f"{index:03d}.csv" if self.spools is not None else None
 
+    def stream(self, part: _Range) -> IO[bytes]:
+        """The range as a document: a root start tag before it unless it starts the file, an
+        end tag after it unless it ends the file."""
+        prefix, suffix = wrapper(self.encoding, ROOT_TAG)
+        raw = RangeStream(
+            self.fd,
+            part.start,
+            part.end,
+            prefix if part.start else b"",
+            suffix if part.end < self.size else b"",
+            self.encoding,
+        )
+        return io.BufferedReader(raw, CHUNK)
 
-def ranges_of(fd: int, size: int, parts: int) -> tuple[Encoding | None, list[_Range]]:
-    """The file's encoding and the ranges to read it in (none: read it whole)."""
+
+def ranges_of(fd: int, size: int, parts: int) -> tuple[Encoding, list[_Range]] | None:
+    """The file's encoding and the ranges to read it in; None when it is read whole."""
     encoding = encoding_of(os.pread(fd, 4096, 0))
     if encoding is None or parts < 2:
-        return encoding, []
+        return None
     starts = object_starts(fd, size, parts, encoding)
     if not starts:
-        return encoding, []
-    prefix, suffix = wrapper(encoding, ROOT_TAG)
+        return None
     bounds = [0, *starts, size]
-    ranges = []
-    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
-        ranges.append(
-            _Range(index, start, end, prefix if index else b"", suffix if end < size else b"")
-        )
-    return encoding, ranges
+    return encoding, [
+        _Range(index, start, end) for index, (start, end) in enumerate(itertools.pairwise(bounds))
+    ]
 
 
 def range_count(size: int, workers: int) -> int:
@@ -150,18 +159,17 @@ def read_in_ranges(
     parts = range_count(size, workers)
     if parts < 2:
         return None
-    encoding, ranges = ranges_of(fd, size, parts)
-    if encoding is None or len(ranges) < 2:
+    cut = ranges_of(fd, size, parts)
+    if cut is None:
         return None
+    encoding, ranges = cut
     with _spool_folder(spooling) as spools:
-        task = _Task(fd, encoding, label, connector, limits, spooling, spools)
+        task = _Task(fd, size, encoding, label, connector, limits, spooling, spools)
         tallies = _read_all(context, task, ranges)
-        if tallies is None:
-            return None
-        return _joined(task, tallies, len(ranges))
+        return None if tallies is None else _joined(task, tallies)
 
 
-def _joined(task: _Task, tallies: list[ConnectorTally], count: int) -> ConnectorTally | None:
+def _joined(task: _Task, tallies: list[ConnectorTally]) -> ConnectorTally | None:
     merged = tallies[0]
     try:
         for later in tallies[1:]:
@@ -169,7 +177,7 @@ def _joined(task: _Task, tallies: list[ConnectorTally], count: int) -> Connector
     except TooManyNames:
         return None  # the whole read names the object where the limit is passed
     if task.sink is not None:
-        for index in range(count):
+        for index in range(len(tallies)):
             path = task.spool_path(index)
             assert path is not None
             with path.open(encoding="utf-8", newline="") as spool:
@@ -205,14 +213,15 @@ def _read_all(
             sending.close()
             started.append((process, receiving))
         first = _read_range(task, ranges[0])
-        tallies = [first] if first is not None else None
+        if first is None:  # the file is read whole: the workers are stopped (below)
+            return None
+        tallies = [first]
         for process, receiving in started:
-            outcome = _receive(receiving)
+            later = _receive(receiving)
             process.join()
-            if tallies is not None and outcome is not None:
-                tallies.append(outcome)
-            else:
-                tallies = None
+            if later is None:
+                return None
+            tallies.append(later)
         return tallies
     finally:
         for process, receiving in started:
@@ -245,8 +254,7 @@ def _work(sending: Connection, parent: int, task: _Task, part: _Range) -> None:
 
 def _read_range(task: _Task, part: _Range) -> ConnectorTally | None:
     """The tally of one range, with its rows spooled; None when it cannot be read alone."""
-    raw = RangeStream(task.fd, part.start, part.end, part.prefix, part.suffix, task.encoding)
-    stream = io.BufferedReader(raw, CHUNK)
+    stream = task.stream(part)
     tally = ConnectorTally(task.connector)
     path = task.spool_path(part.index)
     try:

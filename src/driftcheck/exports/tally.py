@@ -266,12 +266,7 @@ class ConnectorTally:
         self.ops[column] += 1
         if operation is Operation.REPLACE:
             self.replaces += 1
-        per_type = self.object_types.get(obj.object_type)
-        if per_type is None:
-            if len(self.object_types) >= DISTINCT_NAMES:
-                raise TooManyNames(f"more than {DISTINCT_NAMES:,} object types")
-            per_type = self.object_types[obj.object_type] = Counter()
-        per_type[column] += 1
+        self._object_type(obj.object_type)[column] += 1
         if operation is Operation.DELETE or operation is Operation.DELETE_ADD:
             self.rule("deletes").add(obj)
         if not obj.old_known:
@@ -283,6 +278,14 @@ class ConnectorTally:
             folded = change.name.casefold()
             if folded in WATCHED:
                 self._watch(folded, change, obj)
+
+    def _object_type(self, name: str) -> Counter[str]:
+        per_type = self.object_types.get(name)
+        if per_type is None:
+            if len(self.object_types) >= DISTINCT_NAMES:
+                raise TooManyNames(f"more than {DISTINCT_NAMES:,} object types")
+            per_type = self.object_types[name] = Counter()
+        return per_type
 
     def _attribute(self, name: str) -> AttributeTally:
         tally = self.attributes.get(name)
@@ -300,12 +303,7 @@ class ConnectorTally:
         self.ops.update(later.ops)
         self.replaces += later.replaces
         for object_type, counts in later.object_types.items():
-            per_type = self.object_types.get(object_type)
-            if per_type is None:
-                if len(self.object_types) >= DISTINCT_NAMES:
-                    raise TooManyNames(f"more than {DISTINCT_NAMES:,} object types")
-                per_type = self.object_types[object_type] = Counter()
-            per_type.update(counts)
+            self._object_type(object_type).update(counts)
         for name, attribute in later.attributes.items():
             self._attribute(name).merge(attribute)
         for key, rule in later.rules.items():
