@@ -37,6 +37,7 @@ from driftcheck.read.limits import Limits
 from driftcheck.read.workers import fork_context
 from driftcheck.render.exports_csv import CsvWriter
 from driftcheck.render.exports_json import render_json as render_exports_json
+from tests.procs import alive, children_of
 
 pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork: files are read whole")
 
@@ -316,7 +317,7 @@ def test_a_stopped_read_leaves_no_worker_no_spool_and_no_output(
     workers: set[int] = set()
     deadline = time.monotonic() + 20
     while len(workers) < 3 and time.monotonic() < deadline and run.poll() is None:
-        workers |= _children(run.pid)
+        workers |= children_of(run.pid)
         time.sleep(0.01)
     assert len(workers) == 3, "the read never started its three workers"
     assert run.poll() is None, "the read ended before it could be stopped"
@@ -326,27 +327,5 @@ def test_a_stopped_read_leaves_no_worker_no_spool_and_no_output(
     assert f"driftcheck: stopped by {signal.Signals(signum).name}" in err
     assert "Traceback" not in err
     time.sleep(1)
-    assert not [pid for pid in workers if _alive(pid)], "a worker outlived the run"
+    assert not [pid for pid in workers if alive(pid)], "a worker outlived the run"
     assert not list(out.iterdir()), "an output, a temporary file or a spool was left behind"
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from exportkit import estate
 
+from tests.procs import alive, children_of
+
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
     reason="the loader worker runs on Linux machines with a second core",
@@ -25,28 +27,6 @@ def slow_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("estate")
     estate.write_pair(folder, 16, 36, drift=4, seed=7)
     return folder
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -64,7 +44,7 @@ def test_a_stopped_compare_leaves_no_process_and_no_output(
     workers: set[int] = set()
     deadline = time.monotonic() + 20
     while not workers and time.monotonic() < deadline and run.poll() is None:
-        workers = _children(run.pid)
+        workers = children_of(run.pid)
         time.sleep(0.02)
     assert workers, "the compare never started its loader worker"
     time.sleep(0.3)  # the worker is parsing the staging export now
@@ -75,6 +55,6 @@ def test_a_stopped_compare_leaves_no_process_and_no_output(
     assert f"driftcheck: stopped by {signal.Signals(signum).name}" in err
     assert "Traceback" not in err
     time.sleep(1)
-    assert not [pid for pid in workers if _alive(pid)], "a worker outlived the run"
+    assert not [pid for pid in workers if alive(pid)], "a worker outlived the run"
     assert not out.exists() and not (tmp_path / "r.html").exists()
     assert not list(tmp_path.iterdir()), "a temporary output was left behind"
