@@ -21,11 +21,7 @@ from driftcheck.model.server import (
     Schema,
     SchemaFingerprint,
 )
-from driftcheck.read.xmltree import (
-    Element,
-    children,
-    text,
-)
+from driftcheck.read.xmltree import Element, children, text, unread
 
 
 def parameters(values: Element | None) -> tuple[Parameter, ...]:
@@ -120,6 +116,13 @@ def _is_odd_member(a: Element, required: str | None) -> bool:
     )
 
 
+def _odd_member(a: Element, key: str, resolve: Callable[[str], str]) -> list[tuple[str, str]]:
+    """What an odd member says besides its ``ref`` (and its ``required``, when true/false:
+    that is the field), under ``key``."""
+    skip = ("ref", "required") if a.get("required") in _BOOLEAN else ("ref",)
+    return _under(key, _flat(a, resolve, skip=skip))
+
+
 def _members(
     el: Element, resolve: Callable[[str], str]
 ) -> tuple[tuple[tuple[str, bool], ...], list[tuple[str, str]]]:
@@ -132,8 +135,7 @@ def _members(
         required = a.get("required")
         members.append((member, required == "true"))
         if _is_odd_member(a, required):
-            skip = ("ref", "required") if required in _BOOLEAN else ("ref",)
-            odd += _under(f"attribute[{member}]", _flat(a, resolve, skip=skip))
+            odd += _odd_member(a, f"attribute[{member}]", resolve)
     return tuple(members), odd
 
 
@@ -172,8 +174,7 @@ def _content_rule(
         name = resolve(ref)
         listed.append(f"{name} (required)" if required == "true" else name)
         if _is_odd_member(kid, required):
-            skip = ("ref", "required") if required in _BOOLEAN else ("ref",)
-            odd += _under(f"dit-content-rule/attribute[{name}]", _flat(kid, resolve, skip=skip))
+            odd += _odd_member(kid, f"dit-content-rule/attribute[{name}]", resolve)
     if len(rule) > len(aux) + len(listed):  # something else: keep it too
         for kid in rule:
             if isinstance(kid.tag, str) and _local(kid.tag) not in ("aux-class", "attribute"):
@@ -190,10 +191,7 @@ def _under(prefix: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _flat(
-    el: Element,
-    resolve: Callable[[str], str],
-    skip: tuple[str, ...] = (),
-    skip_children: tuple[str, ...] = (),
+    el: Element, resolve: Callable[[str], str], skip: tuple[str, ...] = ()
 ) -> list[tuple[str, str]]:
     """A small DSML element as (path, value): attributes as ``@a``, each child by its local
     name and, when it refers to a schema element, the name it refers to (``attribute[mail]``)."""
@@ -202,24 +200,13 @@ def _flat(
     if text_value:
         found.append(("", text_value))
     for kid in el:
-        if not isinstance(kid.tag, str) or _local(kid.tag) in skip_children:
+        if not isinstance(kid.tag, str):
             continue
         tag = _local(kid.tag)
         ref = kid.get("ref")
         key = f"{tag}[{resolve(ref)}]" if ref else tag
         found += _under(key, _flat(kid, resolve, skip=("ref",) if ref else ()))
     return found
-
-
-def _directory_settings(directory: Element) -> tuple[tuple[str, str], ...]:
-    """The ``directory-schema`` element's own attributes and any child the reader does not read."""
-    found = [(f"@{_local(k)}", str(v)) for k, v in directory.items()]
-    if directory.text and directory.text.strip():
-        found.append(("", directory.text.strip()))
-    for kid in directory:
-        if isinstance(kid.tag, str) and _local(kid.tag) not in _DIRECTORY_CHILDREN:
-            found += _under(_local(kid.tag), _flat(kid, lambda ref: ref))
-    return tuple(found)
 
 
 def schema(dsml_parent: Element | None) -> Schema:
@@ -278,7 +265,9 @@ def schema(dsml_parent: Element | None) -> Schema:
                 content_rule,
             )
         )
-    return Schema(tuple(object_types), tuple(attribute_types), _directory_settings(directory))
+    return Schema(
+        tuple(object_types), tuple(attribute_types), unread(directory, "", _DIRECTORY_CHILDREN)
+    )
 
 
 def find_directory_schema(el: Element | None) -> Element | None:

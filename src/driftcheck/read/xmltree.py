@@ -95,7 +95,8 @@ def unread(
 ) -> Settings:
     """What a reader that takes ``el`` field by field leaves of it: its attributes, its text
     (unless ``text_read``) and its children other than those it reads, flattened under
-    ``prefix`` (``prefix@a``, ``prefix``, ``prefix/child/...``).
+    ``prefix`` (``prefix@a``, ``prefix``, ``prefix/child/...``; with an empty ``prefix``:
+    ``@a``, ``""``, ``child/...``).
 
     They go into the owning object's settings, so that an element or attribute a later
     product version adds there is compared like any other setting instead of being dropped.
@@ -115,7 +116,7 @@ def unread(
         name = local(kid)
         if name in skip_children:
             continue
-        below = f"{prefix}/{name}"
+        below = f"{prefix}/{name}" if prefix else name
         out.extend(
             (below + p if p == "" or p.startswith("@") else f"{below}/{p}", v)
             for p, v in flatten(kid)
