@@ -50,20 +50,27 @@ class Limits:
         env = os.environ if environ is None else environ
         values: dict[str, int] = {}
         for name, (variable, unit) in LIMIT_VARIABLES.items():
-            raw = env.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            try:
-                number = int(raw.strip())
-            except ValueError:
-                number = 0
-            if number <= 0:
-                raise InputError(
-                    f"environment variable {variable} must be a whole number above 0, not "
-                    f"{shorten(raw)!r}"
-                )
-            values[name] = number * unit
+            number = positive_number(env, variable)
+            if number is not None:
+                values[name] = number * unit
         return cls(**values)
+
+
+def positive_number(env: Mapping[str, str], variable: str) -> int | None:
+    """The whole number above 0 that environment variable ``variable`` holds, None when it is
+    unset or blank; anything else is refused in one line."""
+    raw = env.get(variable)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise InputError(
+            f"environment variable {variable} must be a whole number above 0, not {shorten(raw)!r}"
+        )
+    return number
 
 
 #: field -> (environment variable, unit of its value)

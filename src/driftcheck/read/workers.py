@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from multiprocessing.context import BaseContext
 
-from driftcheck.errors import InputError, shorten
+from driftcheck.read.limits import positive_number
 
 _PR_SET_PDEATHSIG = 1
 
@@ -57,17 +57,5 @@ def available_cores() -> int:
 def allowed_workers(environ: Mapping[str, str] | None = None) -> int:
     """How many processes may read at once: ``DRIFTCHECK_WORKERS`` when set (1 reads in the
     main process alone), else the cores available."""
-    env = os.environ if environ is None else environ
-    raw = (env.get(WORKERS_VARIABLE) or "").strip()
-    if not raw:
-        return available_cores()
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise InputError(
-            f"environment variable {WORKERS_VARIABLE} must be a whole number of 1 or more, "
-            f"not {shorten(raw)!r}"
-        )
-    return number
+    number = positive_number(os.environ if environ is None else environ, WORKERS_VARIABLE)
+    return available_cores() if number is None else number
