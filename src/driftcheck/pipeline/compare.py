@@ -29,7 +29,7 @@ from driftcheck.policy.namemap import map_strings, token_replacer
 from driftcheck.policy.rules import Policy, apply_policy
 from driftcheck.read.extract import read_schemas, server_configuration
 from driftcheck.read.files import read_export
-from driftcheck.read.workers import allowed_workers, end_with_parent
+from driftcheck.read.workers import allowed_workers, end_with_parent, fork_context
 from driftcheck.report.build import build_report
 from driftcheck.report.impact import with_flow_impact
 from driftcheck.report.types import Report
@@ -66,8 +66,7 @@ def worker_pool() -> Executor:
     """
     if allowed_workers() < 2:
         return SerialExecutor()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = fork_context() or multiprocessing.get_context()
     return ProcessPoolExecutor(
         max_workers=1, mp_context=context, initializer=end_with_parent, initargs=(os.getpid(),)
     )
